@@ -1,0 +1,80 @@
+"""Custom 2D data from a CSV of points, validated at the boundary.
+
+Every problem raises `DataError` whose message is one line that says what to fix; nothing else
+escapes. Accepts an optional header row (e.g. `x,y`, as written by `ganviz train --samples-out`).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+
+MIN_POINTS = 10
+MAX_POINTS = 100_000
+MAX_BYTES = 5 * 1024 * 1024  # 100k rows of two long floats fit well inside this
+
+
+class DataError(ValueError):
+    """User data that cannot be used; str(error) is a one-line instruction."""
+
+
+def read_points_csv(source: str | Path | bytes) -> np.ndarray:
+    """Parse a CSV of 2D points from a path or raw bytes (an upload). Returns (N, 2) float64."""
+    if isinstance(source, (bytes, bytearray)):
+        raw = bytes(source)
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise DataError(f"no such file: {path}; give the path of a CSV file with x,y columns")
+        if path.stat().st_size > MAX_BYTES:
+            raise DataError(_too_big(path.stat().st_size))
+        raw = path.read_bytes()
+    if len(raw) > MAX_BYTES:
+        raise DataError(_too_big(len(raw)))
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DataError("the file is not UTF-8 text; save it as a plain CSV with two columns x,y") from None
+    return parse_points(text)
+
+
+def _too_big(size: int) -> str:
+    return (
+        f"the file is {size / 1e6:.1f} MB, over the {MAX_BYTES / 1e6:.0f} MB limit; "
+        f"keep at most {MAX_POINTS:,} points"
+    )
+
+
+def parse_points(text: str) -> np.ndarray:
+    rows = [(n, row) for n, row in enumerate(csv.reader(io.StringIO(text)), start=1) if any(c.strip() for c in row)]
+    if rows and not _is_numeric_row(rows[0][1]):
+        rows = rows[1:]  # a header line such as "x,y"
+    if len(rows) < MIN_POINTS:
+        raise DataError(f"the file has {len(rows)} points; give at least {MIN_POINTS} rows of x,y")
+    if len(rows) > MAX_POINTS:
+        raise DataError(f"the file has {len(rows):,} points; keep at most {MAX_POINTS:,} (subsample it)")
+    points = np.empty((len(rows), 2), dtype=np.float64)
+    for i, (line, row) in enumerate(rows):
+        cells = [c.strip() for c in row]
+        if len(cells) != 2:
+            raise DataError(f"line {line} has {len(cells)} values; every row needs exactly two columns, x,y")
+        for j, cell in enumerate(cells):
+            try:
+                value = float(cell)
+            except ValueError:
+                raise DataError(f"line {line}: {cell[:20]!r} is not a number; every value must be numeric") from None
+            if not math.isfinite(value):
+                raise DataError(f"line {line} holds {cell!r}; remove NaN and infinite values")
+            points[i, j] = value
+    return points
+
+
+def _is_numeric_row(row: list[str]) -> bool:
+    try:
+        [float(c) for c in row]
+    except ValueError:
+        return False
+    return True
