@@ -1,0 +1,16 @@
+"""ganviz: the router. Run with `streamlit run app.py`.
+
+Only page configuration and navigation live here; every page is a file in pages/.
+Keep widgets out of this file (AppTest loses widgets placed in the entrypoint under
+st.navigation after a rerun), and put shared controls on the pages themselves.
+"""
+import streamlit as st
+
+st.set_page_config(page_title="ganviz", layout="wide")
+
+PAGES = [
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    # New pages go below, one st.Page per file in pages/, in the order they appear in the sidebar.
+]
+
+st.navigation(PAGES).run()

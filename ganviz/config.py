@@ -1,0 +1,218 @@
+"""`GANConfig`: every setting of a 2D GAN run, validated, with JSON and URL-query round trips.
+
+One flat dataclass so every setting has one name everywhere: the field `lr_d` is the CLI flag
+`--lr-d`, the JSON key `"lr_d"` and the URL parameter `lr_d`. Each field's metadata holds its help
+text, its range or choices, and whether it can change mid-run (`live`) or needs new networks.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+from .data import DATASETS, NOISE_KINDS
+from .losses import LOSSES
+
+ACTIVATION_CHOICES = ("relu", "leaky_relu", "tanh", "elu", "gelu", "silu")
+OPTIMIZER_CHOICES = ("adam", "sgd", "rmsprop")
+MINIBATCH_CHOICES = ("none", "stddev", "discrimination")
+EXTRA_G_LOSS_CHOICES = ("none", "feature-matching", "moment-matching")
+DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+CUSTOM_DATASET = "custom"  # the user's own points (CSV upload or drawn), passed to the Trainer
+
+
+class ConfigError(ValueError):
+    """A setting out of range or of the wrong kind; `field` names it, str() says what to do."""
+
+    def __init__(self, field_name: str, message: str):
+        super().__init__(f"{field_name}: {message}")
+        self.field = field_name
+        self.message = message
+
+
+def setting(default, help: str, *, min=None, max=None, choices=None, live=True, group: str):
+    """A config field with its validation rules and docs in one place."""
+    return field(default=default, metadata=dict(help=help, min=min, max=max, choices=choices, live=live, group=group))
+
+
+@dataclass(frozen=True)
+class GANConfig:
+    # --- data
+    dataset: str = setting("ring8", "2D data distribution (custom = your own CSV points)",
+                           choices=lambda: (*DATASETS, CUSTOM_DATASET), live=False, group="data")
+    noise_dim: int = setting(2, "dimension of the generator's noise z", min=1, max=64, live=False, group="data")
+    noise: str = setting("gaussian", "distribution of z: N(0, I) or uniform on [-1, 1]", choices=NOISE_KINDS,
+                         group="data")
+    # --- networks (changing any of these builds new networks)
+    g_depth: int = setting(3, "generator hidden layers", min=1, max=8, live=False, group="networks")
+    g_width: int = setting(128, "generator units per hidden layer", min=1, max=1024, live=False, group="networks")
+    g_activation: str = setting("relu", "generator activation", choices=ACTIVATION_CHOICES, live=False,
+                                group="networks")
+    d_depth: int = setting(3, "discriminator hidden layers", min=1, max=8, live=False, group="networks")
+    d_width: int = setting(128, "discriminator units per hidden layer", min=1, max=1024, live=False,
+                           group="networks")
+    d_activation: str = setting("leaky_relu", "discriminator activation", choices=ACTIVATION_CHOICES, live=False,
+                                group="networks")
+    spectral_norm_d: bool = setting(False, "spectral normalisation on every layer of D", live=False,
+                                    group="networks")
+    spectral_norm_g: bool = setting(False, "spectral normalisation on every layer of G", live=False,
+                                    group="networks")
+    minibatch_features: str = setting("none", "extra batch-level features in D against mode collapse",
+                                      choices=MINIBATCH_CHOICES, live=False, group="networks")
+    batch_norm_g: bool = setting(False, "batch normalisation after each hidden layer of G", live=False,
+                                 group="networks")
+    # --- loss
+    loss: str = setting("nonsaturating", "GAN objective", choices=lambda: tuple(LOSSES), group="loss")
+    clip: float = setting(0.01, "WGAN weight clipping: D's weights are kept in [-c, c]", min=1e-4, max=10.0,
+                          group="loss")
+    gp_weight: float = setting(10.0, "WGAN-GP gradient-penalty weight λ", min=0.0, max=1000.0, group="loss")
+    r1_weight: float = setting(0.0, "R1 penalty γ/2·E‖∇D(x)‖² on real data (0 = off), any loss", min=0.0,
+                               max=1000.0, group="loss")
+    # --- optimisation
+    batch_size: int = setting(128, "samples per minibatch (real and fake each)", min=2, max=4096,
+                              group="optimisation")
+    d_steps: int = setting(1, "discriminator steps per iteration (k_D)", min=1, max=20, group="optimisation")
+    g_steps: int = setting(1, "generator steps per iteration (k_G)", min=1, max=20, group="optimisation")
+    optimizer_d: str = setting("adam", "discriminator optimiser", choices=OPTIMIZER_CHOICES, group="optimisation")
+    optimizer_g: str = setting("adam", "generator optimiser", choices=OPTIMIZER_CHOICES, group="optimisation")
+    lr_d: float = setting(1e-3, "discriminator learning rate", min=1e-6, max=10.0, group="optimisation")
+    lr_g: float = setting(1e-3, "generator learning rate", min=1e-6, max=10.0, group="optimisation")
+    beta1_d: float = setting(0.5, "Adam β1 of D", min=0.0, max=0.999, group="optimisation")
+    beta2_d: float = setting(0.999, "Adam β2 of D", min=0.0, max=0.9999, group="optimisation")
+    beta1_g: float = setting(0.5, "Adam β1 of G", min=0.0, max=0.999, group="optimisation")
+    beta2_g: float = setting(0.999, "Adam β2 of G", min=0.0, max=0.9999, group="optimisation")
+    momentum_d: float = setting(0.0, "SGD / RMSprop momentum of D", min=0.0, max=0.999, group="optimisation")
+    momentum_g: float = setting(0.0, "SGD / RMSprop momentum of G", min=0.0, max=0.999, group="optimisation")
+    # --- tricks
+    label_smoothing: float = setting(0.0, "one-sided label smoothing: real label 1 - s (probability and "
+                                     "least-squares losses)", min=0.0, max=0.5, group="tricks")
+    instance_noise: float = setting(0.0, "std of Gaussian noise added to D's inputs, real and fake", min=0.0,
+                                    max=5.0, group="tricks")
+    instance_noise_anneal: int = setting(0, "iterations over which instance noise decays linearly to 0 "
+                                         "(0 = constant)", min=0, max=1_000_000, group="tricks")
+    unrolled_steps: int = setting(0, "unrolled D steps that G's update looks through (0 = off)", min=0, max=20,
+                                  group="tricks")
+    ema: float = setting(0.0, "EMA decay of a copy of G used for sampling (0 = off, e.g. 0.999)", min=0.0,
+                         max=0.9999, group="tricks")
+    extra_g_loss: str = setting("none", "extra generator loss: match D's mean features, or the data's mean "
+                                "and covariance", choices=EXTRA_G_LOSS_CHOICES, group="tricks")
+    extra_g_weight: float = setting(1.0, "weight of the extra generator loss", min=0.0, max=100.0,
+                                    group="tricks")
+    pretrain_d: int = setting(0, "discriminator steps before the first iteration", min=0, max=100_000,
+                              group="tricks")
+    # --- run
+    seed: int = setting(0, "random seed: same config and seed give the same numbers on CPU", min=0,
+                        max=2**31 - 1, live=False, group="run")
+    device: str = setting("auto", "where to train (auto: cuda, then mps, then cpu)", choices=DEVICE_CHOICES,
+                          live=False, group="run")
+
+    def __post_init__(self):
+        for f in fields(self):
+            object.__setattr__(self, f.name, _coerce(f, getattr(self, f.name)))
+        self.validate()
+
+    def validate(self) -> None:
+        for f in fields(self):
+            value, meta = getattr(self, f.name), f.metadata
+            choices = meta["choices"]() if callable(meta["choices"]) else meta["choices"]
+            if choices is not None and value not in choices:
+                raise ConfigError(f.name, f"{value!r} is not one of: {', '.join(choices)}")
+            if meta["min"] is not None and not (meta["min"] <= value <= meta["max"]):
+                raise ConfigError(f.name, f"must be between {meta['min']:g} and {meta['max']:g} (got {value:g})")
+
+    # --- round trips
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> "GANConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ConfigError(unknown[0], f"unknown setting; known settings are: {', '.join(sorted(known))}")
+        return cls(**values)
+
+    @classmethod
+    def from_json(cls, text: str) -> "GANConfig":
+        try:
+            values = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise ConfigError("json", f"not valid JSON ({e.msg} at line {e.lineno})") from None
+        if not isinstance(values, dict):
+            raise ConfigError("json", "expected a JSON object of settings")
+        return cls.from_dict(values)
+
+    def to_query(self) -> dict[str, str]:
+        """Only the settings that differ from the defaults, as strings (for a short URL)."""
+        default = GANConfig()
+        return {k: _to_text(v) for k, v in self.to_dict().items() if v != getattr(default, k)}
+
+    @classmethod
+    def from_query(cls, params: dict[str, str]) -> "GANConfig":
+        return cls.from_dict(dict(params))
+
+    # --- live changes
+    def replace(self, **changes) -> "GANConfig":
+        return replace(self, **changes)
+
+    def changes_needing_new_networks(self, other: "GANConfig") -> list[str]:
+        """Names of settings that differ from `other` and cannot change without rebuilding the run."""
+        return [f.name for f in fields(self) if not f.metadata["live"] and getattr(self, f.name) != getattr(other, f.name)]
+
+
+def setting_fields():
+    """The dataclass fields with their metadata, in declaration order (for CLIs and forms)."""
+    return fields(GANConfig)
+
+
+def choices_of(f) -> tuple | None:
+    c = f.metadata["choices"]
+    return c() if callable(c) else c
+
+
+def _to_text(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+_TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
+
+
+def _coerce(f, value):
+    """Convert strings (CLI, URL) and JSON numbers to the field's type, or raise ConfigError."""
+    kind = f.type if isinstance(f.type, str) else f.type.__name__
+    try:
+        if kind == "bool":
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in _TRUE:
+                return True
+            if text in _FALSE:
+                return False
+            raise ValueError
+        if kind == "int":
+            if isinstance(value, bool):
+                raise ValueError
+            number = float(value) if isinstance(value, str) else value
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            return int(number)
+        if kind == "float":
+            if isinstance(value, bool):
+                raise ValueError
+            number = float(value)
+            if not math.isfinite(number):
+                raise ValueError
+            return number
+        if not isinstance(value, str):
+            raise ValueError
+        return value.strip()
+    except (TypeError, ValueError, OverflowError):
+        expected = {"bool": "true or false", "int": "a whole number", "float": "a finite number"}.get(kind, "text")
+        raise ConfigError(f.name, f"expected {expected} (got {value!r})") from None

@@ -1,0 +1,504 @@
+"""The Trainer: one engine for headless runs, the CLI and the live app.
+
+One iteration = k_D discriminator steps, then k_G generator steps. Settings that need no new
+networks (losses, learning rates, optimisers, k steps, tricks) change between iterations with
+`set_config`. Every `GUARD_EVERY` iterations a single host sync checks that losses and weights are
+finite; when they are not, the run is rolled back to the exact last finite iteration and stops
+with a `Divergence` report.
+"""
+from __future__ import annotations
+
+import copy
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch.func import functional_call
+
+from .config import CUSTOM_DATASET, ConfigError, GANConfig
+from .data import get_dataset, points_dataset, sample_noise
+from .history import HISTORY_KEYS, History
+from .losses import get_loss
+from .metrics import EVAL_SAMPLES, evaluate_samples
+from .nets import build_networks
+from .unrolled import differentiable_step, optimizer_state_by_name
+
+POOL_SIZE = 65_536  # real points drawn once per run; minibatches index into them
+GUARD_EVERY = 50  # iterations between finiteness checks (each check is one host sync)
+DISPLAY_SAMPLES = 512  # fake points drawn from the fixed z shown in plots
+GRID_SIZE = 100  # D is evaluated on GRID_SIZE x GRID_SIZE points
+GRID_CHUNK = 2048  # grid points per D forward (bounds memory with minibatch features)
+
+
+class TrainingDiverged(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Divergence:
+    iteration: int  # the iteration that produced a non-finite value
+    problem: str  # what became non-finite
+
+    @property
+    def message(self) -> str:
+        return (f"training diverged at iteration {self.iteration}: {self.problem}. The run was rolled back "
+                f"to iteration {self.iteration - 1}, its last finite state; lower the learning rates or "
+                f"change the loss, then continue.")
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    available = {"cpu": True, "cuda": torch.cuda.is_available(),
+                 "mps": bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())}
+    if not available[name]:
+        raise ConfigError("device", f"{name} is not available on this machine; use auto or cpu")
+    return torch.device(name)
+
+
+def make_optimizer(kind: str, params, lr: float, beta1: float, beta2: float, momentum: float):
+    if kind == "adam":
+        return torch.optim.Adam(params, lr=lr, betas=(beta1, beta2), foreach=True)
+    if kind == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=momentum, foreach=True)
+    if kind == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr, momentum=momentum, foreach=True)
+    raise ValueError(f"unknown optimiser {kind!r}")
+
+
+def square_extent(points: torch.Tensor, pad: float = 0.2) -> tuple[float, float, float, float]:
+    """A square (xmin, xmax, ymin, ymax) around the points, padded by `pad` of its side."""
+    lo, hi = points.min(0).values.tolist(), points.max(0).values.tolist()
+    centre = [(a + b) / 2 for a, b in zip(lo, hi)]
+    half = max(hi[0] - lo[0], hi[1] - lo[1], 1e-3) * (0.5 + pad)
+    return (centre[0] - half, centre[0] + half, centre[1] - half, centre[1] + half)
+
+
+@contextmanager
+def eval_mode(*modules):
+    """Evaluate without side effects: batch norm uses running stats, spectral norm skips its power step."""
+    was = [m.training for m in modules]
+    for m in modules:
+        m.eval()
+    try:
+        yield
+    finally:
+        for m, w in zip(modules, was):
+            m.train(w)
+
+
+def _global_norm(tensors) -> torch.Tensor:
+    return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(list(tensors))))
+
+
+@dataclass
+class Snapshot:
+    """Everything a plot needs, as plain numpy arrays (float64 unless noted)."""
+    iteration: int
+    extent: tuple[float, float, float, float]  # xmin, xmax, ymin, ymax of the grid
+    real: np.ndarray  # (DISPLAY_SAMPLES, 2) real points
+    fake: np.ndarray  # (DISPLAY_SAMPLES, 2) G(z) for the run's fixed z
+    fake_push: np.ndarray  # (DISPLAY_SAMPLES, 2) -∇ₓ of G's loss at each fake point: where G's loss moves it
+    grid_x: np.ndarray  # (GRID_SIZE,)
+    grid_y: np.ndarray  # (GRID_SIZE,)
+    d_surface: np.ndarray  # (GRID_SIZE, GRID_SIZE) D on the grid, row i = grid_y[i]
+    d_output: str  # "probability" (D in [0, 1]), "score" (least squares) or "critic" (unbounded)
+    latent_lines: np.ndarray | None  # (L, P, 2) G's image of latent grid lines (noise_dim ≤ 2), else None
+    modes: np.ndarray | None  # (K, 2) the data's mode centres, if it has modes
+    sigma: float | None
+    metrics: dict
+
+
+class Trainer:
+    def __init__(self, config: GANConfig | None = None, points: np.ndarray | None = None):
+        """`points` (N, 2) is the user's data, required when config.dataset == "custom"."""
+        cfg = self.config = config or GANConfig()
+        if cfg.dataset == CUSTOM_DATASET:
+            if points is None:
+                raise ConfigError("dataset", "'custom' needs your points (e.g. from a CSV file)")
+            self.dataset = points_dataset(points)
+        else:
+            self.dataset = get_dataset(cfg.dataset)
+        self.device = resolve_device(cfg.device)
+        self.loss = get_loss(cfg.loss)
+
+        rng = np.random.default_rng(cfg.seed)
+        self.pool = torch.as_tensor(self.dataset.sample(POOL_SIZE, rng), dtype=torch.float32, device=self.device)
+        self.eval_real = self.dataset.sample(EVAL_SAMPLES, rng)
+        self.eval_reference = self.dataset.sample(EVAL_SAMPLES, rng)  # a second real sample: the metrics' floor
+        self.display_real = self.eval_real[:DISPLAY_SAMPLES]
+        self.extent = square_extent(self.pool)
+
+        with torch.random.fork_rng(devices=[]):  # initialisation draws from the global RNG: keep ours apart
+            torch.manual_seed(cfg.seed)
+            self.G, self.D = build_networks(cfg)
+        self.G.to(self.device)
+        self.D.to(self.device)
+        self.g_params, self.d_params = list(self.G.parameters()), list(self.D.parameters())
+        self.rng = torch.Generator(device=self.device).manual_seed(cfg.seed)
+        self._draw_fixed_noise()
+        self.opt_d = self._optimizer("d")
+        self.opt_g = self._optimizer("g")
+        self.ema_g = None
+        self._sync_ema()
+
+        self.iteration = 0  # completed iterations (k_D + k_G steps each)
+        self.d_updates = 0  # D optimiser steps, counting single "step D" presses and pretraining
+        self.g_updates = 0
+        self._pretrained = False
+        self.history = History()
+        self.divergence: Divergence | None = None
+
+    # --- construction helpers ---------------------------------------------------------------------
+
+    def _optimizer(self, which: str):
+        cfg = self.config
+        params = self.d_params if which == "d" else self.g_params
+        return make_optimizer(getattr(cfg, f"optimizer_{which}"), params, getattr(cfg, f"lr_{which}"),
+                              getattr(cfg, f"beta1_{which}"), getattr(cfg, f"beta2_{which}"),
+                              getattr(cfg, f"momentum_{which}"))
+
+    def _draw_fixed_noise(self):
+        """The z shown in plots and used for metrics: fixed, so motion on screen is G learning."""
+        cfg = self.config
+        fixed = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
+        self.fixed_z = sample_noise(DISPLAY_SAMPLES, cfg.noise_dim, cfg.noise, fixed, self.device)
+        self.eval_z = sample_noise(EVAL_SAMPLES, cfg.noise_dim, cfg.noise, fixed, self.device)
+
+    def _sync_ema(self):
+        if self.config.ema > 0 and self.ema_g is None:
+            self.ema_g = copy.deepcopy(self.G).requires_grad_(False)
+        elif self.config.ema == 0:
+            self.ema_g = None
+
+    # --- live settings ------------------------------------------------------------------------------
+
+    def set_config(self, new: GANConfig) -> None:
+        """Apply settings that need no new networks; raises ConfigError naming any that do."""
+        rebuild = new.changes_needing_new_networks(self.config)
+        if rebuild:
+            raise ConfigError(rebuild[0], f"changing {', '.join(rebuild)} needs new networks: start a new run")
+        old, self.config = self.config, new
+        self.loss = get_loss(new.loss)
+        for which, opt_attr in (("d", "opt_d"), ("g", "opt_g")):
+            if getattr(new, f"optimizer_{which}") != getattr(old, f"optimizer_{which}"):
+                setattr(self, opt_attr, self._optimizer(which))  # a new optimiser starts with fresh moments
+                continue
+            for group in getattr(self, opt_attr).param_groups:
+                group["lr"] = getattr(new, f"lr_{which}")
+                if "betas" in group:
+                    group["betas"] = (getattr(new, f"beta1_{which}"), getattr(new, f"beta2_{which}"))
+                if "momentum" in group:
+                    group["momentum"] = getattr(new, f"momentum_{which}")
+        if new.noise != old.noise:
+            self._draw_fixed_noise()
+        self._sync_ema()
+
+    # --- one step of each network -----------------------------------------------------------------
+
+    def _real_batch(self) -> torch.Tensor:
+        idx = torch.randint(len(self.pool), (self.config.batch_size,), generator=self.rng, device=self.device)
+        return self.pool[idx]
+
+    def _noise(self) -> torch.Tensor:
+        cfg = self.config
+        return sample_noise(cfg.batch_size, cfg.noise_dim, cfg.noise, self.rng, self.device)
+
+    def instance_noise_std(self) -> float:
+        cfg = self.config
+        if cfg.instance_noise == 0:
+            return 0.0
+        if cfg.instance_noise_anneal == 0:
+            return cfg.instance_noise
+        return cfg.instance_noise * max(0.0, 1.0 - self.iteration / cfg.instance_noise_anneal)
+
+    def _blur(self, x: torch.Tensor) -> torch.Tensor:
+        std = self.instance_noise_std()
+        if std == 0:
+            return x
+        return x + std * torch.randn(x.shape, generator=self.rng, device=self.device)
+
+    def _real_target(self) -> float:
+        return 1.0 - self.config.label_smoothing
+
+    def _d_outputs(self, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.D.batch_dependent:  # real and fake batches must not see each other's statistics
+            return self.D(real), self.D(fake)
+        out = self.D(torch.cat([real, fake]))
+        return out[: len(real)], out[len(real):]
+
+    def _probability(self, raw: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(raw) if self.loss.output == "probability" else raw
+
+    def _d_step(self) -> dict[str, torch.Tensor]:
+        cfg, loss = self.config, self.loss
+        real = self._real_batch()
+        with torch.no_grad():
+            fake = self.G(self._noise())
+        real, fake = self._blur(real), self._blur(fake)
+        if cfg.r1_weight > 0:
+            real.requires_grad_(True)
+        d_real, d_fake = self._d_outputs(real, fake)
+        total = loss.d_loss(d_real, d_fake, self._real_target())
+        if loss.gradient_penalty and cfg.gp_weight > 0:
+            total = total + cfg.gp_weight * self._gradient_penalty(real.detach(), fake)
+        if cfg.r1_weight > 0:
+            (grad_real,) = torch.autograd.grad(d_real.sum(), real, create_graph=True)
+            total = total + cfg.r1_weight / 2 * grad_real.pow(2).sum(1).mean()
+        grads = torch.autograd.grad(total, self.d_params)
+        for p, g in zip(self.d_params, grads):
+            p.grad = g
+        self.opt_d.step()
+        if loss.clip_weights:
+            torch._foreach_clamp_min_(self.d_params, -cfg.clip)
+            torch._foreach_clamp_max_(self.d_params, cfg.clip)
+        self.d_updates += 1
+        d_real, d_fake = d_real.detach(), d_fake.detach()
+        return {"loss_d": total.detach(), "d_real": self._probability(d_real).mean(),
+                "d_fake": self._probability(d_fake).mean(), "grad_norm_d": _global_norm(grads),
+                "critic_gap": d_real.mean() - d_fake.mean()}
+
+    def _gradient_penalty(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        """E[(‖∇D(x̂)‖ - 1)²] at x̂ = εx + (1-ε)G(z), ε ~ U[0, 1] per sample (Gulrajani et al.)."""
+        eps = torch.rand(len(real), 1, generator=self.rng, device=self.device)
+        x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
+        (grad,) = torch.autograd.grad(self.D(x_hat).sum(), x_hat, create_graph=True)
+        return ((grad.norm(dim=1) - 1) ** 2).mean()
+
+    def _g_step(self) -> dict[str, torch.Tensor]:
+        cfg = self.config
+        fake = self._blur(self.G(self._noise()))
+        d_fake = self._unrolled_d(fake) if cfg.unrolled_steps > 0 else self.D(fake)
+        total = self.loss.g_loss(d_fake)
+        if cfg.extra_g_loss != "none" and cfg.extra_g_weight > 0:
+            total = total + cfg.extra_g_weight * self._extra_g_loss(fake)
+        grads = torch.autograd.grad(total, self.g_params)  # D's parameters get no gradient here
+        for p, g in zip(self.g_params, grads):
+            p.grad = g
+        self.opt_g.step()
+        if self.ema_g is not None:
+            with torch.no_grad():
+                torch._foreach_lerp_(list(self.ema_g.parameters()), self.g_params, 1.0 - cfg.ema)
+                for b_ema, b in zip(self.ema_g.buffers(), self.G.buffers()):
+                    b_ema.copy_(b)
+        self.g_updates += 1
+        return {"loss_g": total.detach(), "grad_norm_g": _global_norm(grads)}
+
+    def _extra_g_loss(self, fake: torch.Tensor) -> torch.Tensor:
+        real = self._blur(self._real_batch())
+        if self.config.extra_g_loss == "feature-matching":  # Salimans et al. (2016): match D's mean features
+            with torch.no_grad():
+                target = self.D.features(real).mean(0)
+            return (self.D.features(fake).mean(0) - target).pow(2).sum()
+        # moment matching, independent of D: the data's mean and covariance
+        mean_gap = (fake.mean(0) - real.mean(0)).pow(2).sum()
+        cov_gap = (torch.cov(fake.T) - torch.cov(real.T)).pow(2).sum()
+        return mean_gap + cov_gap
+
+    def _unrolled_d(self, fake_for_g: torch.Tensor) -> torch.Tensor:
+        """D's outputs on G's samples after `unrolled_steps` differentiable D updates (Metz et al.)."""
+        cfg, loss = self.config, self.loss
+        named = dict(self.D.named_parameters())
+        params = {n: p.detach().requires_grad_(True) for n, p in named.items()}
+        state = optimizer_state_by_name(self.opt_d, named)
+        with eval_mode(self.D):  # no power-iteration side effects on D's buffers while looking ahead
+            for _ in range(cfg.unrolled_steps):
+                real = self._blur(self._real_batch())
+                fake = self._blur(self.G(self._noise()))  # not detached: G sees how D would react
+                d_real = functional_call(self.D, params, (real,))
+                d_fake = functional_call(self.D, params, (fake,))
+                d_loss = loss.d_loss(d_real, d_fake, self._real_target())
+                grads = torch.autograd.grad(d_loss, list(params.values()), create_graph=True)
+                params, state = differentiable_step(cfg.optimizer_d, params, dict(zip(params, grads)), state,
+                                                    cfg.lr_d, cfg.beta1_d, cfg.beta2_d, cfg.momentum_d)
+            return functional_call(self.D, params, (fake_for_g,))
+
+    def _iteration(self) -> dict[str, torch.Tensor]:
+        if not self._pretrained:
+            for _ in range(self.config.pretrain_d):
+                self._d_step()
+            self._pretrained = True
+        for _ in range(self.config.d_steps):
+            d = self._d_step()
+        for _ in range(self.config.g_steps):
+            g = self._g_step()
+        self.iteration += 1
+        return {**d, **g}
+
+    # --- guarded stepping -----------------------------------------------------------------------------
+
+    def step(self, n: int = 1) -> int:
+        """Train n iterations (fewer if training diverges). Returns the number completed."""
+        return self._guarded(n, self._iteration, record=True)
+
+    def step_d(self, n: int = 1) -> int:
+        """n discriminator steps only, outside the iteration count (for stepping through by hand)."""
+        return self._guarded(n, self._d_step, record=False)
+
+    def step_g(self, n: int = 1) -> int:
+        """n generator steps only, outside the iteration count."""
+        return self._guarded(n, self._g_step, record=False)
+
+    def run_for(self, seconds: float) -> int:
+        """Train for about `seconds` of wall time; returns iterations completed."""
+        deadline, done, chunk = time.perf_counter() + seconds, 0, 1
+        while self.divergence is None:
+            start = time.perf_counter()
+            k = self.step(chunk)
+            done += k
+            left = deadline - time.perf_counter()
+            if left <= 0 or k == 0:
+                break
+            per_iteration = (time.perf_counter() - start) / k
+            chunk = int(max(1, min(GUARD_EVERY, left / per_iteration)))
+        return done
+
+    def _guarded(self, n: int, fn, record: bool) -> int:
+        if self.divergence is not None:
+            raise TrainingDiverged(self.divergence.message + " Call resume() to continue.")
+        done = 0
+        while done < n:
+            chunk = min(GUARD_EVERY, n - done)
+            saved = self._capture()
+            stats = [fn() for _ in range(chunk)]
+            if self._all_finite(stats):
+                if record:
+                    self.history.append(torch.stack([torch.stack([s[k] for k in HISTORY_KEYS]) for s in stats])
+                                        .double().cpu().numpy())
+                done += chunk
+                continue
+            # Something became non-finite: replay the chunk one step at a time to find exactly where.
+            self._restore(saved)
+            for _ in range(chunk):
+                saved = self._capture()
+                s = fn()
+                problem = self._find_problem(s)
+                if problem:
+                    self._restore(saved)
+                    self.divergence = Divergence(self.iteration + 1 if record else self.iteration, problem)
+                    return done
+                if record:
+                    self.history.append(torch.stack([s[k] for k in HISTORY_KEYS]).double().cpu().numpy()[None])
+                done += 1
+        return done
+
+    def resume(self) -> None:
+        """Clear a divergence report so training can continue (after changing settings, say)."""
+        self.divergence = None
+
+    def _all_finite(self, stats: list[dict[str, torch.Tensor]]) -> bool:
+        values = torch.stack([v for s in stats for v in s.values()])
+        norms = torch.stack(torch._foreach_norm(self.g_params + self.d_params))
+        return bool(torch.isfinite(values).all() & torch.isfinite(norms).all())  # the chunk's one host sync
+
+    def _find_problem(self, stats: dict[str, torch.Tensor]) -> str | None:
+        bad = [f"{k} is {'NaN' if torch.isnan(v) else 'infinite'}" for k, v in stats.items() if not torch.isfinite(v)]
+        if bad:
+            return ", ".join(bad)
+        for net_name, net in (("G", self.G), ("D", self.D)):
+            for name, p in net.named_parameters():
+                if not torch.isfinite(p).all():
+                    return f"{net_name}'s weight {name} holds non-finite values"
+        return None
+
+    def _capture(self) -> dict:
+        def clone(state):
+            return {k: v.clone() for k, v in state.items()}
+        return {
+            "G": clone(self.G.state_dict()), "D": clone(self.D.state_dict()),
+            "ema": clone(self.ema_g.state_dict()) if self.ema_g is not None else None,
+            "opt_d": copy.deepcopy(self.opt_d.state_dict()), "opt_g": copy.deepcopy(self.opt_g.state_dict()),
+            "rng": self.rng.get_state(),
+            "counters": (self.iteration, self.d_updates, self.g_updates, self._pretrained),
+        }
+
+    def _restore(self, saved: dict) -> None:
+        self.G.load_state_dict(saved["G"])
+        self.D.load_state_dict(saved["D"])
+        if saved["ema"] is not None and self.ema_g is not None:
+            self.ema_g.load_state_dict(saved["ema"])
+        self.opt_d.load_state_dict(saved["opt_d"])
+        self.opt_g.load_state_dict(saved["opt_g"])
+        self.rng.set_state(saved["rng"])
+        self.iteration, self.d_updates, self.g_updates, self._pretrained = saved["counters"]
+
+    # --- looking at the run ------------------------------------------------------------------------------
+
+    @property
+    def sampler(self) -> torch.nn.Module:
+        """The generator used for pictures and metrics: the EMA copy when EMA is on."""
+        return self.ema_g if self.ema_g is not None else self.G
+
+    def sample(self, z: torch.Tensor | None = None) -> np.ndarray:
+        """G(z) as an (N, 2) float64 array; default z: the run's fixed EVAL_SAMPLES evaluation noise."""
+        with torch.no_grad(), eval_mode(self.sampler):
+            return self.sampler(self.eval_z if z is None else z.to(self.device)).double().cpu().numpy()
+
+    def discriminate(self, points: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
+        """D's display value (probability, score or critic value) at points (N, 2) -> (N,).
+        Batch-dependent D's compare each point with `reference` (default: G's fixed-z samples)."""
+        x = torch.as_tensor(points, dtype=torch.float32, device=self.device)
+        with torch.no_grad(), eval_mode(self.D, self.sampler):
+            ref = None
+            if self.D.batch_dependent:
+                ref = self.sampler(self.fixed_z) if reference is None else torch.as_tensor(
+                    reference, dtype=torch.float32, device=self.device)
+            out = torch.cat([self.D(c, ref) for c in x.split(GRID_CHUNK)])
+            return self._probability(out).double().cpu().numpy()
+
+    def evaluate(self) -> dict:
+        """Metrics on EVAL_SAMPLES generated points (the literature's protocol) against real data."""
+        fake = self.sample()
+        ds = self.dataset
+        metrics = evaluate_samples(fake, self.eval_real, self.eval_reference, modes=ds.modes, sigma=ds.sigma,
+                                   weights=ds.weights, rng=np.random.default_rng(0))
+        metrics["critic_estimate"] = None
+        if self.loss.output == "critic":  # the critic's own W1 estimate E[f(x)] - E[f(G(z))]
+            x = torch.as_tensor(np.concatenate([self.eval_real, fake]), dtype=torch.float32, device=self.device)
+            with torch.no_grad(), eval_mode(self.D):
+                f = self.D(x) if not self.D.batch_dependent else torch.cat([self.D(x[:EVAL_SAMPLES]), self.D(x[EVAL_SAMPLES:])])
+            metrics["critic_estimate"] = float(f[:EVAL_SAMPLES].mean() - f[EVAL_SAMPLES:].mean())
+        return metrics
+
+    def snapshot(self, with_metrics: bool = True, grid_size: int = GRID_SIZE) -> Snapshot:
+        cfg = self.config
+        with eval_mode(self.D, self.sampler):
+            with torch.no_grad():
+                fake = self.sampler(self.fixed_z)
+            fake_leaf = fake.clone().requires_grad_(True)
+            # The loss is a mean over points: scale by N for each point's own gradient.
+            g_loss = self.loss.g_loss(self.D(fake_leaf)) * len(fake_leaf)
+            (grad,) = torch.autograd.grad(g_loss, fake_leaf)
+        xmin, xmax, ymin, ymax = self.extent
+        gx, gy = np.linspace(xmin, xmax, grid_size), np.linspace(ymin, ymax, grid_size)
+        grid = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
+        surface = self.discriminate(grid, reference=fake.detach().cpu().numpy()).reshape(grid_size, grid_size)
+        return Snapshot(
+            iteration=self.iteration, extent=self.extent, real=self.display_real,
+            fake=fake.double().cpu().numpy(), fake_push=(-grad).double().cpu().numpy(),
+            grid_x=gx, grid_y=gy, d_surface=surface, d_output=self.loss.output,
+            latent_lines=self._latent_lines() if cfg.noise_dim <= 2 else None,
+            modes=self.dataset.modes, sigma=self.dataset.sigma,
+            metrics=self.evaluate() if with_metrics else {},
+        )
+
+    def _latent_lines(self, lines: int = 21, points: int = 60) -> np.ndarray:
+        """G's image of a regular grid of latent lines (the warped 'manifold' view): (L, P, 2)."""
+        cfg = self.config
+        r = 2.5 if cfg.noise == "gaussian" else 1.0  # ±2.5σ covers 98.8 % of a Gaussian coordinate
+        t = torch.linspace(-r, r, points, device=self.device)
+        if cfg.noise_dim == 1:
+            z = t[None, :, None]
+        else:
+            offsets = torch.linspace(-r, r, lines, device=self.device)
+            horizontal = torch.stack(torch.broadcast_tensors(t[None, :], offsets[:, None]), dim=-1)
+            z = torch.cat([horizontal, horizontal.flip(-1)])  # lines of constant z2, then of constant z1
+        with torch.no_grad(), eval_mode(self.sampler):
+            out = self.sampler(z.reshape(-1, cfg.noise_dim))
+        return out.reshape(z.shape[0], points, 2).double().cpu().numpy()

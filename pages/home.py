@@ -1,0 +1,82 @@
+"""Home: what a GAN is, why training one is hard, and what you can train here."""
+import streamlit as st
+
+from ganviz.data import DATASETS
+from ganviz.losses import LOSSES
+from ganviz.plots import dataset_gallery
+
+OUTPUT_KIND = {
+    "probability": "D outputs a probability (a sigmoid of its logit)",
+    "score": "D outputs a score with targets 0 (fake) and 1 (real)",
+    "critic": "D is an unbounded critic f",
+}
+
+
+GALLERY_POINTS, GALLERY_SEED = 1500, 0
+
+
+@st.cache_data(show_spinner=False)
+def gallery(n: int, seed: int):
+    """The dataset figure, built once per process: sampling 8 datasets costs more than a rerun."""
+    return dataset_gallery(DATASETS, n=n, seed=seed)
+
+
+st.title("ganviz — see why GANs are hard")
+
+what, why = st.columns(2, gap="large")
+with what:
+    st.markdown(
+        "A **generative adversarial network** (GAN) is two neural networks trained against each "
+        "other. The **generator** G turns random noise *z* into a sample G(*z*). The "
+        "**discriminator** D looks at a point and says how likely it is to be real data rather "
+        "than one of G's fakes. D learns to tell them apart; G learns to fool D. In the original "
+        "formulation they play a minimax game over one value:"
+    )
+    st.latex(
+        r"\begin{aligned}\min_G \max_D V(D,G) = {}"
+        r"& \mathbb{E}_{x\sim p_\text{data}}[\log D(x)] \\"
+        r"& + \mathbb{E}_{z\sim p_z}[\log(1 - D(G(z)))]\end{aligned}"
+    )
+with why:
+    st.markdown(
+        "At the optimum G's samples follow the data distribution and D outputs ½ everywhere. "
+        "Getting there by gradient steps is the hard part: there is no single loss that goes "
+        "down, because each network's target moves every time the other one learns. Three "
+        "failures keep coming back, and you can watch each of them happen here:\n"
+        "- **Mode collapse**: G finds a few points D accepts and puts all its samples there.\n"
+        "- **Vanishing gradients**: once D is confident, the original G loss goes flat and G "
+        "stops learning.\n"
+        "- **Non-convergence**: the two players circle each other instead of settling down."
+    )
+
+st.header("Losses you can train with")
+st.markdown(
+    "Every trainer in ganviz offers these. In each pair D minimises the first objective and G "
+    "the second."
+)
+losses = list(LOSSES.values())
+for row in range(0, len(losses), 2):  # two cards a row, so cards side by side line up
+    for col, loss in zip(st.columns(2), losses[row:row + 2]):
+        with col.container(border=True, height="stretch"):
+            st.markdown(f"**{loss.title}** · `{loss.name}`")
+            st.caption(OUTPUT_KIND.get(loss.output, loss.output))
+            st.latex(
+                r"\begin{aligned}"
+                rf"\text{{D:}}\quad & \min_D\; {loss.formula_d} \\"
+                rf"\text{{G:}}\quad & \min_G\; {loss.formula_g}"
+                r"\end{aligned}"
+            )
+
+st.header("Datasets")
+st.markdown(
+    f"The 2D distributions you can train on: {GALLERY_POINTS:,} samples of each "
+    f"(seed {GALLERY_SEED}). "
+    "Red circles mark the mode centres that the metrics count."
+)
+st.plotly_chart(gallery(GALLERY_POINTS, GALLERY_SEED), width="stretch", config={"displayModeBar": False})
+
+st.header("Train one from the command line")
+st.markdown("The same engine runs without the app. Train a GAN on the ring of 8 Gaussians:")
+st.code("python -m ganviz train --dataset ring8 --steps 5000 --seed 0", language="bash")
+st.markdown("and list every option:")
+st.code("python -m ganviz train --help", language="bash")

@@ -1,0 +1,171 @@
+"""Real-browser fixtures: a headless Streamlit server for the session and a headless Chromium.
+
+Chromium comes from the system (GANVIZ_CHROMIUM, else `chromium` on PATH, else /usr/bin/chromium);
+a missing browser is a failure with the fix, never a skip.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+STARTUP_TIMEOUT_S = 60
+RUN_TIMEOUT_MS = 60_000
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # required when running as root (containers, CI)
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200 and response.read().decode().strip() == "ok"
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@pytest.fixture(scope="session")
+def app_url(artifacts: Path):
+    """Start `streamlit run app.py` headless on a free port; yield its base URL; stop it."""
+    port = _free_port()
+    log_path = artifacts / "streamlit.log"
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.headless=true", f"--server.port={port}", "--server.address=127.0.0.1",
+        "--browser.gatherUsageStats=false", "--server.fileWatcherType=none",
+    ]
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while not _healthy(f"{base}/_stcore/health"):
+            if proc.poll() is not None:
+                pytest.fail(f"streamlit exited with code {proc.returncode} before it was healthy; "
+                            f"log tail:\n{_tail(log_path)}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not answer {base}/_stcore/health within "
+                            f"{STARTUP_TIMEOUT_S} s; log tail:\n{_tail(log_path)}")
+            time.sleep(0.25)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def chromium_path() -> str:
+    """GANVIZ_CHROMIUM if set (it must then be valid), else `chromium` on PATH, else /usr/bin/chromium."""
+    override = os.environ.get("GANVIZ_CHROMIUM")
+    if override:
+        if os.path.isfile(override) and os.access(override, os.X_OK):
+            return override
+        pytest.fail(f"GANVIZ_CHROMIUM={override!r} is not an executable file; point it at Chromium "
+                    "or unset it", pytrace=False)
+    for candidate in (shutil.which("chromium"), "/usr/bin/chromium"):
+        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    pytest.fail("Chromium not found: install Chromium, e.g. apt-get install -y chromium, "
+                "or set GANVIZ_CHROMIUM", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = chromium_path()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser) -> Page:
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(RUN_TIMEOUT_MS)
+    yield page
+    context.close()
+
+
+def wait_for_app_run(page: Page, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
+    """Wait until the app is connected and its script run finished, as Streamlit's own e2e suite
+    does: `data-test-script-state` goes initial -> running -> notRunning on the stApp element."""
+    page.wait_for_timeout(200)  # let debounced widget events reach the server
+    page.locator("[data-testid='stApp'][data-test-connection-state='CONNECTED']").wait_for(
+        state="attached", timeout=timeout_ms)
+    page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(
+        state="attached", timeout=timeout_ms)
+
+
+@pytest.fixture
+def open_app(page: Page, app_url: str):
+    """`open_app(path, expect_text=...)`: load a page of the app, wait for the script run to finish
+    and for `expect_text` to be on screen; returns the playwright Page."""
+    def _open(path: str = "/", *, expect_text: str) -> Page:
+        page.goto(app_url + path, wait_until="domcontentloaded")
+        page.locator("[data-testid='stAppViewContainer']").wait_for(state="attached")
+        wait_for_app_run(page)
+        page.get_by_text(expect_text, exact=True).first.wait_for(state="visible")
+        return page
+    return _open
+
+
+@pytest.fixture
+def screenshot(page: Page, artifacts: Path):
+    """`screenshot(name)`: save the whole page to test-artifacts/<name>; returns the path.
+
+    Streamlit scrolls inside its main container, not the document, so Playwright's full_page
+    option sees only the viewport: grow the viewport to the content's height first."""
+    def _shoot(name: str) -> Path:
+        size = page.viewport_size or {"width": 1400, "height": 900}
+        height = page.evaluate(
+            """() => Math.max(...["[data-testid='stMain']", "[data-testid='stAppViewContainer']"]
+                .map(s => document.querySelector(s)).filter(Boolean).map(e => e.scrollHeight),
+                document.documentElement.scrollHeight)"""
+        )
+        page.set_viewport_size({"width": size["width"], "height": max(size["height"], int(height))})
+        page.wait_for_timeout(500)  # let Plotly and the layout settle at the new size
+        path = artifacts / name
+        page.screenshot(path=str(path), full_page=True)
+        page.set_viewport_size(size)
+        return path
+    return _shoot
