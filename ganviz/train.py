@@ -256,8 +256,9 @@ class Trainer:
             p.grad = g
         self.opt_d.step()
         if loss.clip_weights:
-            torch._foreach_clamp_min_(self.d_params, -cfg.clip)
-            torch._foreach_clamp_max_(self.d_params, cfg.clip)
+            with torch.no_grad():
+                torch._foreach_clamp_min_(self.d_params, -cfg.clip)
+                torch._foreach_clamp_max_(self.d_params, cfg.clip)
         self.d_updates += 1
         d_real, d_fake = d_real.detach(), d_fake.detach()
         return {"loss_d": total.detach(), "d_real": self._probability(d_real).mean(),
@@ -283,8 +284,11 @@ class Trainer:
             p.grad = g
         self.opt_g.step()
         if self.ema_g is not None:
+            # Warm-up (as in TensorFlow's moving averages): early on, the average must not cling to
+            # the random initialisation for the ~1/(1-decay) steps a fixed decay would take.
+            decay = min(cfg.ema, (1 + self.g_updates) / (10 + self.g_updates))
             with torch.no_grad():
-                torch._foreach_lerp_(list(self.ema_g.parameters()), self.g_params, 1.0 - cfg.ema)
+                torch._foreach_lerp_(list(self.ema_g.parameters()), self.g_params, 1.0 - decay)
                 for b_ema, b in zip(self.ema_g.buffers(), self.G.buffers()):
                     b_ema.copy_(b)
         self.g_updates += 1

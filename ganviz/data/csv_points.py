@@ -50,7 +50,7 @@ def _too_big(size: int) -> str:
 
 def parse_points(text: str) -> np.ndarray:
     rows = [(n, row) for n, row in enumerate(csv.reader(io.StringIO(text)), start=1) if any(c.strip() for c in row)]
-    if rows and not _is_numeric_row(rows[0][1]):
+    if rows and _is_header_row(rows[0][1]):
         rows = rows[1:]  # a header line such as "x,y"
     if len(rows) < MIN_POINTS:
         raise DataError(f"the file has {len(rows)} points; give at least {MIN_POINTS} rows of x,y")
@@ -72,9 +72,14 @@ def parse_points(text: str) -> np.ndarray:
     return points
 
 
-def _is_numeric_row(row: list[str]) -> bool:
+def _is_header_row(row: list[str]) -> bool:
+    """A header has no numeric cell; a row such as `1,abc` is data with a typo, reported, not skipped."""
+    return not any(_is_number(c) for c in row)
+
+
+def _is_number(cell: str) -> bool:
     try:
-        [float(c) for c in row]
+        float(cell)
     except ValueError:
         return False
     return True

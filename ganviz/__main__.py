@@ -1,0 +1,193 @@
+"""Command line: `python -m ganviz train|bench|presets`. Each prints one JSON object as its last line.
+
+Every setting of GANConfig is a flag of `train` (field lr_d -> --lr-d), with its range in --help.
+A bad value exits with status 2 and a one-line message on stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from .bench import bench_train_2d
+from .config import CUSTOM_DATASET, ConfigError, GANConfig, choices_of, setting_fields
+from .data import DataError, read_points_csv
+from .presets import PRESETS, get_preset
+from .train import Trainer
+
+
+class CliError(Exception):
+    """A user error: printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse prints usage + message; we promise one line
+        raise CliError(message)
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _describe(f) -> str:
+    meta, text = f.metadata, f.metadata["help"]
+    choices = choices_of(f)
+    if choices:
+        text += f" (one of: {', '.join(choices)})"
+    elif meta["min"] is not None:
+        text += f" [{meta['min']:g} to {meta['max']:g}]"
+    return text + f" (default: {f.default})" + ("" if meta["live"] else " [new networks]")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m ganviz", description="Train and measure small GANs headless.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    train = sub.add_parser("train", help="train a 2D GAN and print its metrics as JSON",
+                           description="Train a 2D GAN. Prints progress on stderr and one JSON object (resolved "
+                                       "config, speed and metrics) as the last line of stdout.")
+    train.add_argument("--preset", choices=list(PRESETS), help="start from a named setup; flags override it")
+    train.add_argument("--config", type=Path, metavar="FILE.json", help="start from a JSON config (e.g. an earlier "
+                       "run's \"config\"); flags override it")
+    train.add_argument("--data-csv", type=Path, metavar="FILE", help="train on your own points: a CSV with two "
+                       "numeric columns x,y (optional header), 10 to 100,000 rows")
+    train.add_argument("--steps", default="5000", help="iterations to train [1 to 10,000,000] (default: 5000)")
+    train.add_argument("--samples-out", type=Path, metavar="FILE.csv",
+                       help="write 2,500 generated points as x,y rows with a header")
+    groups = {}
+    for f in setting_fields():
+        group = groups.get(f.metadata["group"]) or train.add_argument_group(f.metadata["group"] + " settings")
+        groups[f.metadata["group"]] = group
+        if f.type == "bool":
+            group.add_argument(_flag(f.name), dest=f.name, action=argparse.BooleanOptionalAction, default=None,
+                               help=_describe(f))
+        else:
+            group.add_argument(_flag(f.name), dest=f.name, default=None, metavar=f.type.upper(), help=_describe(f))
+
+    bench = sub.add_parser("bench", help="measure headless training speed; prints JSON")
+    bench.add_argument("--seconds", default="5", help="timed seconds after warm-up [0.1 to 600] (default: 5)")
+
+    sub.add_parser("presets", help="list the named setups as JSON")
+    return parser
+
+
+def _number(text: str, name: str, lo: float, hi: float, kind=float):
+    try:
+        value = kind(text)
+    except ValueError:
+        raise CliError(f"{name}: expected a number (got {text!r})") from None
+    if not (lo <= value <= hi):
+        raise CliError(f"{name}: must be between {lo:g} and {hi:g} (got {value:g})")
+    return value
+
+
+def resolve_config(args) -> tuple[GANConfig, object]:
+    """The config from preset, then --config file, then flags; and the user's points if any."""
+    values = {}
+    if args.preset:
+        values.update(get_preset(args.preset).overrides)
+    if args.config:
+        try:
+            values.update(GANConfig.from_json(args.config.read_text()).to_dict())
+        except OSError as e:
+            raise CliError(f"--config: cannot read {args.config} ({e.strerror})") from None
+    flags = {f.name: getattr(args, f.name) for f in setting_fields() if getattr(args, f.name) is not None}
+    points = None
+    if args.data_csv:
+        if "dataset" in flags and flags["dataset"] != CUSTOM_DATASET:
+            raise CliError("give either --dataset or --data-csv, not both")
+        try:
+            points = read_points_csv(args.data_csv)
+        except DataError as e:
+            raise CliError(f"--data-csv: {e}") from None
+        flags["dataset"] = CUSTOM_DATASET
+    values.update(flags)
+    try:
+        config = GANConfig.from_dict(values)
+    except ConfigError as e:
+        raise CliError(f"{_flag(e.field) if e.field in flags else e.field}: {e.message}") from None
+    if config.dataset == CUSTOM_DATASET and points is None:
+        raise CliError("--dataset custom needs --data-csv FILE")
+    return config, points
+
+
+def json_safe(value):
+    """Strict JSON: NaN and infinities become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
+
+
+def cmd_train(args) -> dict:
+    config, points = resolve_config(args)
+    steps = _number(args.steps, "--steps", 1, 10_000_000, int)
+    try:
+        trainer = Trainer(config, points=points)
+    except ConfigError as e:
+        raise CliError(f"{_flag(e.field)}: {e.message}") from None
+    start, report_every = time.perf_counter(), max(1, steps // 10)
+    while trainer.iteration < steps and trainer.divergence is None:
+        trainer.step(min(report_every, steps - trainer.iteration))
+        print(f"iteration {trainer.iteration}/{steps}", file=sys.stderr, flush=True)
+    seconds = time.perf_counter() - start
+    if trainer.divergence:
+        print(f"warning: {trainer.divergence.message}", file=sys.stderr)
+    metrics = trainer.evaluate()
+    if args.samples_out:
+        _write_points(args.samples_out, trainer.sample())
+    return {
+        "config": config.to_dict(),
+        "iterations": trainer.iteration,
+        "seconds": seconds,
+        "iters_per_sec": trainer.iteration / seconds if seconds > 0 else None,
+        **{k: metrics[k] for k in ("modes_captured", "modes_total", "hq_fraction", "reverse_kl", "js")},
+        "js_units": "nats",
+        "js_floor": metrics["js_floor"],
+        "w1": metrics["w1"],
+        "sliced_w1": metrics["sliced_w1"],
+        "critic_estimate": metrics["critic_estimate"],
+        "diverged": None if trainer.divergence is None else {"iteration": trainer.divergence.iteration,
+                                                            "problem": trainer.divergence.problem},
+        "device": str(trainer.device),
+    }
+
+
+def _write_points(path: Path, points) -> None:
+    try:
+        with open(path, "w", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(["x", "y"])
+            writer.writerows(points.tolist())
+    except OSError as e:
+        raise CliError(f"--samples-out: cannot write {path} ({e.strerror})") from None
+
+
+def main(argv=None) -> int:
+    torch.set_num_threads(1)  # small models are dispatcher-bound: one thread is fastest
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "train":
+            result = cmd_train(args)
+        elif args.command == "bench":
+            result = bench_train_2d(seconds=_number(args.seconds, "--seconds", 0.1, 600))
+        else:
+            result = {name: {"title": p.title, "watch": p.watch, "overrides": p.overrides} for name, p in PRESETS.items()}
+    except CliError as e:
+        print(f"ganviz: error: {e}", file=sys.stderr)
+        return 2
+    print(json.dumps(json_safe(result)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
