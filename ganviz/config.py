@@ -67,7 +67,7 @@ class GANConfig:
     clip: float = setting(0.01, "WGAN weight clipping: D's weights are kept in [-c, c]", min=1e-4, max=10.0,
                           group="loss")
     gp_weight: float = setting(10.0, "WGAN-GP gradient-penalty weight λ", min=0.0, max=1000.0, group="loss")
-    r1_weight: float = setting(0.0, "R1 penalty γ/2·E‖∇D(x)‖² on real data (0 = off), any loss", min=0.0,
+    r1_weight: float = setting(0.1, "R1 penalty γ/2·E‖∇D(x)‖² on real data (0 = off), any loss", min=0.0,
                                max=1000.0, group="loss")
     # --- optimisation
     batch_size: int = setting(128, "samples per minibatch (real and fake each)", min=2, max=4096,
@@ -93,7 +93,7 @@ class GANConfig:
                                          "(0 = constant)", min=0, max=1_000_000, group="tricks")
     unrolled_steps: int = setting(0, "unrolled D steps that G's update looks through (0 = off)", min=0, max=20,
                                   group="tricks")
-    ema: float = setting(0.0, "EMA decay of a copy of G used for sampling (0 = off, e.g. 0.999)", min=0.0,
+    ema: float = setting(0.999, "EMA decay of a copy of G used for sampling (0 = off, e.g. 0.999)", min=0.0,
                          max=0.9999, group="tricks")
     extra_g_loss: str = setting("none", "extra generator loss: match D's mean features, or the data's mean "
                                 "and covariance", choices=EXTRA_G_LOSS_CHOICES, group="tricks")
