@@ -76,7 +76,10 @@ class MinibatchDiscrimination(nn.Module):
         else:
             r = (reference @ self.T).view(-1, self.kernels, self.kernel_dim).transpose(0, 1)
             n_ref, self_term = reference.shape[0], 0.0
-        closeness = torch.exp(-torch.cdist(m, r, p=1)).sum(-1)  # (K, N)
+        # Explicit L1 distances, not torch.cdist: penalties such as R1 need a double backward,
+        # which cdist does not implement.
+        l1 = (m[:, :, None, :] - r[:, None, :, :]).abs().sum(-1)  # (K, N, R)
+        closeness = torch.exp(-l1).sum(-1)  # (K, N)
         o = (closeness - self_term) / max(n_ref, 1)
         return torch.cat([h, o.transpose(0, 1)], dim=1)
 

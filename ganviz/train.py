@@ -22,14 +22,14 @@ from .data import get_dataset, points_dataset, sample_noise
 from .history import HISTORY_KEYS, History
 from .losses import get_loss
 from .metrics import EVAL_SAMPLES, evaluate_samples
-from .nets import build_networks
+from .nets import build_networks, spectral_sigmas
 from .unrolled import differentiable_step, optimizer_state_by_name
 
 POOL_SIZE = 65_536  # real points drawn once per run; minibatches index into them
 GUARD_EVERY = 50  # iterations between finiteness checks (each check is one host sync)
 DISPLAY_SAMPLES = 512  # fake points drawn from the fixed z shown in plots
 GRID_SIZE = 100  # D is evaluated on GRID_SIZE x GRID_SIZE points
-GRID_CHUNK = 2048  # grid points per D forward (bounds memory with minibatch features)
+GRID_CHUNK = 512  # grid points per D forward: minibatch discrimination holds chunk x batch x 64 floats
 
 
 class TrainingDiverged(RuntimeError):
@@ -63,10 +63,11 @@ def resolve_device(name: str) -> torch.device:
 
 
 def make_optimizer(kind: str, params, lr: float, beta1: float, beta2: float, momentum: float):
+    # Fused kernels update all parameters in one call (measured a little faster than foreach on CPU).
     if kind == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=(beta1, beta2), foreach=True)
+        return torch.optim.Adam(params, lr=lr, betas=(beta1, beta2), fused=True)
     if kind == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=momentum, foreach=True)
+        return torch.optim.SGD(params, lr=lr, momentum=momentum, fused=True)
     if kind == "rmsprop":
         return torch.optim.RMSprop(params, lr=lr, momentum=momentum, foreach=True)
     raise ValueError(f"unknown optimiser {kind!r}")
@@ -439,6 +440,11 @@ class Trainer:
         """The generator used for pictures and metrics: the EMA copy when EMA is on."""
         return self.ema_g if self.ema_g is not None else self.G
 
+    def spectral_sigmas(self) -> dict[str, list[float]]:
+        """Current power-iteration estimates of each spectrally normalised layer's largest singular
+        value (of the raw weight), per network; empty lists where spectral norm is off."""
+        return {"G": spectral_sigmas(self.G), "D": spectral_sigmas(self.D)}
+
     def sample(self, z: torch.Tensor | None = None) -> np.ndarray:
         """G(z) as an (N, 2) float64 array; default z: the run's fixed EVAL_SAMPLES evaluation noise."""
         with torch.no_grad(), eval_mode(self.sampler):
@@ -464,10 +470,10 @@ class Trainer:
                                    weights=ds.weights, rng=np.random.default_rng(0))
         metrics["critic_estimate"] = None
         if self.loss.output == "critic":  # the critic's own W1 estimate E[f(x)] - E[f(G(z))]
-            x = torch.as_tensor(np.concatenate([self.eval_real, fake]), dtype=torch.float32, device=self.device)
+            real_t, fake_t = (torch.as_tensor(a, dtype=torch.float32, device=self.device) for a in (self.eval_real, fake))
             with torch.no_grad(), eval_mode(self.D):
-                f = self.D(x) if not self.D.batch_dependent else torch.cat([self.D(x[:EVAL_SAMPLES]), self.D(x[EVAL_SAMPLES:])])
-            metrics["critic_estimate"] = float(f[:EVAL_SAMPLES].mean() - f[EVAL_SAMPLES:].mean())
+                f_real, f_fake = self._d_outputs(real_t, fake_t)
+            metrics["critic_estimate"] = float(f_real.mean() - f_fake.mean())
         return metrics
 
     def snapshot(self, with_metrics: bool = True, grid_size: int = GRID_SIZE) -> Snapshot:

@@ -293,3 +293,12 @@ def test_short_training_learns_the_ring():
     after = t.evaluate()
     assert after["w1"] < 0.5 * before["w1"]
     assert after["modes_captured"] >= 6 and after["hq_fraction"] > 0.3
+
+
+def test_spectral_norm_estimates_are_readable_and_track_the_largest_singular_value():
+    t = Trainer(small(spectral_norm_d=True))
+    assert t.spectral_sigmas()["G"] == [] and len(t.spectral_sigmas()["D"]) == 3  # 2 hidden layers + head
+    t.step(200)  # every D forward in training runs one power-iteration step
+    for layer, estimate in zip([t.D.trunk[0], t.D.trunk[2], t.D.head], t.spectral_sigmas()["D"]):
+        exact = torch.linalg.svdvals(layer.parametrizations.weight.original.detach())[0].item()
+        assert estimate == pytest.approx(exact, rel=1e-2)
