@@ -33,10 +33,11 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "grid25", "Grid of 25 Gaussians",
-            "Twenty-five tight modes are much harder than eight: G needs more noise dimensions and "
-            "capacity to tear its latent space into 25 pieces. Watch the modes fill in row by row; "
-            "expect 24 or 25 of 25 within 20,000 iterations.",
-            {"dataset": "grid25"},
+            "Twenty-five tight modes are much harder than eight: G must tear its 2D latent plane into "
+            "25 pieces, and at the default learning rate it now and then drops a few modes and finds "
+            "them again. Halved learning rates make it steady: all 25 modes by about 5,000 iterations, "
+            "over 90 % high-quality samples by about 15,000.",
+            {"dataset": "grid25", "lr_d": 5e-4, "lr_g": 5e-4},
         ),
     ]
 }

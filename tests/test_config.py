@@ -22,9 +22,9 @@ NON_DEFAULT = dict(
     dataset="grid25", noise_dim=7, noise="uniform", g_depth=2, g_width=64, g_activation="tanh", d_depth=4,
     d_width=256, d_activation="gelu", spectral_norm_d=True, spectral_norm_g=True,
     minibatch_features="discrimination", batch_norm_g=True, loss="wgan-gp", clip=0.05, gp_weight=5.0,
-    r1_weight=0.1, batch_size=64, d_steps=5, g_steps=2, optimizer_d="rmsprop", optimizer_g="sgd", lr_d=2e-4,
+    r1_weight=0.5, batch_size=64, d_steps=5, g_steps=2, optimizer_d="rmsprop", optimizer_g="sgd", lr_d=2e-4,
     lr_g=5e-5, beta1_d=0.0, beta2_d=0.9, beta1_g=0.9, beta2_g=0.99, momentum_d=0.5, momentum_g=0.9,
-    label_smoothing=0.1, instance_noise=0.2, instance_noise_anneal=1000, unrolled_steps=5, ema=0.999,
+    label_smoothing=0.1, instance_noise=0.2, instance_noise_anneal=1000, unrolled_steps=5, ema=0.99,
     extra_g_loss="feature-matching", extra_g_weight=0.5, pretrain_d=10, seed=12345, device="cpu",
 )
 
