@@ -73,6 +73,16 @@ def make_optimizer(kind: str, params, lr: float, beta1: float, beta2: float, mom
     raise ValueError(f"unknown optimiser {kind!r}")
 
 
+def _add_missing_momentum_buffers(optimizer, group) -> None:
+    """RMSprop creates momentum buffers only on a first step taken with momentum > 0; a run that
+    turns momentum on later needs them (zeros: the momentum starts from rest)."""
+    if isinstance(optimizer, torch.optim.RMSprop) and group["momentum"] > 0:
+        for p in group["params"]:
+            state = optimizer.state.get(p)
+            if state and "momentum_buffer" not in state:
+                state["momentum_buffer"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+
+
 def square_extent(points: torch.Tensor, pad: float = 0.2) -> tuple[float, float, float, float]:
     """A square (xmin, xmax, ymin, ymax) around the points, padded by `pad` of its side."""
     lo, hi = points.min(0).values.tolist(), points.max(0).values.tolist()
@@ -197,6 +207,7 @@ class Trainer:
                     group["betas"] = (getattr(new, f"beta1_{which}"), getattr(new, f"beta2_{which}"))
                 if "momentum" in group:
                     group["momentum"] = getattr(new, f"momentum_{which}")
+                    _add_missing_momentum_buffers(getattr(self, opt_attr), group)
         if new.noise != old.noise:
             self._draw_fixed_noise()
         self._sync_ema()

@@ -87,6 +87,16 @@ def test_live_settings_change_without_losing_the_run():
     assert t.iteration == 15 and t.d_updates == 10 + 2 * 5
 
 
+@pytest.mark.parametrize("optimizer", ["sgd", "rmsprop"])
+def test_momentum_can_be_turned_on_mid_run(optimizer):
+    t = Trainer(small(optimizer_d=optimizer, optimizer_g=optimizer))
+    t.step(3)
+    t.set_config(t.config.replace(momentum_d=0.5, momentum_g=0.9))
+    assert t.step(3) == 3 and t.divergence is None
+    assert (t.opt_d.param_groups[0]["momentum"], t.opt_g.param_groups[0]["momentum"]) == (0.5, 0.9)
+    assert all("momentum_buffer" in t.opt_d.state[p] for p in t.d_params)
+
+
 def test_changes_that_need_new_networks_are_refused():
     t = Trainer(small())
     with pytest.raises(ConfigError) as e:
