@@ -29,6 +29,7 @@ POOL_SIZE = 65_536  # real points drawn once per run; minibatches index into the
 GUARD_EVERY = 50  # iterations between finiteness checks (each check is one host sync)
 DISPLAY_SAMPLES = 512  # fake points drawn from the fixed z shown in plots
 GRID_SIZE = 100  # D is evaluated on GRID_SIZE x GRID_SIZE points
+FIELD_SIZE = 21  # the whole-plane gradient field is drawn as FIELD_SIZE x FIELD_SIZE arrows
 GRID_CHUNK = 512  # grid points per D forward: minibatch discrimination holds chunk x batch x 64 floats
 
 
@@ -120,6 +121,8 @@ class Snapshot:
     grid_y: np.ndarray  # (GRID_SIZE,)
     d_surface: np.ndarray  # (GRID_SIZE, GRID_SIZE) D on the grid, row i = grid_y[i]
     d_output: str  # "probability" (D in [0, 1]), "score" (least squares) or "critic" (unbounded)
+    field_points: np.ndarray  # (FIELD_SIZE², 2) a coarse grid over the plane
+    field_push: np.ndarray  # (FIELD_SIZE², 2) -∇ₓ of G's loss for a fake point placed there
     latent_lines: np.ndarray | None  # (L, P, 2) G's image of latent grid lines (noise_dim ≤ 2), else None
     modes: np.ndarray | None  # (K, 2) the data's mode centres, if it has modes
     sigma: float | None
@@ -473,6 +476,17 @@ class Trainer:
             out = torch.cat([self.D(c, ref) for c in x.split(GRID_CHUNK)])
             return self._probability(out).double().cpu().numpy()
 
+    def g_loss_push(self, points, reference: torch.Tensor | None = None) -> np.ndarray:
+        """-∇ₓ of G's loss for a fake sample at each of `points` (N, 2): where G's loss moves it.
+        Batch-dependent D's see `reference` as the batch (default: the points themselves)."""
+        x = torch.as_tensor(points, dtype=torch.float32, device=self.device).detach().clone().requires_grad_(True)
+        with eval_mode(self.D):
+            ref = reference if self.D.batch_dependent else None
+            # The loss is a mean over points: scale by N to get each point's own gradient.
+            g_loss = self.loss.g_loss(self.D(x, ref)) * len(x)
+            (grad,) = torch.autograd.grad(g_loss, x)
+        return (-grad).double().cpu().numpy()
+
     def evaluate(self) -> dict:
         """Metrics on EVAL_SAMPLES generated points (the literature's protocol) against real data."""
         fake = self.sample()
@@ -489,20 +503,18 @@ class Trainer:
 
     def snapshot(self, with_metrics: bool = True, grid_size: int = GRID_SIZE) -> Snapshot:
         cfg = self.config
-        with eval_mode(self.D, self.sampler):
-            with torch.no_grad():
-                fake = self.sampler(self.fixed_z)
-            fake_leaf = fake.clone().requires_grad_(True)
-            # The loss is a mean over points: scale by N for each point's own gradient.
-            g_loss = self.loss.g_loss(self.D(fake_leaf)) * len(fake_leaf)
-            (grad,) = torch.autograd.grad(g_loss, fake_leaf)
+        with torch.no_grad(), eval_mode(self.sampler):
+            fake = self.sampler(self.fixed_z)
         xmin, xmax, ymin, ymax = self.extent
+        fx, fy = np.linspace(xmin, xmax, FIELD_SIZE), np.linspace(ymin, ymax, FIELD_SIZE)
+        field_points = np.stack(np.meshgrid(fx, fy), axis=-1).reshape(-1, 2)
         gx, gy = np.linspace(xmin, xmax, grid_size), np.linspace(ymin, ymax, grid_size)
         grid = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
         surface = self.discriminate(grid, reference=fake.detach().cpu().numpy()).reshape(grid_size, grid_size)
         return Snapshot(
             iteration=self.iteration, extent=self.extent, real=self.display_real,
-            fake=fake.double().cpu().numpy(), fake_push=(-grad).double().cpu().numpy(),
+            fake=fake.double().cpu().numpy(), fake_push=self.g_loss_push(fake),
+            field_points=field_points, field_push=self.g_loss_push(field_points, reference=fake),
             grid_x=gx, grid_y=gy, d_surface=surface, d_output=self.loss.output,
             latent_lines=self._latent_lines() if cfg.noise_dim <= 2 else None,
             modes=self.dataset.modes, sigma=self.dataset.sigma,
