@@ -168,6 +168,7 @@ class Trainer:
         self._pretrained = False
         self.history = History()
         self.divergence: Divergence | None = None
+        self.trace: dict | None = None  # when a dict, the next iteration records its first D and G step
 
     # --- construction helpers ---------------------------------------------------------------------
 
@@ -253,9 +254,9 @@ class Trainer:
 
     def _d_step(self) -> dict[str, torch.Tensor]:
         cfg, loss = self.config, self.loss
-        real = self._real_batch()
+        real, z = self._real_batch(), self._noise()
         with torch.no_grad():
-            fake = self.G(self._noise())
+            fake = self.G(z)
         real, fake = self._blur(real), self._blur(fake)
         if cfg.r1_weight > 0:
             real.requires_grad_(True)
@@ -267,6 +268,9 @@ class Trainer:
             (grad_real,) = torch.autograd.grad(d_real.sum(), real, create_graph=True)
             total = total + cfg.r1_weight / 2 * grad_real.pow(2).sum(1).mean()
         grads = torch.autograd.grad(total, self.d_params)
+        if self.trace is not None and "d_loss" not in self.trace:
+            self.trace.update(z=z, real=real.detach(), fake=fake.detach(), d_real=self._probability(d_real.detach()),
+                              d_fake=self._probability(d_fake.detach()), d_loss=total.detach())
         for p, g in zip(self.d_params, grads):
             p.grad = g
         self.opt_d.step()
@@ -294,7 +298,14 @@ class Trainer:
         total = self.loss.g_loss(d_fake)
         if cfg.extra_g_loss != "none" and cfg.extra_g_weight > 0:
             total = total + cfg.extra_g_weight * self._extra_g_loss(fake)
-        grads = torch.autograd.grad(total, self.g_params)  # D's parameters get no gradient here
+        tracing = self.trace is not None and "g_loss" not in self.trace
+        wrt = self.g_params + [fake] if tracing else self.g_params
+        grads = torch.autograd.grad(total, wrt)  # D's parameters get no gradient here
+        if tracing:
+            *grads, fake_grad = grads
+            # The loss is a mean over the batch: scale by B for each point's own gradient.
+            self.trace.update(g_fake=fake.detach(), g_d_fake=self._probability(d_fake.detach()),
+                              g_loss=total.detach(), g_push=-fake_grad * len(fake))
         for p, g in zip(self.g_params, grads):
             p.grad = g
         self.opt_g.step()
@@ -345,6 +356,8 @@ class Trainer:
             self._pretrained = True
         for _ in range(self.config.d_steps):
             d = self._d_step()
+        if self.trace is not None and "after_d" not in self.trace:
+            self.trace["after_d"] = self.snapshot(with_metrics=False)
         for _ in range(self.config.g_steps):
             g = self._g_step()
         self.iteration += 1
@@ -426,6 +439,17 @@ class Trainer:
                     return f"{net_name}'s weight {name} holds non-finite values"
         return None
 
+    def get_state(self) -> dict:
+        """A deep copy of everything training depends on (networks, EMA copy, optimiser moments, RNG,
+        counters): `set_state` of it resumes the run exactly as if it had never moved on."""
+        return self._capture()
+
+    def set_state(self, state: dict) -> None:
+        """Resume from a state taken by `get_state` (time travel): later history is forgotten."""
+        self._restore({k: copy.deepcopy(v) if k in ("opt_d", "opt_g") else v for k, v in state.items()})
+        self.history.truncate(self.iteration)
+        self.divergence = None
+
     def _capture(self) -> dict:
         def clone(state):
             return {k: v.clone() for k, v in state.items()}
@@ -442,6 +466,8 @@ class Trainer:
         self.D.load_state_dict(saved["D"])
         if saved["ema"] is not None and self.ema_g is not None:
             self.ema_g.load_state_dict(saved["ema"])
+        elif self.ema_g is not None:  # the state predates EMA being switched on: start it from G
+            self.ema_g.load_state_dict(self.G.state_dict())
         self.opt_d.load_state_dict(saved["opt_d"])
         self.opt_g.load_state_dict(saved["opt_g"])
         self.rng.set_state(saved["rng"])
