@@ -155,6 +155,36 @@ class GANConfig:
     def from_query(cls, params: dict[str, str]) -> "GANConfig":
         return cls.from_dict(dict(params))
 
+    @classmethod
+    def from_query_lenient(cls, params: dict[str, str], base: "GANConfig | None" = None
+                           ) -> tuple["GANConfig", list[str]]:
+        """A config from URL parameters that never fails: out-of-range numbers are clamped, unusable
+        values keep `base`'s (default: the defaults), unknown names are ignored; each such fix is
+        described in a message for the page to show."""
+        values, messages = (base or cls()).to_dict(), []
+        known = {f.name: f for f in fields(cls)}
+        for name, raw in params.items():
+            f = known.get(name)
+            if f is None:
+                messages.append(f"ignored unknown setting {name!r}")
+                continue
+            try:
+                value = _coerce(f, raw)
+            except ConfigError as e:
+                messages.append(f"{name}: {e.message}; kept {values[name]!r}")
+                continue
+            meta = f.metadata
+            choices = choices_of(f)
+            if choices is not None and value not in choices:
+                messages.append(f"{name}: {value!r} is not one of {', '.join(choices)}; kept {values[name]!r}")
+                continue
+            if meta["min"] is not None and not (meta["min"] <= value <= meta["max"]):
+                clamped = type(value)(min(max(value, meta["min"]), meta["max"]))
+                messages.append(f"{name}: {value:g} is outside {meta['min']:g} to {meta['max']:g}; using {clamped:g}")
+                value = clamped
+            values[name] = value
+        return cls(**values), messages
+
     # --- live changes
     def replace(self, **changes) -> "GANConfig":
         return replace(self, **changes)

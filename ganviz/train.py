@@ -157,8 +157,7 @@ class Trainer:
         self.g_params, self.d_params = list(self.G.parameters()), list(self.D.parameters())
         self.rng = torch.Generator(device=self.device).manual_seed(cfg.seed)
         self._draw_fixed_noise()
-        self.opt_d = self._optimizer("d")
-        self.opt_g = self._optimizer("g")
+        self.reset_optimizers()
         self.ema_g = None
         self._sync_ema()
 
@@ -178,6 +177,11 @@ class Trainer:
         return make_optimizer(getattr(cfg, f"optimizer_{which}"), params, getattr(cfg, f"lr_{which}"),
                               getattr(cfg, f"beta1_{which}"), getattr(cfg, f"beta2_{which}"),
                               getattr(cfg, f"momentum_{which}"))
+
+    def reset_optimizers(self) -> None:
+        """Fresh optimisers with the current settings (no moments): after loading other weights."""
+        self.opt_d = self._optimizer("d")
+        self.opt_g = self._optimizer("g")
 
     def _draw_fixed_noise(self):
         """The z shown in plots and used for metrics: fixed, so motion on screen is G learning."""

@@ -1,0 +1,115 @@
+"""A live run for an interactive front end: train in time slices, snapshot, record, time-travel.
+
+No Streamlit here: the page keeps one `LiveRun` in its session state and calls `tick()` from a
+timer. Each tick trains for a time budget, takes a snapshot for drawing, measures the (costlier)
+metrics only every `METRICS_EVERY_S` seconds, and records the moment for time travel.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .config import GANConfig
+from .snapshots import SnapshotStore
+from .train import Snapshot, Trainer
+from .walkthrough import Stage, walk_one_iteration
+
+METRICS_EVERY_S = 2.0  # evaluate() costs ~0.1 s: at most ~5 % of playing time
+SPEEDS = {  # label -> iterations per frame (None: as many as the frame's time budget allows)
+    "1 iteration / frame": 1,
+    "10 iterations / frame": 10,
+    "100 iterations / frame": 100,
+    "full speed": None,
+}
+
+
+class LiveRun:
+    def __init__(self, config: GANConfig, points: np.ndarray | None = None, capacity: int = 32):
+        self.trainer = Trainer(config, points=points)
+        self.points = points
+        self.store = SnapshotStore(capacity=capacity)
+        self.metrics_log: list[dict] = []
+        self.stages: list[Stage] = []  # the slow-motion walkthrough of the last iteration, if any
+        self.stage_index = 0
+        self._last_metrics = 0.0
+        self.snapshot = self._observe(force_metrics=True)
+
+    @property
+    def config(self) -> GANConfig:
+        return self.trainer.config
+
+    @property
+    def iteration(self) -> int:
+        return self.trainer.iteration
+
+    # --- driving the run -------------------------------------------------------------------------
+
+    def tick(self, budget_s: float, speed: str = "full speed") -> Snapshot:
+        """Train for one frame: `budget_s` seconds, or the speed's fixed number of iterations."""
+        self.stages = []
+        if self.trainer.divergence is None:
+            per_frame = SPEEDS[speed]
+            if per_frame is None:
+                self.trainer.run_for(budget_s)
+            else:
+                self.trainer.step(per_frame)
+        return self._observe()
+
+    def step(self, which: str = "iteration") -> Snapshot:
+        """One iteration, or one step of D or of G alone (they do not count as iterations)."""
+        self.stages = []
+        if self.trainer.divergence is None:
+            {"iteration": self.trainer.step, "d": self.trainer.step_d, "g": self.trainer.step_g}[which](1)
+        return self._observe(force_metrics=True, record=True)
+
+    def walk(self) -> list[Stage]:
+        """Slow motion: run one iteration recorded as stages; `stage_index` walks through them."""
+        if self.trainer.divergence is None:
+            self.stages = walk_one_iteration(self.trainer)
+            self.stage_index = 0
+        self._observe(force_metrics=True, record=True)
+        return self.stages
+
+    def apply(self, config: GANConfig) -> None:
+        """Live settings: take effect from the next iteration, same run."""
+        if config != self.trainer.config:
+            self.trainer.set_config(config)
+            self.snapshot = self._observe(force_metrics=True)
+
+    def resume_from(self, index: int) -> Snapshot:
+        """Go back to recorded moment `index`; training continues from there (later records go)."""
+        iteration = self.store.iterations()[index]
+        self.trainer.set_state(self.store.state_at(index))
+        self.store.truncate_after(iteration)
+        self.metrics_log = [m for m in self.metrics_log if m["iteration"] <= iteration]
+        self.stages = []
+        return self._observe(force_metrics=True)
+
+    def record_now(self) -> Snapshot:
+        """Measure and record the current moment (on Pause, or after loading weights)."""
+        return self._observe(force_metrics=True, record=True)
+
+    def restore_last_good(self) -> None:
+        """After a divergence: continue from the last finite state (the trainer already holds it)."""
+        self.trainer.resume()
+
+    # --- observing ---------------------------------------------------------------------------------
+
+    def _observe(self, force_metrics: bool = False, record: bool = False) -> Snapshot:
+        now = time.perf_counter()
+        measure = force_metrics or now - self._last_metrics >= METRICS_EVERY_S
+        snap = self.trainer.snapshot(with_metrics=measure)
+        if measure:
+            self._last_metrics = now
+            if self.metrics_log and self.metrics_log[-1]["iteration"] == snap.iteration:
+                self.metrics_log.pop()  # same iteration, newer networks (a single D or G step)
+            self.metrics_log.append({"iteration": snap.iteration, **snap.metrics})
+        elif self.metrics_log:
+            snap.metrics = {k: v for k, v in self.metrics_log[-1].items() if k != "iteration"}
+        if record:
+            self.store.add(snap.iteration, snap, self.trainer.get_state())
+        else:  # the state (~1 MB) is copied only when the store takes the moment
+            self.store.maybe_add(snap.iteration, snap, self.trainer.get_state)
+        self.snapshot = snap
+        return snap
