@@ -72,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="measure headless training speed; prints JSON")
     bench.add_argument("--seconds", default="5", help="timed seconds after warm-up [0.1 to 600] (default: 5)")
+    bench.add_argument("--live", action="store_true", help="measure the 2D playground in a real browser "
+                       "(frames/s and live iterations/s vs headless; needs Chromium and the test requirements)")
 
     sub.add_parser("presets", help="list the named setups as JSON")
     return parser
@@ -178,6 +180,12 @@ def main(argv=None) -> int:
         args = build_parser().parse_args(argv)
         if args.command == "train":
             result = cmd_train(args)
+        elif args.command == "bench" and args.live:
+            from .bench_live import bench_live
+            try:
+                result = bench_live(seconds=_number(args.seconds, "--seconds", 0.1, 600))
+            except RuntimeError as e:
+                raise CliError(str(e)) from None
         elif args.command == "bench":
             result = bench_train_2d(seconds=_number(args.seconds, "--seconds", 0.1, 600))
         else:

@@ -303,7 +303,7 @@ def test_sliced_w1_is_at_most_exact_w1():
 def test_evaluate_samples_without_modes_has_mode_keys_set_to_none():
     real, ref, fake = draw("moons", 800, 32), draw("moons", 800, 33), draw("circles", 800, 34)
     out = evaluate_samples(fake, real, ref)
-    assert set(out) == {"js", "js_floor", "w1", "sliced_w1"} | MODE_KEYS
+    assert set(out) == {"js", "js_floor", "w1", "w1_points", "sliced_w1"} | MODE_KEYS
     assert all(out[k] is None for k in MODE_KEYS)
     assert all(type(out[k]) is float for k in ("js", "js_floor", "w1", "sliced_w1"))
     assert out["js"] == js_divergence(real, fake)
@@ -317,10 +317,19 @@ def test_evaluate_samples_with_modes():
     real, ref = draw("ring8", EVAL_SAMPLES, 35), draw("ring8", EVAL_SAMPLES, 36)
     fake = real[np.linalg.norm(real - d.modes[0], axis=1) < 1.0]  # collapsed onto mode 0
     out = evaluate_samples(fake, real, ref, d.modes, d.sigma, d.weights)
-    assert set(out) == {"js", "js_floor", "w1", "sliced_w1"} | MODE_KEYS
+    assert set(out) == {"js", "js_floor", "w1", "w1_points", "sliced_w1"} | MODE_KEYS
     assert {k: out[k] for k in MODE_KEYS} == mode_stats(fake, d.modes, d.sigma, d.weights)
     assert out["modes_captured"] == 1
     assert out["reverse_kl"] == pytest.approx(math.log(8), abs=1e-12)
     assert out["js"] > out["js_floor"] and out["w1"] > 1.0
     assert isinstance(out["modes_total"], int) and all(type(c) is int for c in out["mode_counts"])
     json.loads(json.dumps(out))
+
+
+def test_evaluate_samples_caps_the_exact_w1_and_says_so():
+    rng = np.random.default_rng(3)
+    real, fake = rng.normal(size=(800, 2)), rng.normal(size=(800, 2)) + 0.5
+    out = evaluate_samples(fake, real, real, w1_points=300, rng=np.random.default_rng(0))
+    assert out["w1_points"] == 300
+    assert out["w1"] == wasserstein1_exact(fake, real, max_points=300, rng=np.random.default_rng(0))
+    assert evaluate_samples(fake, real, real)["w1_points"] == 800

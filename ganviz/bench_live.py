@@ -1,0 +1,106 @@
+"""`python -m ganviz bench --live`: frames/s and iterations/s of the 2D playground in a real browser.
+
+Starts the app headless, opens the playground in headless Chromium (Playwright, a test dependency),
+presses Play, and for `seconds` counts redraws of the main figure (Plotly's `plotly_afterplot`
+events) and reads the iteration counter; then compares with the headless benchmark of the same
+config on the same machine.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from .bench import bench_train_2d
+from .config import GANConfig
+
+ROOT = Path(__file__).resolve().parents[1]
+STATUS = re.compile(r"iteration ([\d,]+) ·")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+COUNT_REDRAWS = """() => {
+  const plot = document.querySelector('.st-key-pg_main .js-plotly-plot');
+  if (plot && !plot.__ganvizCounted) {
+    plot.__ganvizCounted = true;
+    plot.on('plotly_afterplot', () => { window.__ganvizFrames = (window.__ganvizFrames || 0) + 1; });
+  }
+  return window.__ganvizFrames || 0;
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _chromium() -> str:
+    for candidate in (os.environ.get("GANVIZ_CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium"):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    raise RuntimeError("Chromium not found: install it (apt-get install -y chromium) or set GANVIZ_CHROMIUM")
+
+
+def _iteration(page) -> int:
+    return int(STATUS.search(page.get_by_text(STATUS).first.inner_text()).group(1).replace(",", ""))
+
+
+def bench_live(seconds: float = 20.0, warmup: float = 5.0) -> dict:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        raise RuntimeError("the live benchmark drives a browser: pip install -r requirements-dev.txt") from None
+    headless = bench_train_2d(GANConfig(), seconds=5.0)
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true", f"--server.port={port}",
+         "--server.address=127.0.0.1", "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the app did not start within 60 s")
+            time.sleep(0.25)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=_chromium(), headless=True, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.goto(f"{base}/playground", wait_until="domcontentloaded")
+            page.get_by_text(STATUS).first.wait_for(timeout=60_000)
+            page.get_by_role("button", name="Play").click()
+            time.sleep(warmup)
+            page.evaluate(COUNT_REDRAWS)
+            frames0, it0, t0 = page.evaluate(COUNT_REDRAWS), _iteration(page), time.perf_counter()
+            while time.perf_counter() - t0 < seconds:
+                page.evaluate(COUNT_REDRAWS)  # re-attach if Streamlit replaced the plot element
+                time.sleep(0.5)
+            frames1, it1, t1 = page.evaluate(COUNT_REDRAWS), _iteration(page), time.perf_counter()
+            page.get_by_role("button", name="Pause").click()
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    live = (it1 - it0) / (t1 - t0)
+    return {
+        "benchmark": "live-2d",
+        "frames_per_sec": (frames1 - frames0) / (t1 - t0),
+        "live_iters_per_sec": live,
+        "headless_iters_per_sec": headless["iters_per_sec"],
+        "live_vs_headless": live / headless["iters_per_sec"],
+        "seconds": t1 - t0,
+        "config": headless["config"],
+        "device": headless["device"],
+        "torch": headless["torch"],
+    }
