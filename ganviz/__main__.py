@@ -156,6 +156,7 @@ def cmd_train(args) -> dict:
         "js_units": "nats",
         "js_floor": metrics["js_floor"],
         "w1": metrics["w1"],
+        "w1_points": metrics["w1_points"],
         "sliced_w1": metrics["sliced_w1"],
         "critic_estimate": metrics["critic_estimate"],
         "diverged": None if trainer.divergence is None else {"iteration": trainer.divergence.iteration,

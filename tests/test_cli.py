@@ -12,7 +12,7 @@ from ganviz.data import read_points_csv
 
 RESULT_KEYS = {"config", "iterations", "seconds", "iters_per_sec", "modes_captured", "modes_total",
                "hq_fraction", "reverse_kl", "js", "js_units", "js_floor", "w1", "sliced_w1",
-               "critic_estimate", "diverged", "device"}
+               "critic_estimate", "diverged", "device", "w1_points"}
 FAST = ["--g-width", "16", "--d-width", "16", "--batch-size", "32"]
 
 
