@@ -10,6 +10,8 @@ st.set_page_config(page_title="ganviz", layout="wide")
 
 PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/playground_2d.py", title="2D playground", icon=":material/scatter_plot:",
+            url_path="playground"),
     # New pages go below, one st.Page per file in pages/, in the order they appear in the sidebar.
 ]
 

@@ -1,4 +1,4 @@
-"""Command line: `python -m ganviz train|bench|presets`. Each prints one JSON object as its last line.
+"""Command line: `python -m ganviz train|bench|presets|lessons`. Each prints one JSON object as its last line.
 
 Every setting of GANConfig is a flag of `train` (field lr_d -> --lr-d), with its range in --help.
 A bad value exits with status 2 and a one-line message on stderr.
@@ -18,7 +18,7 @@ import torch
 from .bench import bench_train_2d
 from .config import CUSTOM_DATASET, ConfigError, GANConfig, choices_of, setting_fields
 from .data import DataError, read_points_csv
-from .presets import PRESETS, get_preset
+from .presets import LESSONS, PRESETS, get_preset
 from .train import Trainer
 
 
@@ -76,6 +76,16 @@ def build_parser() -> argparse.ArgumentParser:
                        "(frames/s and live iterations/s vs headless; needs Chromium and the test requirements)")
 
     sub.add_parser("presets", help="list the named setups as JSON")
+
+    lessons = sub.add_parser("lessons", help="list the lessons as JSON, or check their promises",
+                             description="List the lessons (name, title, what to watch, promise, seed, steps, "
+                                         "settings) as JSON. With --check, run each lesson's check for seeds "
+                                         "seed .. seed+N-1 (progress on stderr) and print one JSON object as the "
+                                         "last line of stdout; exit 1 if a lesson's promise holds in fewer than "
+                                         "80 % of the seeds.")
+    lessons.add_argument("--check", action="store_true", help="run the checks instead of listing")
+    lessons.add_argument("--seeds", default=None, help="seeds per lesson for --check [1 to 100] (default: 5)")
+    lessons.add_argument("--only", nargs="+", metavar="NAME", help="only these lessons (default: all, in order)")
     return parser
 
 
@@ -93,7 +103,7 @@ def resolve_config(args) -> tuple[GANConfig, object]:
     """The config from preset, then --config file, then flags; and the user's points if any."""
     values = {}
     if args.preset:
-        values.update(get_preset(args.preset).overrides)
+        values.update(get_preset(args.preset).config().to_dict())  # its overrides and its fixed seed
     if args.config:
         try:
             values.update(GANConfig.from_json(args.config.read_text()).to_dict())
@@ -165,6 +175,37 @@ def cmd_train(args) -> dict:
     }
 
 
+def cmd_lessons(args) -> tuple[dict, int]:
+    """The lesson list, or the checks' results; the exit status is 1 when a promise does not hold."""
+    lessons = list(LESSONS)
+    if args.only:
+        known = {p.name: p for p in LESSONS}
+        for name in args.only:
+            if name not in known:
+                raise CliError(f"--only: unknown lesson {name!r}; choose from: {', '.join(known)}")
+        lessons = [known[name] for name in dict.fromkeys(args.only)]
+    if not args.check:
+        if args.seeds is not None:
+            raise CliError("--seeds: only with --check")
+        return {"lessons": [{"name": p.name, "title": p.title, "watch": p.watch, "promise": p.promise, "seed": p.seed,
+                             "steps": p.steps, "overrides": p.overrides} for p in lessons]}, 0
+    n = _number("5" if args.seeds is None else args.seeds, "--seeds", 1, 100, int)
+    results = {}
+    for lesson in lessons:
+        passed, measured, start = 0, [], time.perf_counter()
+        for seed in range(lesson.seed, lesson.seed + n):
+            t = time.perf_counter()
+            outcome = lesson.check(seed)
+            passed += bool(outcome["passed"])
+            measured.append({"seed": seed, "passed": bool(outcome["passed"]), **outcome["measured"]})
+            print(f"{lesson.name} seed {seed}: {'passed' if outcome['passed'] else 'FAILED'} "
+                  f"({time.perf_counter() - t:.1f} s)", file=sys.stderr, flush=True)
+        results[lesson.name] = {"promise": lesson.promise, "passed": passed, "of": n,
+                                "holds": passed >= math.ceil(0.8 * n), "seconds": time.perf_counter() - start,
+                                "measured": measured}
+    return results, 0 if all(r["holds"] for r in results.values()) else 1
+
+
 def _write_points(path: Path, points) -> None:
     try:
         with open(path, "w", newline="") as f:
@@ -177,6 +218,7 @@ def _write_points(path: Path, points) -> None:
 
 def main(argv=None) -> int:
     torch.set_num_threads(1)  # small models are dispatcher-bound: one thread is fastest
+    status = 0
     try:
         args = build_parser().parse_args(argv)
         if args.command == "train":
@@ -187,6 +229,8 @@ def main(argv=None) -> int:
                 result = bench_live(seconds=_number(args.seconds, "--seconds", 0.1, 600))
             except RuntimeError as e:
                 raise CliError(str(e)) from None
+        elif args.command == "lessons":
+            result, status = cmd_lessons(args)
         elif args.command == "bench":
             result = bench_train_2d(seconds=_number(args.seconds, "--seconds", 0.1, 600))
         else:
@@ -195,7 +239,7 @@ def main(argv=None) -> int:
         print(f"ganviz: error: {e}", file=sys.stderr)
         return 2
     print(json.dumps(json_safe(result)))
-    return 0
+    return status
 
 
 if __name__ == "__main__":

@@ -2,12 +2,24 @@
 
 Adding a preset is one entry in `PRESETS`. Each preset's overrides are applied on top of the
 defaults, so a preset names only what makes it what it is.
+
+Lessons are presets with a `promise` (a claim in words, with numbers) and a `check` that runs the
+lesson from scratch for one seed, headless, and says whether the promise held. Checks run on the CPU
+so their numbers are reproducible; `python -m ganviz lessons --check` runs each over five seeds.
+Every threshold was set from measurements over seeds 0-9; each promise held in at least 9 of those 10.
+Lessons that show a failure turn the default stabilisers (R1 penalty, EMA) off explicitly, and use
+small networks so that a check takes seconds.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
 
 from .config import GANConfig
+from .metrics import mode_stats, sliced_wasserstein1
+from .train import Trainer
 
 
 @dataclass(frozen=True)
@@ -16,10 +28,245 @@ class Preset:
     title: str
     watch: str  # two or three sentences: what the user should look for
     overrides: dict = field(default_factory=dict)
+    seed: int = 0  # the fixed seed: part of the config that `config()` produces
+    steps: int = 5000  # how many iterations to watch
+    promise: str = ""  # lessons: the checkable claim, with numbers
+    check: Callable[[int], dict] | None = None  # lessons: seed -> {"passed": bool, "measured": {...}}
 
     def config(self, **changes) -> GANConfig:
-        return GANConfig.from_dict({**self.overrides, **changes})
+        return GANConfig.from_dict({"seed": self.seed, **self.overrides, **changes})
 
+
+# --- what the checks measure ------------------------------------------------------------------------
+
+SMALL_NETS = {"g_depth": 2, "g_width": 64, "d_depth": 2, "d_width": 64}
+NO_STABILISERS = {"r1_weight": 0.0, "ema": 0.0}  # the defaults' R1 penalty and EMA would hide the failure
+
+
+def _trainer(overrides: dict, seed: int, **changes) -> Trainer:
+    return Trainer(GANConfig.from_dict({**overrides, **changes, "seed": seed, "device": "cpu"}))
+
+
+def _train(trainer: Trainer, n: int) -> bool:
+    """n more iterations; False if training diverged on the way."""
+    if trainer.divergence is None:
+        trainer.step(n)
+    return trainer.divergence is None
+
+
+def _num(x: float, digits: int = 4) -> float:
+    return float(f"{float(x):.{digits}g}")
+
+
+def _nearest_mode_shares(trainer: Trainer) -> np.ndarray:
+    """Share of G's evaluation samples whose nearest mode is each mode (K,), no distance threshold."""
+    x, modes = trainer.sample(), trainer.dataset.modes
+    nearest = ((x[:, None, :] - modes[None, :, :]) ** 2).sum(-1).argmin(1)
+    return np.bincount(nearest, minlength=len(modes)) / len(x)
+
+
+def _modes_captured(trainer: Trainer) -> int:
+    ds = trainer.dataset
+    return mode_stats(trainer.sample(), ds.modes, ds.sigma, ds.weights)["modes_captured"]
+
+
+def _top2_share(trainer: Trainer) -> float:
+    return float(np.sort(_nearest_mode_shares(trainer))[-2:].sum())
+
+
+def _tail_mean(trainer: Trainer, key: str, n: int) -> float:
+    return float(trainer.history.column(key)[-n:].mean())
+
+
+def _slope(trainer: Trainer, points: np.ndarray) -> np.ndarray:
+    """‖∇ₓD(x)‖ at each point (N,), for losses whose G loss is -E[D(G(z))] (critic and hinge):
+    there −∇ₓ of G's loss, the arrow drawn in the live view, is ∇ₓD itself."""
+    return np.linalg.norm(trainer.g_loss_push(points), axis=1)
+
+
+def _interpolates(trainer: Trainer, n: int = 1000) -> np.ndarray:
+    """Points on the segments between real and generated samples, where WGAN-GP puts its penalty."""
+    t = np.random.default_rng(0).uniform(size=(n, 1))
+    return t * trainer.eval_real[:n] + (1 - t) * trainer.sample()[:n]
+
+
+def _plane_grid(trainer: Trainer, size: int = 40) -> np.ndarray:
+    xmin, xmax, ymin, ymax = trainer.extent
+    return np.stack(np.meshgrid(np.linspace(xmin, xmax, size), np.linspace(ymin, ymax, size)), -1).reshape(-1, 2)
+
+
+def _centre_wander(trainer: Trainer, n: int, every: int = 10) -> float:
+    """Train n iterations; mean distance of the centre of G's fixed-z samples from its own average
+    position over them (sampled every `every` iterations). Near 0 when G has settled."""
+    centres = []
+    for _ in range(n // every):
+        if not _train(trainer, every):
+            break
+        centres.append(trainer.sample(trainer.fixed_z).mean(0))
+    centres = np.array(centres)
+    return float(np.linalg.norm(centres - centres.mean(0), axis=1).mean()) if len(centres) else float("nan")
+
+
+def _sliced_w1(trainer: Trainer) -> float:
+    return sliced_wasserstein1(trainer.sample(), trainer.eval_real)
+
+
+# --- 1. mode collapse ----------------------------------------------------------------------------------
+
+# Metz et al.'s vanilla baseline for unrolled GANs: G learns 10x faster than D.
+MODE_COLLAPSE = {"dataset": "ring8", **SMALL_NETS, **NO_STABILISERS, "lr_d": 1e-4, "lr_g": 1e-3,
+                 "batch_size": 64}
+
+
+def check_mode_collapse(seed: int) -> dict:
+    tr = _trainer(MODE_COLLAPSE, seed)
+    visited = set()
+    for _ in range(8):
+        _train(tr, 250)
+        visited.add(int(_nearest_mode_shares(tr).argmax()))
+    captured, top2 = _modes_captured(tr), _top2_share(tr)
+    contrast = _trainer(MODE_COLLAPSE, seed, lr_d=1e-3)
+    ok = _train(contrast, 2000) and tr.divergence is None
+    contrast_captured = _modes_captured(contrast)
+    return {"passed": ok and captured <= 2 and top2 >= 0.9 and len(visited) >= 3 and contrast_captured >= 7,
+            "measured": {"modes_captured": captured, "top2_share": _num(top2), "modes_visited": len(visited),
+                         "equal_lr_modes_captured": contrast_captured}}
+
+
+# --- 2. vanishing gradients ------------------------------------------------------------------------------
+
+# D pre-trained and 3 steps per G step; G on plain SGD, whose steps are proportional to the gradient
+# (Adam would rescale a vanishing gradient and hide the problem).
+VANISHING = {"dataset": "ring8", **SMALL_NETS, **NO_STABILISERS, "loss": "minimax", "pretrain_d": 500,
+             "d_steps": 3, "optimizer_g": "sgd", "lr_g": 0.03}
+
+
+def check_vanishing_gradients(seed: int) -> dict:
+    tr = _trainer(VANISHING, seed)
+    w_start = _sliced_w1(tr)
+    _train(tr, 500)
+    w_saturated = _sliced_w1(tr)
+    tr.set_config(tr.config.replace(loss="nonsaturating"))
+    _train(tr, 500)
+    g = tr.history.column("grad_norm_g")
+    if len(g) < 1000:
+        return {"passed": False, "measured": {"diverged_at": tr.divergence.iteration}}
+    g_saturating, g_nonsaturating = float(np.median(g[450:500])), float(np.median(g[500:550]))
+    w_end = _sliced_w1(tr)
+    moved = abs(w_saturated - w_start) / w_start
+    return {"passed": g_saturating < 1e-3 and moved < 0.05 and g_nonsaturating >= 1000 * g_saturating
+            and w_end <= 0.5 * w_saturated,
+            "measured": {"grad_norm_g_saturating": _num(g_saturating), "grad_norm_g_nonsaturating":
+                         _num(g_nonsaturating), "sliced_w1_start": _num(w_start), "sliced_w1_at_500": _num(w_saturated),
+                         "sliced_w1_at_1000": _num(w_end)}}
+
+
+# --- 3. balance ------------------------------------------------------------------------------------------
+
+D_TOO_STRONG = {"dataset": "ring8", **SMALL_NETS, **NO_STABILISERS, "batch_size": 64, "d_steps": 5,
+                "lr_d": 1e-3, "lr_g": 1e-4}
+G_TOO_STRONG = {**D_TOO_STRONG, "d_steps": 1, "lr_d": 1e-4, "lr_g": 1e-3}  # = MODE_COLLAPSE
+BALANCED = {**D_TOO_STRONG, "d_steps": 1, "lr_d": 1e-3, "lr_g": 1e-3}
+
+
+def check_balance(seed: int) -> dict:
+    measured, ok = {}, True
+    for name, overrides, steps in (("d_strong", D_TOO_STRONG, 1000), ("balanced", BALANCED, 2000),
+                                   ("g_strong", G_TOO_STRONG, 1000)):
+        tr = _trainer(overrides, seed)
+        ok &= _train(tr, steps)
+        measured[f"{name}_d_real"] = _num(_tail_mean(tr, "d_real", 100))
+        measured[f"{name}_d_fake"] = _num(_tail_mean(tr, "d_fake", 100))
+        measured[f"{name}_modes_captured"] = _modes_captured(tr)
+        if name == "g_strong":
+            measured["g_strong_top2_share"] = _num(_top2_share(tr))
+    m = measured
+    d_strong = m["d_strong_d_real"] >= 0.8 and m["d_strong_d_fake"] <= 0.2
+    balanced = 0.02 <= m["balanced_d_real"] - m["balanced_d_fake"] <= 0.3 and m["balanced_modes_captured"] >= 7
+    g_strong = (all(0.45 <= m[f"g_strong_{k}"] <= 0.55 for k in ("d_real", "d_fake"))
+                and m["g_strong_top2_share"] >= 0.9)
+    return {"passed": bool(ok and d_strong and balanced and g_strong), "measured": measured}
+
+
+# --- 4. non-convergence ----------------------------------------------------------------------------------
+
+NON_CONVERGENCE = {"dataset": "ring8", **SMALL_NETS, **NO_STABILISERS, "optimizer_d": "sgd", "optimizer_g": "sgd",
+                   "lr_d": 0.2, "lr_g": 0.2}
+
+
+def check_non_convergence(seed: int) -> dict:
+    measured, ok = {}, True
+    for name, changes in (("", {}), ("r1_", {"r1_weight": 1.0})):
+        tr = _trainer(NON_CONVERGENCE, seed, **changes)
+        ok &= _train(tr, 1000)
+        measured[f"{name}centre_wander"] = _num(_centre_wander(tr, 1000))
+        measured[f"{name}d_fake_std"] = _num(tr.history.column("d_fake")[-1000:].std())
+        ok &= tr.divergence is None
+    m = measured
+    return {"passed": bool(ok and m["centre_wander"] >= 0.5 and m["d_fake_std"] >= 0.1
+                           and m["r1_centre_wander"] <= 0.2 and m["r1_d_fake_std"] <= 0.02),
+            "measured": measured}
+
+
+# --- 5. WGAN: weight clipping vs gradient penalty ---------------------------------------------------------
+
+WGAN_CLIP = {"dataset": "ring8", **SMALL_NETS, **NO_STABILISERS, "loss": "wasserstein", "d_steps": 5,
+             "lr_d": 1e-4, "lr_g": 1e-4, "beta2_d": 0.9, "beta2_g": 0.9}
+
+
+def check_wgan(seed: int) -> dict:
+    measured, ok = {}, True
+    for name, loss in (("clip", "wasserstein"), ("gp", "wgan-gp")):
+        tr = _trainer(WGAN_CLIP, seed, loss=loss)
+        ok &= _train(tr, 500)
+        metrics = tr.evaluate()
+        measured[f"{name}_slope"] = _num(np.median(_slope(tr, _interpolates(tr))))
+        measured[f"{name}_critic_estimate"] = _num(metrics["critic_estimate"])
+        measured[f"{name}_w1"] = _num(metrics["w1"])
+    m = measured
+    return {"passed": bool(ok and m["clip_slope"] < 0.01 and abs(m["clip_critic_estimate"]) < 0.01 * m["clip_w1"]
+                           and 0.8 <= m["gp_slope"] <= 1.2),
+            "measured": measured}
+
+
+# --- 6. hinge loss + spectral normalisation ---------------------------------------------------------------
+
+# SN-GAN's recipe: hinge loss, spectral norm in D, Adam with beta1 = 0, D's rate 4x G's.
+HINGE_SN = {"dataset": "ring8", **SMALL_NETS, **NO_STABILISERS, "loss": "hinge", "spectral_norm_d": True,
+            "lr_d": 4e-3, "lr_g": 1e-3, "beta1_d": 0.0, "beta2_d": 0.9, "beta1_g": 0.0, "beta2_g": 0.9}
+
+
+def check_hinge_sn(seed: int) -> dict:
+    sn = _trainer(HINGE_SN, seed)
+    ok = _train(sn, 2000)
+    plain = _trainer(HINGE_SN, seed, spectral_norm_d=False)
+    ok &= _train(plain, 1000)
+    measured = {"sn_max_slope": _num(_slope(sn, _plane_grid(sn)).max()), "sn_modes_captured": _modes_captured(sn),
+                "no_sn_max_slope": _num(_slope(plain, _plane_grid(plain)).max())}
+    m = measured
+    return {"passed": bool(ok and m["sn_max_slope"] <= 1 and m["sn_modes_captured"] >= 6 and m["no_sn_max_slope"] >= 5),
+            "measured": measured}
+
+
+# --- 7. minibatch discrimination -------------------------------------------------------------------------
+
+MINIBATCH = {**MODE_COLLAPSE, "minibatch_features": "discrimination"}
+
+
+def check_minibatch(seed: int) -> dict:
+    measured, ok = {}, True
+    for name, overrides in (("mbd", MINIBATCH), ("plain", MODE_COLLAPSE)):
+        tr = _trainer(overrides, seed)
+        ok &= _train(tr, 1000)
+        measured[f"{name}_modes_captured"] = _modes_captured(tr)
+        measured[f"{name}_top2_share"] = _num(_top2_share(tr))
+    m = measured
+    return {"passed": bool(ok and m["mbd_modes_captured"] >= 6 and m["mbd_top2_share"] <= 0.4
+                           and m["plain_modes_captured"] <= 2 and m["plain_top2_share"] >= 0.9),
+            "measured": measured}
+
+
+# --- the registry ----------------------------------------------------------------------------------------
 
 PRESETS: dict[str, Preset] = {
     p.name: p
@@ -38,9 +285,106 @@ PRESETS: dict[str, Preset] = {
             "them again. Halved learning rates make it steady: all 25 modes by about 5,000 iterations, "
             "over 90 % high-quality samples by about 15,000.",
             {"dataset": "grid25", "lr_d": 5e-4, "lr_g": 5e-4},
+            steps=15000,
+        ),
+        Preset(
+            "mode-collapse", "Mode collapse",
+            "G learns ten times faster than D, so it keeps piling all its points onto whichever spot D "
+            "currently likes best. Watch the fakes travel round the ring as one tight clump: D's surface "
+            "slowly sinks under them, and they hop on to the next mode. Set D's learning rate equal to G's "
+            "and the clump spreads over the whole ring.",
+            MODE_COLLAPSE, seed=0, steps=2000,
+            promise="After 2,000 iterations at least 90 % of G's samples lie nearest to just 2 of the 8 modes and "
+                    "at most 2 modes are captured, and the clump has visited at least 3 different modes on the "
+                    "way (checked every 250 iterations); the same run with D's learning rate equal to G's "
+                    "captures at least 7 of 8.",
+            check=check_mode_collapse,
+        ),
+        Preset(
+            "vanishing-gradients", "Vanishing gradients",
+            "D was pre-trained and takes 3 steps per G step, so it rejects every fake with near certainty; "
+            "with the saturating loss log(1 − D(G(z))) G's arrows all but vanish, its gradient-norm chart "
+            "sinks below 0.001 and the fakes sit still. After about 500 iterations switch the loss to "
+            "non-saturating: the arrows reappear, G's gradient jumps a thousandfold and the fakes stream "
+            "out to the ring. G uses plain SGD here because Adam would rescale even a vanishing gradient "
+            "and hide the problem.",
+            VANISHING, seed=0, steps=1000,
+            promise="With the saturating loss, G's gradient norm (median of iterations 451-500) is below 0.001 and "
+                    "the samples barely move (sliced W1 changes by less than 5 %); after switching to "
+                    "non-saturating at iteration 500, the median over the next 50 iterations is at least 1,000 "
+                    "times larger and sliced W1 has halved by iteration 1,000.",
+            check=check_vanishing_gradients,
+        ),
+        Preset(
+            "balance", "Balance: D too strong, G too strong",
+            "Here D takes 5 steps at ten times G's learning rate: on the charts D(x) climbs towards 1 and "
+            "D(G(z)) sinks towards 0, and G, pushed around by a near-perfect D, mostly ends up on a few modes. Start "
+            "new runs with k_D = 1 and equal learning rates (balanced: the two curves stay close and the ring "
+            "fills in), then with D's rate ten times below G's (G too strong: both curves sit at 0.5, yet "
+            "the samples are one clump that D has stopped telling apart).",
+            D_TOO_STRONG, seed=0, steps=1000,
+            promise="Three runs from the same seed, D's outputs averaged over their last 100 iterations: D too "
+                    "strong (k_D = 5, lr_D = 10 lr_G, 1,000 iterations) gives D(x) ≥ 0.8 and D(G(z)) ≤ 0.2; "
+                    "balanced (k_D = 1, equal rates, 2,000 iterations) keeps D(x) − D(G(z)) between 0.02 and "
+                    "0.3 and captures at least 7 of 8 modes; G too strong (lr_G = 10 lr_D, 1,000 iterations) "
+                    "puts both D(x) and D(G(z)) within 0.45-0.55 while at least 90 % of the samples lie "
+                    "nearest to 2 modes.",
+            check=check_balance,
+        ),
+        Preset(
+            "non-convergence", "Non-convergence: orbiting instead of settling",
+            "Gradient steps on a two-player game rotate around the equilibrium instead of descending into "
+            "it, and with plain SGD at learning rate 0.2 the rotation never dies down. Watch the cloud of "
+            "fakes swing round and across the ring, D's surface flip back and forth and the loss curves "
+            "oscillate without a trend. Set the R1 penalty to 1 and start a new run: it damps the rotation "
+            "and the cloud settles.",
+            NON_CONVERGENCE, seed=0, steps=2000,
+            promise="Over iterations 1,001-2,000 the centre of G's samples stays on average at least 0.5 away "
+                    "from its own mean position and D(G(z)) swings with a standard deviation of at least 0.1; "
+                    "the same run with R1 = 1 wanders at most 0.2 with a standard deviation of at most 0.02.",
+            check=check_non_convergence,
+        ),
+        Preset(
+            "wgan", "WGAN: weight clipping vs gradient penalty",
+            "Weight clipping keeps every weight of the critic in [−0.01, 0.01], which flattens it: its "
+            "surface is a faint ramp, its arrows are tiny and its own W1 estimate on the critic chart "
+            "reads almost 0 while the true W1 is near 1. Switch the loss to WGAN-GP and start a new run: the "
+            "gradient penalty holds the critic's slope near 1 between real and fake points, so the arrows "
+            "get unit length and the estimate means something.",
+            WGAN_CLIP, seed=0, steps=1000,
+            promise="After 500 iterations the clipped critic's slope between real and fake points (median "
+                    "‖∇ₓD‖) is below 0.01 and its W1 estimate is under 1 % of the true W1; the same run with "
+                    "the gradient penalty instead has a slope between 0.8 and 1.2.",
+            check=check_wgan,
+        ),
+        Preset(
+            "hinge-sn", "Hinge loss + spectral normalisation",
+            "Spectral normalisation divides each of D's weight matrices by its largest singular value, so D "
+            "can never get steeper than slope 1: its surface stays smooth, its values stay small and the "
+            "arrows stay short, while G still learns the ring. Turn spectral norm off and start a new run "
+            "with the same hinge loss: D's surface keeps getting steeper and its values keep growing.",
+            HINGE_SN, seed=0, steps=2000,
+            promise="After 2,000 iterations D's steepest slope over the plane (max ‖∇ₓD‖ on a 40 × 40 grid) "
+                    "is at most 1 and G captures at least 6 of 8 modes; without spectral norm the steepest slope "
+                    "exceeds 5 by iteration 1,000.",
+            check=check_hinge_sn,
+        ),
+        Preset(
+            "minibatch", "Minibatch discrimination against collapse",
+            "The mode-collapse setup again, but D now also compares each sample with the rest of its batch, "
+            "so a batch of near-identical fakes is easy to spot. Instead of one clump hopping round the ring, "
+            "the fakes spread over all eight modes. Turn the minibatch features off and start a new run to "
+            "see the clump come back.",
+            MINIBATCH, seed=0, steps=1000,
+            promise="After 1,000 iterations G captures at least 6 of 8 modes and no 2 modes hold more than 40 % of "
+                    "its samples; the same run without minibatch discrimination captures at most 2 and puts at "
+                    "least 90 % of its samples nearest to 2 modes.",
+            check=check_minibatch,
         ),
     ]
 }
+
+LESSONS: tuple[Preset, ...] = tuple(p for p in PRESETS.values() if p.check is not None)
 
 
 def get_preset(name: str) -> Preset:

@@ -1,0 +1,419 @@
+"""The 2D playground: train a GAN live, see D's surface, G's samples and the forces between them.
+
+Layout only: the run lives in `ganviz.live.LiveRun` (kept in session state), figures come from
+`ganviz.plots`, settings from `GANConfig` metadata. A timer fragment trains and redraws while
+playing; every other control triggers an ordinary rerun.
+"""
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from ganviz import exports, plots
+from ganviz.config import CUSTOM_DATASET, ConfigError, GANConfig, choices_of, setting_fields
+from ganviz.data import DataError, parse_points, read_points_csv
+from ganviz.data.drawing import canvas_cells, fill_cells
+from ganviz.live import LIVE_W1_POINTS, METRICS_EVERY_S, SPEEDS, LiveRun
+from ganviz.metrics import EVAL_SAMPLES
+from ganviz.presets import LESSONS, PRESETS
+from ganviz.walkthrough import STAGE_KEYS
+
+FRAME_S = 0.25  # timer period while playing: 4 frames per second
+CHARTS_EVERY_S = 1.0
+TRAIN_SHARE = 0.75  # of each frame spent training; the rest draws
+FREE_PLAY = "free play"
+LAYERS = {"arrows": "G's pull on fakes", "field": "gradient field", "manifold": "G's latent grid",
+          "density": "fake density"}
+FIELDS = {f.name: f for f in setting_fields()}
+ARCHITECTURE = [n for n, f in FIELDS.items() if not f.metadata["live"]]  # changing these starts a new run
+LIVE = [n for n, f in FIELDS.items() if f.metadata["live"]]
+WIDGET = "w_"  # session-state prefix of the settings widgets
+
+st.title("2D playground")
+st.caption("Press Play and watch the generator's samples (purple) chase the data (green) across the "
+           "discriminator's decision surface. Every setting on the left changes the live run.")
+
+
+# --- session: the run, its settings, the URL -----------------------------------------------------
+
+def _set_widgets(config: GANConfig) -> None:
+    for name, value in config.to_dict().items():
+        st.session_state[WIDGET + name] = value
+
+
+def _new_run(config: GANConfig, points=None) -> None:
+    st.session_state.pg_run = LiveRun(config, points=points)
+    st.session_state.pg_config = config
+    st.session_state.pg_points = points
+    st.session_state.pg_playing = False
+    _set_widgets(config)
+
+
+def _start_from_url() -> None:
+    params = {k: st.query_params[k] for k in st.query_params}
+    hide = {h.strip() for h in params.pop("hide", "").split(",") if h.strip()}
+    lesson = params.pop("lesson", None)
+    messages = []
+    base = GANConfig()
+    if lesson is not None:
+        if lesson in PRESETS:
+            base = PRESETS[lesson].config()
+        else:
+            messages.append(f"lesson {lesson!r} does not exist; choose one of: {', '.join(PRESETS)}")
+            lesson = None
+    config, fixes = GANConfig.from_query_lenient(params, base=base)
+    messages += fixes
+    if config.dataset == CUSTOM_DATASET:  # a link cannot carry the points themselves
+        messages.append("dataset 'custom' needs your points: upload a CSV or draw them; using ring8 for now")
+        config = config.replace(dataset="ring8")
+    known_hide = set(FIELDS) | {f.metadata["group"] for f in FIELDS.values()} | {
+        "lessons", "playback", "downloads", "time-travel", "charts", "layers", "your-data"}
+    for h in sorted(hide - known_hide):
+        messages.append(f"hide: {h!r} is not a control; known: settings, their groups, and "
+                        "lessons, playback, downloads, time-travel, charts, layers, your-data")
+    st.session_state.pg_hide = hide & known_hide
+    st.session_state.pg_url_messages = messages
+    st.session_state.pg_lesson = lesson or FREE_PLAY
+    _new_run(config)
+
+
+if "pg_run" not in st.session_state:
+    _start_from_url()
+run: LiveRun = st.session_state.pg_run
+hidden = st.session_state.pg_hide
+
+
+def shown(*names: str) -> bool:
+    return not any(n in hidden for n in names)
+
+
+def _write_url(config: GANConfig) -> None:
+    query = config.to_query()  # non-default settings only (the seed too): defaults need no URL
+    if st.session_state.pg_lesson != FREE_PLAY:
+        query["lesson"] = st.session_state.pg_lesson
+    if hidden:
+        query["hide"] = ",".join(sorted(hidden))
+    # Key by key: replacing the whole query (from_dict) makes Streamlit's router report the page as
+    # missing on a multipage app.
+    for key in [k for k in st.query_params if k not in query]:
+        del st.query_params[key]
+    for key, value in query.items():
+        if st.query_params.get(key) != value:
+            st.query_params[key] = value
+
+
+for message in st.session_state.pg_url_messages:
+    st.warning(f"Link: {message}", icon=":material/link_off:")
+
+
+# --- settings widgets, generated from the config's metadata --------------------------------------
+
+def _log_options(lo: float, hi: float, current: float) -> list[float]:
+    options = {current}
+    for e in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1):
+        for m in (1, 2, 5):
+            v = m * 10.0**e
+            if lo <= v <= hi:
+                options.add(float(f"{v:.6g}"))
+    return sorted(options)
+
+
+def setting_widget(name: str, container=st) -> None:
+    f, key = FIELDS[name], WIDGET + name
+    meta, label = f.metadata, name.replace("_", " ")
+    help_text, choices = meta["help"], choices_of(f)
+    if not shown(name, meta["group"]):
+        return
+    if f.type == "bool":
+        container.toggle(label, key=key, help=help_text)
+    elif choices is not None:
+        container.selectbox(label, choices, key=key, help=help_text)
+    elif f.type == "int":
+        lo, hi = meta["min"], meta["max"]
+        if hi - lo <= 64:
+            container.slider(label, lo, hi, key=key, help=help_text)
+        else:
+            container.number_input(label, lo, hi, step=1, key=key, help=help_text)
+    elif name.startswith("lr_") or name in ("clip", "gp_weight", "r1_weight", "extra_g_weight"):
+        lo = meta["min"] if meta["min"] > 0 else 1e-3
+        options = _log_options(lo, meta["max"], st.session_state[key])
+        if meta["min"] == 0:
+            options = sorted(set([0.0] + options))
+        container.select_slider(label, options, key=key, help=help_text, format_func=lambda v: f"{v:g}")
+    else:
+        step = 0.0001 if meta["max"] >= 0.99 and name in ("ema", "beta2_d", "beta2_g") else 0.01
+        container.number_input(label, float(meta["min"]), float(meta["max"]), step=step, format="%.4g",
+                               key=key, help=help_text)
+
+
+def config_from_widgets(names) -> dict:
+    return {n: st.session_state[WIDGET + n] for n in names}
+
+
+def load_lesson() -> None:
+    name = st.session_state.pg_lesson
+    config = GANConfig() if name == FREE_PLAY else PRESETS[name].config()
+    _new_run(config)
+
+
+def start_new_run() -> None:
+    """The architecture form was submitted: new networks from the form's values."""
+    values = {**st.session_state.pg_config.to_dict(), **config_from_widgets(ARCHITECTURE + LIVE)}
+    points = st.session_state.pg_points if values["dataset"] == CUSTOM_DATASET else None
+    if values["dataset"] == CUSTOM_DATASET and points is None:
+        st.session_state.pg_error = "dataset 'custom' needs your points: upload a CSV or draw them first"
+        return
+    try:
+        _new_run(GANConfig.from_dict(values), points)
+    except ConfigError as e:
+        st.session_state.pg_error = str(e)
+
+
+with st.sidebar:
+    if shown("lessons"):
+        lesson_names = [FREE_PLAY] + [p.name for p in LESSONS]
+        st.selectbox("Lesson", lesson_names, key="pg_lesson", on_change=load_lesson,
+                     format_func=lambda n: n if n == FREE_PLAY else PRESETS[n].title,
+                     help="Loads a setup with a fixed seed; every control is set for you.")
+    st.subheader("Live settings")
+    st.caption("Change these while it trains: same run, new rules from the next iteration.")
+    for group, title in (("loss", "Loss"), ("optimisation", "Optimisation"), ("tricks", "Tricks")):
+        if shown(group):
+            with st.expander(title, expanded=group == "loss"):
+                for name in LIVE:
+                    if FIELDS[name].metadata["group"] == group:
+                        setting_widget(name)
+    if shown("data"):
+        with st.expander("Noise"):
+            setting_widget("noise")
+    st.subheader("Data and networks")
+    with st.form("architecture"):
+        st.caption(":material/restart_alt: Changing these builds new networks: the current run starts over.")
+        for name in ARCHITECTURE:
+            setting_widget(name)
+        st.form_submit_button("Start a new run with these", on_click=start_new_run, type="primary")
+
+if "pg_error" in st.session_state:
+    st.error(st.session_state.pop("pg_error"))
+
+# Live settings apply to the running trainer at once.
+live_values = {**st.session_state.pg_config.to_dict(), **config_from_widgets(LIVE)}
+try:
+    live_config = GANConfig.from_dict(live_values)
+    run.apply(live_config)
+    st.session_state.pg_config = live_config
+except ConfigError as e:
+    st.error(f"Setting not applied — {e}")
+_write_url(st.session_state.pg_config)
+
+if st.session_state.pg_lesson != FREE_PLAY and shown("lessons"):
+    lesson = PRESETS[st.session_state.pg_lesson]
+    st.info(f"**{lesson.title}** — {lesson.watch}  \n*Promise:* {lesson.promise}", icon=":material/school:")
+
+
+# --- your own data: upload a CSV or draw ------------------------------------------------------------
+
+def use_points(points) -> None:
+    config = st.session_state.pg_config.replace(dataset=CUSTOM_DATASET)
+    _new_run(config, points)
+
+
+if shown("your-data", "data"):
+    with st.expander("Your own data: upload a CSV or draw points"):
+        upload = st.file_uploader("CSV of points (two numeric columns x,y; optional header; 10 to 100,000 rows)",
+                                  type=["csv", "txt"], key="pg_upload", max_upload_size=5)
+        if upload is not None and st.button("Train on this file", key="pg_use_upload"):
+            try:
+                use_points(read_points_csv(upload.getvalue()))
+                st.rerun()
+            except DataError as e:
+                st.error(f"{upload.name}: {e}")
+        pasted = st.text_area("…or paste the points (x,y per line)", key="pg_paste", height=100,
+                              placeholder="x,y\n0.5,1.2\n-0.3,0.8\n…")
+        if st.button("Train on the pasted points", key="pg_use_paste", disabled=not pasted.strip()):
+            try:
+                use_points(parse_points(pasted))
+                st.rerun()
+            except DataError as e:
+                st.error(f"Pasted points: {e}")
+        st.caption("Or draw: pick the lasso or box tool on the canvas and select the cells your data "
+                   "should fill (each selected cell becomes 20 random points).")
+        canvas = st.plotly_chart(plots.drawing_canvas(canvas_cells()), key="pg_canvas", on_select="rerun",
+                                 selection_mode=("lasso", "box", "points"))
+        selected = [(p["x"], p["y"]) for p in canvas.selection.points]
+        if st.button(f"Train on the {len(selected)} selected cells", key="pg_use_drawing",
+                     disabled=len(selected) == 0):
+            try:
+                use_points(fill_cells(selected, seed=st.session_state.pg_config.seed))
+                st.rerun()
+            except DataError as e:
+                st.error(str(e))
+
+
+# --- playback ------------------------------------------------------------------------------------------
+
+def toggle_play() -> None:
+    st.session_state.pg_playing = not st.session_state.pg_playing
+    if not st.session_state.pg_playing:
+        run.record_now()
+
+
+def do_step(which: str) -> None:
+    st.session_state.pg_playing = False
+    run.step(which)
+
+
+def do_reset() -> None:
+    _new_run(st.session_state.pg_config, st.session_state.pg_points)
+
+
+def next_stage() -> None:
+    st.session_state.pg_playing = False
+    if run.stages and run.stage_index < len(run.stages) - 1:
+        run.stage_index += 1
+    else:
+        run.walk()
+
+
+slow_motion = st.session_state.get("pg_slow", False)
+if shown("playback"):
+    cols = st.columns([1.2, 1, 1, 1, 1, 2.2, 1.6])
+    playing = st.session_state.pg_playing
+    cols[0].button("Pause" if playing else "Play", key="pg_play", on_click=toggle_play, type="primary",
+                   icon=":material/pause:" if playing else ":material/play_arrow:", disabled=slow_motion,
+                   use_container_width=True)
+    cols[1].button("Step", key="pg_step", on_click=do_step, args=("iteration",), help="one iteration: "
+                   "k_D discriminator steps, then k_G generator steps", use_container_width=True)
+    cols[2].button("Step D", key="pg_step_d", on_click=do_step, args=("d",), help="one discriminator step only",
+                   use_container_width=True)
+    cols[3].button("Step G", key="pg_step_g", on_click=do_step, args=("g",), help="one generator step only",
+                   use_container_width=True)
+    cols[4].button("Reset", key="pg_reset", on_click=do_reset, help="new networks, same settings and seed",
+                   use_container_width=True)
+    cols[5].select_slider("speed", list(SPEEDS), value="full speed", key="pg_speed", label_visibility="collapsed")
+    cols[6].toggle("slow motion", key="pg_slow", help="walk through one iteration stage by stage")
+    if slow_motion:
+        label = "Next stage" if run.stages and run.stage_index < len(run.stages) - 1 else "Next iteration, stage by stage"
+        st.button(label, key="pg_next_stage", on_click=next_stage, icon=":material/slow_motion_video:")
+
+if shown("layers"):
+    layer_cols = st.columns(len(LAYERS) + 1)
+    layers = {k: layer_cols[i].toggle(v, value=(k == "arrows"), key=f"pg_layer_{k}") for i, (k, v) in enumerate(LAYERS.items())}
+else:
+    layers = {k: k == "arrows" for k in LAYERS}
+
+
+# --- the live view ----------------------------------------------------------------------------------------
+
+def _status(run: LiveRun) -> str:
+    t = run.trainer
+    return (f"iteration **{t.iteration:,}** · D updates {t.d_updates:,} · G updates {t.g_updates:,} · "
+            f"loss {t.config.loss} · k_D : k_G = {t.config.d_steps} : {t.config.g_steps} · "
+            f"seed {t.config.seed} · device **{t.device.type}**")
+
+
+@st.fragment(run_every=FRAME_S if st.session_state.pg_playing else None)
+def live_view() -> None:
+    run: LiveRun = st.session_state.pg_run
+    if st.session_state.pg_playing:
+        run.tick(FRAME_S * TRAIN_SHARE, st.session_state.get("pg_speed", "full speed"))
+    t = run.trainer
+    if t.divergence is not None:
+        st.session_state.pg_playing = False
+        st.error(t.divergence.message, icon=":material/warning:")
+        c = st.columns(2)
+        c[0].button(f"Continue from iteration {t.iteration:,}, the last finite state", key="pg_restore",
+                    on_click=run.restore_last_good)
+        if len(run.store):
+            c[1].button(f"Go back to iteration {run.store.iterations()[-1]:,}, the last recorded moment",
+                        key="pg_restore_recorded", on_click=run.resume_from, args=(len(run.store) - 1,))
+    stage = run.stages[run.stage_index] if run.stages else None
+    snap = run.snapshot
+    travel = st.session_state.get("pg_travel")
+    if travel is not None and not st.session_state.pg_playing and travel < len(run.store) - 1:
+        snap = run.store.snapshot_at(travel)
+    last = t.history.last()
+    cfg = t.config
+    st.markdown(_status(run))
+    st.plotly_chart(plots.model_overview(
+        noise_dim=cfg.noise_dim, noise=cfg.noise, g_desc=f"{cfg.g_depth}×{cfg.g_width} {cfg.g_activation}",
+        d_desc=f"{cfg.d_depth}×{cfg.d_width} {cfg.d_activation}", loss_title=t.loss.title,
+        d_steps=cfg.d_steps, g_steps=cfg.g_steps, loss_d=last.get("loss_d"), loss_g=last.get("loss_g"),
+        d_real=last.get("d_real"), d_fake=last.get("d_fake"), stage_key=stage.key if stage else None),
+        key="pg_overview", config={"displayModeBar": False})
+    if stage is not None:
+        st.info(f"**Stage {STAGE_KEYS.index(stage.key) + 1} of {len(STAGE_KEYS)} — {stage.title}.** "
+                f"{stage.explanation}", icon=":material/slow_motion_video:")
+    st.plotly_chart(plots.main_view(snap, show_arrows=layers["arrows"], show_field=layers["field"],
+                                    show_manifold=layers["manifold"], show_density=layers["density"],
+                                    stage=stage), key="pg_main")
+
+
+@st.fragment(run_every=CHARTS_EVERY_S if st.session_state.pg_playing else None)
+def charts() -> None:
+    """The curves change slowly: redrawn once a second, not every frame."""
+    run: LiveRun = st.session_state.pg_run
+    t = run.trainer
+    st.plotly_chart(plots.training_charts(t.history.as_dict(), run.metrics_log, loss_output=t.loss.output),
+                    key="pg_charts")
+    st.caption(f"Metrics are measured every {METRICS_EVERY_S:g} s while playing and at every step, on "
+               f"{EVAL_SAMPLES:,} samples; the exact W1 uses {LIVE_W1_POINTS} + {LIVE_W1_POINTS} of them. JS is in "
+               "nats (at most log 2 ≈ 0.693); its floor is the same estimator on two real samples.")
+
+
+live_view()
+if shown("charts"):
+    charts()
+
+
+# --- time travel -------------------------------------------------------------------------------------
+
+def resume_here() -> None:
+    run.resume_from(st.session_state.pg_travel)
+    st.session_state.pg_travel = None
+
+
+if shown("time-travel"):
+    with st.expander("Time travel: scrub back through the run", expanded=False):
+        iterations = run.store.iterations()
+        if st.session_state.pg_playing:
+            st.caption("Pause to scrub through the recorded moments.")
+        elif len(iterations) < 2:
+            st.caption("Train a little first: moments are recorded as the run goes.")
+        else:
+            latest = len(iterations) - 1
+            index = st.select_slider("recorded iteration", list(range(len(iterations))), value=latest,
+                                     format_func=lambda i: f"{iterations[i]:,}", key="pg_travel_slider")
+            st.session_state.pg_travel = index
+            if index < latest:
+                st.button(f"Resume training from iteration {iterations[index]:,}", key="pg_resume",
+                          on_click=resume_here, help="later moments are discarded")
+            st.caption(f"{len(iterations)} moments kept (every {run.store.gap} iterations or more; older "
+                       "ones are thinned so memory stays bounded).")
+
+
+# --- downloads -------------------------------------------------------------------------------------------
+
+if shown("downloads"):
+    with st.expander("Download and upload"):
+        c = st.columns(4)
+        c[0].download_button("config (JSON)", lambda: exports.config_json(run.config), "ganviz-config.json",
+                             "application/json", key="pg_dl_config")
+        c[1].download_button("metrics (CSV)", lambda: exports.metrics_csv(run.trainer.history.as_dict(),
+                                                                          run.metrics_log),
+                             "ganviz-metrics.csv", "text/csv", key="pg_dl_metrics")
+        c[2].download_button("weights (.pt)", lambda: exports.weights_bytes(run.trainer), "ganviz-weights.pt",
+                             "application/octet-stream", key="pg_dl_weights")
+        c[3].download_button("animation (GIF)", lambda: exports.snapshots_gif(
+            [run.store.snapshot_at(i) for i in range(len(run.store))]), "ganviz-run.gif", "image/gif",
+            key="pg_dl_gif", disabled=len(run.store) == 0)
+        weights = st.file_uploader("Load weights saved by ganviz (.pt; the architecture must match)",
+                                   type=["pt"], key="pg_weights_upload", max_upload_size=50)
+        if weights is not None and st.button("Load these weights", key="pg_load_weights"):
+            try:
+                exports.load_weights(run.trainer, weights.getvalue())
+                run.record_now()
+                st.success(f"Loaded {weights.name}.")
+            except exports.WeightsError as e:
+                st.error(f"{weights.name}: {e}")

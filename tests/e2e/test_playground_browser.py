@@ -1,0 +1,61 @@
+"""The 2D playground in a real browser: Play advances, Pause freezes, a live slider takes effect."""
+import re
+import time
+
+from playwright.sync_api import Page, expect
+
+from conftest import wait_for_app_run
+
+STATUS = re.compile(r"iteration ([\d,]+) · D updates ([\d,]+) · G updates ([\d,]+)")
+
+
+def counters(page: Page) -> tuple[int, int, int]:
+    text = page.get_by_text(STATUS).first.inner_text()
+    return tuple(int(g.replace(",", "")) for g in STATUS.search(text).groups())
+
+
+def wait_until(predicate, timeout_s=30.0, poll_s=0.25):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(poll_s)
+    raise AssertionError("condition not met in time")
+
+
+def test_play_pause_and_a_live_slider(open_app, screenshot):
+    page = open_app("/playground?seed=3", expect_text="2D playground")
+    expect(page.locator("[data-testid='stException']")).to_have_count(0)
+    assert counters(page)[0] == 0
+
+    page.get_by_role("button", name="Play").click()
+    wait_until(lambda: counters(page)[0] > 50)
+    first = counters(page)
+    wait_until(lambda: counters(page)[0] > first[0])  # still advancing: it is live, not one jump
+
+    # Mid-run, move k_D from 1 to 3 with the keyboard on the slider: D must then step 3x per iteration.
+    page.get_by_text("Optimisation", exact=True).click()
+    slider = page.locator(".st-key-w_d_steps input[type='range']")
+    slider.focus()
+    slider.press("ArrowRight")
+    slider.press("ArrowRight")
+    wait_until(lambda: "k_D : k_G = 3 : 1" in page.get_by_text(STATUS).first.inner_text())
+    before = counters(page)
+    wait_until(lambda: counters(page)[0] > before[0] + 30)
+    after = counters(page)
+    iterations, d_updates = after[0] - before[0], after[1] - before[1]
+    # Both readings come from whole frames drawn after the change: every iteration between them had k_D = 3.
+    assert d_updates == 3 * iterations and after[2] - before[2] == iterations, (before, after)
+
+    page.get_by_role("button", name="Pause").click()
+    wait_for_app_run(page)
+    page.wait_for_timeout(800)
+    frozen = counters(page)
+    page.wait_for_timeout(2000)
+    assert counters(page) == frozen
+    assert frozen[0] > 0
+
+    expect(page.locator(".st-key-pg_main .js-plotly-plot")).to_have_count(1)
+    expect(page.locator("[data-testid='stException']")).to_have_count(0)
+    screenshot("playground.png")
