@@ -6,7 +6,9 @@ metrics only every `METRICS_EVERY_S` seconds, and records the moment for time tr
 """
 from __future__ import annotations
 
+import threading
 import time
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -31,6 +33,7 @@ class LiveRun:
         # Small models are dispatcher-bound: extra intra-op threads only spin against the web
         # server and the browser (measured ~30x slower per iteration on 2 cores).
         torch.set_num_threads(1)
+        self.lock = threading.RLock()  # downloads run on another thread than the page's script
         self.trainer = Trainer(config, points=points)
         self.points = points
         self.store = SnapshotStore(capacity=capacity)
@@ -50,8 +53,18 @@ class LiveRun:
 
     # --- driving the run -------------------------------------------------------------------------
 
+    @contextmanager
+    def paused(self):
+        """Hold the trainer still while something reads it (a download, say)."""
+        with self.lock:
+            yield self.trainer
+
     def tick(self, budget_s: float, speed: str = "full speed") -> Snapshot:
         """Train for one frame: `budget_s` seconds, or the speed's fixed number of iterations."""
+        with self.lock:
+            return self._tick(budget_s, speed)
+
+    def _tick(self, budget_s: float, speed: str) -> Snapshot:
         self.stages = []
         if self.trainer.divergence is None:
             per_frame = SPEEDS[speed]

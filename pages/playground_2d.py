@@ -19,9 +19,9 @@ from ganviz.metrics import EVAL_SAMPLES
 from ganviz.presets import LESSONS, PRESETS
 from ganviz.walkthrough import STAGE_KEYS
 
-FRAME_S = 0.25  # timer period while playing: 4 frames per second
+FRAME_S = 0.25  # timer period while playing
+TRAIN_S = 0.2  # training per frame; drawing it then takes the browser ~0.2 s more
 CHARTS_EVERY_S = 1.0
-TRAIN_SHARE = 0.75  # of each frame spent training; the rest draws
 FREE_PLAY = "free play"
 LAYERS = {"arrows": "G's pull on fakes", "field": "gradient field", "manifold": "G's latent grid",
           "density": "fake density"}
@@ -317,7 +317,7 @@ def _status(run: LiveRun) -> str:
 def live_view() -> None:
     run: LiveRun = st.session_state.pg_run
     if st.session_state.pg_playing:
-        run.tick(FRAME_S * TRAIN_SHARE, st.session_state.get("pg_speed", "full speed"))
+        run.tick(TRAIN_S, st.session_state.get("pg_speed", "full speed"))
     t = run.trainer
     if t.divergence is not None:
         st.session_state.pg_playing = False
@@ -354,9 +354,9 @@ def live_view() -> None:
 def charts() -> None:
     """The curves change slowly: redrawn once a second, not every frame."""
     run: LiveRun = st.session_state.pg_run
-    t = run.trainer
-    st.plotly_chart(plots.training_charts(t.history.as_dict(), run.metrics_log, loss_output=t.loss.output),
-                    key="pg_charts")
+    with run.paused() as t:  # the trainer thread appends to the history
+        history, metrics_log, loss_output = t.history.as_dict(), list(run.metrics_log), t.loss.output
+    st.plotly_chart(plots.training_charts(history, metrics_log, loss_output=loss_output), key="pg_charts")
     st.caption(f"Metrics are measured every {METRICS_EVERY_S:g} s while playing and at every step, on "
                f"{EVAL_SAMPLES:,} samples; the exact W1 uses {LIVE_W1_POINTS} + {LIVE_W1_POINTS} of them. JS is in "
                "nats (at most log 2 ≈ 0.693); its floor is the same estimator on two real samples.")
@@ -398,21 +398,32 @@ if shown("time-travel"):
 if shown("downloads"):
     with st.expander("Download and upload"):
         c = st.columns(4)
+        def metrics_file() -> str:
+            with run.paused() as t:
+                return exports.metrics_csv(t.history.as_dict(), list(run.metrics_log))
+
+        def weights_file() -> bytes:
+            with run.paused() as t:
+                return exports.weights_bytes(t)
+
+        def gif_file() -> bytes:
+            with run.paused():
+                snapshots = [run.store.snapshot_at(i) for i in range(len(run.store))]
+            return exports.snapshots_gif(snapshots)
+
         c[0].download_button("config (JSON)", lambda: exports.config_json(run.config), "ganviz-config.json",
                              "application/json", key="pg_dl_config")
-        c[1].download_button("metrics (CSV)", lambda: exports.metrics_csv(run.trainer.history.as_dict(),
-                                                                          run.metrics_log),
-                             "ganviz-metrics.csv", "text/csv", key="pg_dl_metrics")
-        c[2].download_button("weights (.pt)", lambda: exports.weights_bytes(run.trainer), "ganviz-weights.pt",
-                             "application/octet-stream", key="pg_dl_weights")
-        c[3].download_button("animation (GIF)", lambda: exports.snapshots_gif(
-            [run.store.snapshot_at(i) for i in range(len(run.store))]), "ganviz-run.gif", "image/gif",
-            key="pg_dl_gif", disabled=len(run.store) == 0)
+        c[1].download_button("metrics (CSV)", metrics_file, "ganviz-metrics.csv", "text/csv", key="pg_dl_metrics")
+        c[2].download_button("weights (.pt)", weights_file, "ganviz-weights.pt", "application/octet-stream",
+                             key="pg_dl_weights")
+        c[3].download_button("animation (GIF)", gif_file, "ganviz-run.gif", "image/gif", key="pg_dl_gif",
+                             disabled=len(run.store) == 0)
         weights = st.file_uploader("Load weights saved by ganviz (.pt; the architecture must match)",
                                    type=["pt"], key="pg_weights_upload", max_upload_size=50)
         if weights is not None and st.button("Load these weights", key="pg_load_weights"):
             try:
-                exports.load_weights(run.trainer, weights.getvalue())
+                with run.paused() as t:
+                    exports.load_weights(t, weights.getvalue())
                 run.record_now()
                 st.success(f"Loaded {weights.name}.")
             except exports.WeightsError as e:
