@@ -9,21 +9,12 @@ import pytest
 from ganviz.__main__ import main
 from ganviz.config import choices_of, setting_fields
 from ganviz.data import read_points_csv
+from cli_helpers import last_json, run
 
 RESULT_KEYS = {"config", "iterations", "seconds", "iters_per_sec", "modes_captured", "modes_total",
                "hq_fraction", "reverse_kl", "js", "js_units", "js_floor", "w1", "sliced_w1",
                "critic_estimate", "diverged", "device", "w1_points"}
 FAST = ["--g-width", "16", "--d-width", "16", "--batch-size", "32"]
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def last_json(out: str) -> dict:
-    return json.loads(out.strip().splitlines()[-1])
 
 
 def test_train_prints_resolved_config_and_metrics(capsys, tmp_path):

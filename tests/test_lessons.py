@@ -4,15 +4,14 @@ The full check (every lesson, 5 seeds) is `python -m ganviz lessons --check` (a 
 only the quickest lessons' checks run, on fixed seeds.
 """
 import dataclasses
-import json
 import re
 
 import pytest
 
 import ganviz.__main__ as cli
-from ganviz.__main__ import main
 from ganviz.config import GANConfig, setting_fields
 from ganviz.presets import LESSONS, PRESETS
+from cli_helpers import last_json, run
 
 LESSON_NAMES = ["mode-collapse", "vanishing-gradients", "balance", "non-convergence", "wgan", "hinge-sn", "minibatch"]
 FAST_LESSONS = ["vanishing-gradients", "mode-collapse"]  # about 3 and 5 s per seed on one core
@@ -21,16 +20,6 @@ SETTINGS = {f.name for f in setting_fields()}
 
 def sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z])", text.strip()) if s]
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def last_json(out: str) -> dict:
-    return json.loads(out.strip().splitlines()[-1])
 
 
 def test_lessons_are_the_presets_with_a_check_in_order():
