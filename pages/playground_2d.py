@@ -313,6 +313,21 @@ def _status(run: LiveRun) -> str:
             f"seed {t.config.seed} · device **{t.device.type}**")
 
 
+@st.fragment(run_every=CHARTS_EVERY_S if st.session_state.pg_playing else None)
+def overview() -> None:
+    """GAN Lab's model strip with the latest losses: once a second is enough while playing."""
+    run: LiveRun = st.session_state.pg_run
+    t, cfg = run.trainer, run.config
+    stage = run.stages[run.stage_index] if run.stages else None
+    last = t.history.last()
+    st.plotly_chart(plots.model_overview(
+        noise_dim=cfg.noise_dim, noise=cfg.noise, g_desc=f"{cfg.g_depth}×{cfg.g_width} {cfg.g_activation}",
+        d_desc=f"{cfg.d_depth}×{cfg.d_width} {cfg.d_activation}", loss_title=t.loss.title,
+        d_steps=cfg.d_steps, g_steps=cfg.g_steps, loss_d=last.get("loss_d"), loss_g=last.get("loss_g"),
+        d_real=last.get("d_real"), d_fake=last.get("d_fake"), stage_key=stage.key if stage else None),
+        key="pg_overview", config={"displayModeBar": False})
+
+
 @st.fragment(run_every=FRAME_S if st.session_state.pg_playing else None)
 def live_view() -> None:
     run: LiveRun = st.session_state.pg_run
@@ -333,15 +348,7 @@ def live_view() -> None:
     travel = st.session_state.get("pg_travel")
     if travel is not None and not st.session_state.pg_playing and travel < len(run.store) - 1:
         snap = run.store.snapshot_at(travel)
-    last = t.history.last()
-    cfg = t.config
     st.markdown(_status(run))
-    st.plotly_chart(plots.model_overview(
-        noise_dim=cfg.noise_dim, noise=cfg.noise, g_desc=f"{cfg.g_depth}×{cfg.g_width} {cfg.g_activation}",
-        d_desc=f"{cfg.d_depth}×{cfg.d_width} {cfg.d_activation}", loss_title=t.loss.title,
-        d_steps=cfg.d_steps, g_steps=cfg.g_steps, loss_d=last.get("loss_d"), loss_g=last.get("loss_g"),
-        d_real=last.get("d_real"), d_fake=last.get("d_fake"), stage_key=stage.key if stage else None),
-        key="pg_overview", config={"displayModeBar": False})
     if stage is not None:
         st.info(f"**Stage {STAGE_KEYS.index(stage.key) + 1} of {len(STAGE_KEYS)} — {stage.title}.** "
                 f"{stage.explanation}", icon=":material/slow_motion_video:")
@@ -354,7 +361,7 @@ def live_view() -> None:
 def charts() -> None:
     """The curves change slowly: redrawn once a second, not every frame."""
     run: LiveRun = st.session_state.pg_run
-    with run.paused() as t:  # the trainer thread appends to the history
+    with run.paused() as t:  # a download may be reading the run on another thread
         history, metrics_log, loss_output = t.history.as_dict(), list(run.metrics_log), t.loss.output
     st.plotly_chart(plots.training_charts(history, metrics_log, loss_output=loss_output), key="pg_charts")
     st.caption(f"Metrics are measured every {METRICS_EVERY_S:g} s while playing and at every step, on "
@@ -362,6 +369,7 @@ def charts() -> None:
                "nats (at most log 2 ≈ 0.693); its floor is the same estimator on two real samples.")
 
 
+overview()
 live_view()
 if shown("charts"):
     charts()
