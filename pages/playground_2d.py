@@ -47,6 +47,7 @@ def _new_run(config: GANConfig, points=None) -> None:
     st.session_state.pg_config = config
     st.session_state.pg_points = points
     st.session_state.pg_playing = False
+    st.session_state.pg_travel = None
     _set_widgets(config)
 
 
@@ -253,13 +254,19 @@ if shown("your-data", "data"):
 
 # --- playback ------------------------------------------------------------------------------------------
 
+def leave_time_travel() -> None:
+    st.session_state.pg_travel = None
+
+
 def toggle_play() -> None:
+    leave_time_travel()
     st.session_state.pg_playing = not st.session_state.pg_playing
     if not st.session_state.pg_playing:
         run.record_now()
 
 
 def do_step(which: str) -> None:
+    leave_time_travel()
     st.session_state.pg_playing = False
     run.step(which)
 
@@ -269,6 +276,7 @@ def do_reset() -> None:
 
 
 def next_stage() -> None:
+    leave_time_travel()
     st.session_state.pg_playing = False
     if run.stages and run.stage_index < len(run.stages) - 1:
         run.stage_index += 1
@@ -379,7 +387,11 @@ if shown("charts"):
 
 def resume_here() -> None:
     run.resume_from(st.session_state.pg_travel)
-    st.session_state.pg_travel = None
+    leave_time_travel()
+
+
+def travel_to(key: str) -> None:
+    st.session_state.pg_travel = st.session_state[key]
 
 
 if shown("time-travel"):
@@ -391,9 +403,11 @@ if shown("time-travel"):
             st.caption("Train a little first: moments are recorded as the run goes.")
         else:
             latest = len(iterations) - 1
+            # A new key whenever a moment is recorded: the slider starts again at the newest one.
+            key = f"pg_travel_{len(iterations)}_{iterations[-1]}"
             index = st.select_slider("recorded iteration", list(range(len(iterations))), value=latest,
-                                     format_func=lambda i: f"{iterations[i]:,}", key="pg_travel_slider")
-            st.session_state.pg_travel = index
+                                     format_func=lambda i: f"{iterations[i]:,}", key=key, on_change=travel_to,
+                                     args=(key,))
             if index < latest:
                 st.button(f"Resume training from iteration {iterations[index]:,}", key="pg_resume",
                           on_click=resume_here, help="later moments are discarded")

@@ -142,9 +142,23 @@ def test_time_travel_shows_a_past_moment_and_resumes_from_it():
     for _ in range(3):
         at.button(key="pg_step").click().run()
     assert run_of(at).store.iterations() == [0, 1, 2, 3]
-    at.select_slider(key="pg_travel_slider").set_value(1).run()
+    slider = next(s for s in at.select_slider if s.label == "recorded iteration")
+    assert slider.value == 3  # the newest moment
+    slider.set_value(1).run()
     main = next(c for c in at.get("plotly_chart") if "iteration 1" in c.proto.spec)
     assert main is not None and run_of(at).iteration == 3  # looking back does not change the run
     at.button(key="pg_resume").click().run()
     run = run_of(at)
     assert run.iteration == 1 and len(run.trainer.history) == 1 and run.store.iterations() == [0, 1]
+
+
+def test_pausing_shows_the_newest_moment_even_after_looking_back():
+    at = page()
+    for _ in range(2):
+        at.button(key="pg_step").click().run()
+    next(s for s in at.select_slider if s.label == "recorded iteration").set_value(0).run()
+    assert any("iteration 0" in c.proto.spec for c in at.get("plotly_chart"))
+    at.button(key="pg_step").click().run()  # stepping leaves time travel
+    slider = next(s for s in at.select_slider if s.label == "recorded iteration")
+    assert slider.value == 3 and at.session_state["pg_travel"] is None
+    assert any("iteration 3" in c.proto.spec for c in at.get("plotly_chart"))
