@@ -20,6 +20,7 @@ import numpy as np
 from .config import GANConfig
 from .metrics import mode_stats, sliced_wasserstein1
 from .train import Trainer
+from .registry import lookup
 
 
 @dataclass(frozen=True)
@@ -388,7 +389,4 @@ LESSONS: tuple[Preset, ...] = tuple(p for p in PRESETS.values() if p.check is no
 
 
 def get_preset(name: str) -> Preset:
-    try:
-        return PRESETS[name]
-    except KeyError:
-        raise ValueError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}") from None
+    return lookup(PRESETS, name, "preset")

@@ -97,16 +97,6 @@ def test_two_clusters_weights():
     assert x[which == 1, 0].mean() == pytest.approx(1.5, abs=0.01)
 
 
-def test_get_dataset():
-    assert get_dataset("moons") is DATASETS["moons"]
-    with pytest.raises(ValueError) as e:
-        get_dataset("nope")
-    msg = str(e.value)
-    assert "nope" in msg
-    for name in DATASETS:
-        assert name in msg
-
-
 def test_points_dataset_samples_only_given_points():
     pts = np.array([[0.0, 1.0], [2.5, -3.0], [7.0, 7.0]])
     ds = points_dataset(pts)

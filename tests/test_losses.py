@@ -7,7 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from ganviz.losses import LOSSES, get_loss
+from ganviz.losses import LOSSES
 
 R = [0.0, 2.0]  # D's raw outputs on real data
 FK = [-1.0, 0.5]  # D's raw outputs on fakes
@@ -171,11 +171,3 @@ def test_registry_outputs_and_flags():
     assert LOSSES["least-squares"].output == "score"
 
 
-def test_get_loss():
-    assert get_loss("hinge") is LOSSES["hinge"]
-    with pytest.raises(ValueError) as e:
-        get_loss("no-such-loss")
-    msg = str(e.value)
-    assert "no-such-loss" in msg
-    for name in LOSSES:
-        assert name in msg

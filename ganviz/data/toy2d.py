@@ -14,6 +14,7 @@ from typing import Callable
 
 import numpy as np
 from sklearn import datasets as skd
+from ..registry import lookup
 
 Sampler = Callable[[int, np.random.Generator], np.ndarray]
 
@@ -110,10 +111,7 @@ DATASETS: dict[str, Toy2D] = {
 
 
 def get_dataset(name: str) -> Toy2D:
-    try:
-        return DATASETS[name]
-    except KeyError:
-        raise ValueError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}") from None
+    return lookup(DATASETS, name, "dataset")
 
 
 def points_dataset(points: np.ndarray, name: str = "custom", title: str = "Your points") -> Toy2D:

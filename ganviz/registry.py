@@ -1,0 +1,14 @@
+"""Looking a name up in one of the registries (datasets, losses, presets), with a helpful error."""
+from __future__ import annotations
+
+from typing import Mapping, TypeVar
+
+T = TypeVar("T")
+
+
+def lookup(registry: Mapping[str, T], name: str, kind: str) -> T:
+    """registry[name], or ValueError naming the `kind` and listing every valid name."""
+    try:
+        return registry[name]
+    except KeyError:
+        raise ValueError(f"unknown {kind} {name!r}; choose one of: {', '.join(registry)}") from None
