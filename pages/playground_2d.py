@@ -220,36 +220,44 @@ def use_points(points) -> None:
     _new_run(config, points)
 
 
+def use_points_from(source: str) -> None:
+    """Button callback (callbacks run before the widgets exist, so the new run can set them)."""
+    label = {"upload": "Uploaded file", "paste": "Pasted points", "drawing": "Drawing"}[source]
+    try:
+        if source == "upload":
+            upload = st.session_state.pg_upload
+            label = upload.name
+            points = read_points_csv(upload.getvalue())
+        elif source == "paste":
+            points = parse_points(st.session_state.pg_paste)
+        else:
+            selected = [(p["x"], p["y"]) for p in st.session_state.pg_canvas.selection.points]
+            points = fill_cells(selected, seed=st.session_state.pg_config.seed)
+    except DataError as e:
+        st.session_state.pg_data_error = f"{label}: {e}"
+        return
+    use_points(points)
+
+
 if shown("your-data", "data"):
     with st.expander("Your own data: upload a CSV or draw points"):
+        if "pg_data_error" in st.session_state:
+            st.error(st.session_state.pop("pg_data_error"))
         upload = st.file_uploader("CSV of points (two numeric columns x,y; optional header; 10 to 100,000 rows)",
                                   type=["csv", "txt"], key="pg_upload", max_upload_size=5)
-        if upload is not None and st.button("Train on this file", key="pg_use_upload"):
-            try:
-                use_points(read_points_csv(upload.getvalue()))
-                st.rerun()
-            except DataError as e:
-                st.error(f"{upload.name}: {e}")
+        st.button("Train on this file", key="pg_use_upload", disabled=upload is None, on_click=use_points_from,
+                  args=("upload",))
         pasted = st.text_area("…or paste the points (x,y per line)", key="pg_paste", height=100,
                               placeholder="x,y\n0.5,1.2\n-0.3,0.8\n…")
-        if st.button("Train on the pasted points", key="pg_use_paste", disabled=not pasted.strip()):
-            try:
-                use_points(parse_points(pasted))
-                st.rerun()
-            except DataError as e:
-                st.error(f"Pasted points: {e}")
+        st.button("Train on the pasted points", key="pg_use_paste", disabled=not pasted.strip(),
+                  on_click=use_points_from, args=("paste",))
         st.caption("Or draw: pick the lasso or box tool on the canvas and select the cells your data "
                    "should fill (each selected cell becomes 20 random points).")
         canvas = st.plotly_chart(plots.drawing_canvas(canvas_cells()), key="pg_canvas", on_select="rerun",
                                  selection_mode=("lasso", "box", "points"))
-        selected = [(p["x"], p["y"]) for p in canvas.selection.points]
-        if st.button(f"Train on the {len(selected)} selected cells", key="pg_use_drawing",
-                     disabled=len(selected) == 0):
-            try:
-                use_points(fill_cells(selected, seed=st.session_state.pg_config.seed))
-                st.rerun()
-            except DataError as e:
-                st.error(str(e))
+        selected = len(canvas.selection.points)
+        st.button(f"Train on the {selected} selected cells", key="pg_use_drawing", disabled=selected == 0,
+                  on_click=use_points_from, args=("drawing",))
 
 
 # --- playback ------------------------------------------------------------------------------------------

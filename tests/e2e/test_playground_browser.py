@@ -59,3 +59,39 @@ def test_play_pause_and_a_live_slider(open_app, screenshot):
     expect(page.locator(".st-key-pg_main .js-plotly-plot")).to_have_count(1)
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
     screenshot("playground.png")
+
+
+def test_your_own_data_drawn_or_pasted(open_app, screenshot):
+    page = open_app("/playground", expect_text="2D playground")
+    page.get_by_text("Your own data: upload a CSV or draw points").click()
+
+    # Draw: a lasso square in the middle of the canvas selects cells, which become the data.
+    canvas = page.locator(".st-key-pg_canvas .nsewdrag").first
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(cx - 50, cy - 50)
+    page.mouse.down()
+    for dx, dy in [(50, -50), (50, 50), (-50, 50), (-50, -50)]:
+        page.mouse.move(cx + dx, cy + dy, steps=8)
+    page.mouse.up()
+    train = page.get_by_role("button", name=re.compile(r"Train on the [1-9]\d* selected cells"))
+    expect(train).to_be_enabled()
+    train.click()
+    wait_for_app_run(page)
+    wait_until(lambda: "dataset=custom" in page.url)
+    assert counters(page) == (0, 0, 0)
+    expect(page.locator("[data-testid='stException']")).to_have_count(0)
+
+    # Paste: a bad value is reported on one line and the run is kept; good points start a new run.
+    paste = page.get_by_label("…or paste the points (x,y per line)")
+    if not paste.is_visible():
+        page.get_by_text("Your own data: upload a CSV or draw points").click()
+    paste.fill("x,y\n1,2\n3,oops\n" + "\n".join(f"{i},{i}" for i in range(12)))
+    paste.press("Control+Enter")
+    wait_for_app_run(page)
+    page.get_by_role("button", name="Train on the pasted points").click()
+    wait_for_app_run(page)
+    expect(page.get_by_text(re.compile(r"Pasted points: line 3: 'oops' is not a number"))).to_be_visible()
+    expect(page.locator("[data-testid='stException']")).to_have_count(0)
+    screenshot("playground-own-data.png")
