@@ -22,8 +22,11 @@ from .config import GANConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 STATUS = re.compile(r"iteration ([\d,]+) ·")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # required when running as root (containers, CI)
+    "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
 COUNT_REDRAWS = """() => {
   // Count frames as changes of the main figure's title ("iteration N"), polled every 10 ms.
   if (!window.__ganvizCounter) {
@@ -38,17 +41,46 @@ COUNT_REDRAWS = """() => {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
+# --- the app and the browser, shared with the browser tests (tests/e2e/conftest.py) --------------
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def _chromium() -> str:
-    for candidate in (os.environ.get("GANVIZ_CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium"):
-        if candidate and os.access(candidate, os.X_OK):
+def app_command(port: int) -> list[str]:
+    """`streamlit run app.py` headless on 127.0.0.1:port, run from the repository root (ROOT)."""
+    return [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true", f"--server.port={port}",
+            "--server.address=127.0.0.1", "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"]
+
+
+def healthy(base: str) -> bool:
+    """Whether the app at `base` answers its health check with "ok"."""
+    try:
+        with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+            return response.status == 200 and response.read().decode().strip() == "ok"
+    except OSError:  # URLError is an OSError
+        return False
+
+
+def find_chromium() -> str:
+    """GANVIZ_CHROMIUM if set (it must then be valid), else `chromium` on PATH, else /usr/bin/chromium.
+    Raises RuntimeError with a one-line instruction when there is none."""
+    override = os.environ.get("GANVIZ_CHROMIUM")
+    if override:
+        if os.path.isfile(override) and os.access(override, os.X_OK):
+            return override
+        raise RuntimeError(f"GANVIZ_CHROMIUM={override!r} is not an executable file; point it at Chromium "
+                           "or unset it")
+    for candidate in (shutil.which("chromium"), "/usr/bin/chromium"):
+        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate
-    raise RuntimeError("Chromium not found: install it (apt-get install -y chromium) or set GANVIZ_CHROMIUM")
+    raise RuntimeError("Chromium not found: install Chromium, e.g. apt-get install -y chromium, "
+                       "or set GANVIZ_CHROMIUM")
+
+
+# --- the benchmark ----------------------------------------------------------------------------------
 
 
 def _iteration(page) -> int:
@@ -61,25 +93,17 @@ def bench_live(seconds: float = 20.0, warmup: float = 5.0) -> dict:
     except ImportError:
         raise RuntimeError("the live benchmark drives a browser: pip install -r requirements-dev.txt") from None
     headless = bench_train_2d(GANConfig(), seconds=5.0)
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true", f"--server.port={port}",
-         "--server.address=127.0.0.1", "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    port = free_port()
+    server = subprocess.Popen(app_command(port), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
-        while True:
-            try:
-                if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                pass
+        while not healthy(base):
             if time.monotonic() > deadline:
                 raise RuntimeError("the app did not start within 60 s")
             time.sleep(0.25)
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=_chromium(), headless=True, args=CHROMIUM_ARGS)
+            browser = pw.chromium.launch(executable_path=find_chromium(), headless=True, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             # The first session after a start is opened on the home page: Streamlit shows a spurious
             # "Page not found" modal over a deep-linked page then (streamlit/streamlit#9992).

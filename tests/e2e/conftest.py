@@ -5,44 +5,25 @@ a missing browser is a failure with the fix, never a skip.
 """
 from __future__ import annotations
 
-import os
-import shutil
-import socket
 import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
+from ganviz.bench_live import CHROMIUM_ARGS, app_command, find_chromium, free_port, healthy
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 STARTUP_TIMEOUT_S = 60
 RUN_TIMEOUT_MS = 60_000
-CHROMIUM_ARGS = [
-    "--no-sandbox",  # required when running as root (containers, CI)
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _tail(path: Path, lines: int = 40) -> str:
@@ -52,30 +33,17 @@ def _tail(path: Path, lines: int = 40) -> str:
         return "(no log)"
 
 
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200 and response.read().decode().strip() == "ok"
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 @pytest.fixture(scope="session")
 def app_url(artifacts: Path):
     """Start `streamlit run app.py` headless on a free port; yield its base URL; stop it."""
-    port = _free_port()
+    port = free_port()
     log_path = artifacts / "streamlit.log"
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
-        "--server.headless=true", f"--server.port={port}", "--server.address=127.0.0.1",
-        "--browser.gatherUsageStats=false", "--server.fileWatcherType=none",
-    ]
     with open(log_path, "w") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(app_command(port), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while not _healthy(f"{base}/_stcore/health"):
+        while not healthy(base):
             if proc.poll() is not None:
                 pytest.fail(f"streamlit exited with code {proc.returncode} before it was healthy; "
                             f"log tail:\n{_tail(log_path)}")
@@ -94,18 +62,11 @@ def app_url(artifacts: Path):
 
 
 def chromium_path() -> str:
-    """GANVIZ_CHROMIUM if set (it must then be valid), else `chromium` on PATH, else /usr/bin/chromium."""
-    override = os.environ.get("GANVIZ_CHROMIUM")
-    if override:
-        if os.path.isfile(override) and os.access(override, os.X_OK):
-            return override
-        pytest.fail(f"GANVIZ_CHROMIUM={override!r} is not an executable file; point it at Chromium "
-                    "or unset it", pytrace=False)
-    for candidate in (shutil.which("chromium"), "/usr/bin/chromium"):
-        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            return candidate
-    pytest.fail("Chromium not found: install Chromium, e.g. apt-get install -y chromium, "
-                "or set GANVIZ_CHROMIUM", pytrace=False)
+    """The Chromium to drive (see find_chromium); a missing one fails the test with the fix."""
+    try:
+        return find_chromium()
+    except RuntimeError as e:
+        pytest.fail(str(e), pytrace=False)
 
 
 @pytest.fixture(scope="session")
