@@ -405,8 +405,7 @@ class Trainer:
             stats = [fn() for _ in range(chunk)]
             if self._all_finite(stats):
                 if record:
-                    self.history.append(torch.stack([torch.stack([s[k] for k in HISTORY_KEYS]) for s in stats])
-                                        .double().cpu().numpy())
+                    self._record(stats)
                 done += chunk
                 continue
             # Something became non-finite: replay the chunk one step at a time to find exactly where.
@@ -420,9 +419,14 @@ class Trainer:
                     self.divergence = Divergence(self.iteration + 1 if record else self.iteration, problem)
                     return done
                 if record:
-                    self.history.append(torch.stack([s[k] for k in HISTORY_KEYS]).double().cpu().numpy()[None])
+                    self._record([s])
                 done += 1
         return done
+
+    def _record(self, stats: list[dict[str, torch.Tensor]]) -> None:
+        """Append one history row per iteration's stats (one device-to-host copy for all of them)."""
+        self.history.append(torch.stack([torch.stack([s[k] for k in HISTORY_KEYS]) for s in stats])
+                            .double().cpu().numpy())
 
     def resume(self) -> None:
         """Clear a divergence report so training can continue (after changing settings, say)."""
