@@ -21,6 +21,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from .config import GANConfig
 from .history import HISTORY_KEYS
+from .plots import FAKE_COLOUR, REAL_COLOUR
 
 # --- config and curves ---------------------------------------------------------------------------
 
@@ -244,14 +245,18 @@ def _one_line(e: Exception) -> str:
 
 # --- GIF of the recorded snapshots ---------------------------------------------------------------
 
+def _rgb(hex_colour: str) -> tuple[int, int, int]:
+    return tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+
+
 # Plotly's "RdBu" diverging scale (plotly.colors.diverging.RdBu), low (red) to high (blue): D's
 # surface is red where it says "fake" and blue where it says "real", as with colorscale="RdBu".
 DIVERGING_STOPS = ((103, 0, 31), (178, 24, 43), (214, 96, 77), (244, 165, 130), (253, 219, 199),
                    (247, 247, 247), (209, 229, 240), (146, 197, 222), (67, 147, 195), (33, 102, 172),
                    (5, 48, 97))
 SURFACE_OPACITY = 0.6  # the surface over a white page, so dots on it stay visible
-REAL_RGB = (0x1F, 0x77, 0xB4)  # plots.REAL_COLOUR
-FAKE_RGB = (0xFF, 0x7F, 0x0E)
+REAL_RGB = _rgb(REAL_COLOUR)  # the same dot colours as the live view
+FAKE_RGB = _rgb(FAKE_COLOUR)
 TEXT_RGB = (0, 0, 0)
 LABEL_BG_RGB = (255, 255, 255)
 _LEVELS = 201  # surface colours; odd, so the centre value maps exactly to the middle stop
