@@ -18,9 +18,9 @@ from ganviz.live import LIVE_W1_POINTS, METRICS_EVERY_S, SPEEDS, LiveRun
 from ganviz.metrics import EVAL_SAMPLES
 from ganviz.presets import LESSONS, PRESETS
 from ganviz.walkthrough import STAGE_KEYS
+from pages._plotly_live import plotly_live
 
-FRAME_S = 0.25  # timer period while playing
-TRAIN_S = 0.2  # training per frame; drawing it then takes the browser ~0.2 s more
+FRAME_S = 0.23  # redraw period while playing (training runs on in a worker process between frames)
 CHARTS_EVERY_S = 1.0
 FREE_PLAY = "free play"
 LAYERS = {"arrows": "G's pull on fakes", "field": "gradient field", "manifold": "G's latent grid",
@@ -43,7 +43,9 @@ def _set_widgets(config: GANConfig) -> None:
 
 
 def _new_run(config: GANConfig, points=None) -> None:
-    st.session_state.pg_run = LiveRun(config, points=points)
+    if "pg_run" in st.session_state:
+        st.session_state.pg_run.stop()  # its worker process, if playing
+    st.session_state.pg_run = LiveRun(config, points=points, background=True)
     st.session_state.pg_config = config
     st.session_state.pg_points = points
     st.session_state.pg_playing = False
@@ -336,7 +338,7 @@ def overview() -> None:
     t, cfg = run.trainer, run.config
     stage = run.stages[run.stage_index] if run.stages else None
     last = t.history.last()
-    st.plotly_chart(plots.model_overview(
+    plotly_live(plots.model_overview(
         noise_dim=cfg.noise_dim, noise=cfg.noise, g_desc=f"{cfg.g_depth}×{cfg.g_width} {cfg.g_activation}",
         d_desc=f"{cfg.d_depth}×{cfg.d_width} {cfg.d_activation}", loss_title=t.loss.title,
         d_steps=cfg.d_steps, g_steps=cfg.g_steps, loss_d=last.get("loss_d"), loss_g=last.get("loss_g"),
@@ -348,7 +350,7 @@ def overview() -> None:
 def live_view() -> None:
     run: LiveRun = st.session_state.pg_run
     if st.session_state.pg_playing:
-        run.tick(TRAIN_S, st.session_state.get("pg_speed", "full speed"))
+        run.tick(FRAME_S, st.session_state.get("pg_speed", "full speed"))
     t = run.trainer
     if t.divergence is not None:
         st.session_state.pg_playing = False
@@ -368,9 +370,9 @@ def live_view() -> None:
     if stage is not None:
         st.info(f"**Stage {STAGE_KEYS.index(stage.key) + 1} of {len(STAGE_KEYS)} — {stage.title}.** "
                 f"{stage.explanation}", icon=":material/slow_motion_video:")
-    st.plotly_chart(plots.main_view(snap, show_arrows=layers["arrows"], show_field=layers["field"],
-                                    show_manifold=layers["manifold"], show_density=layers["density"],
-                                    stage=stage), key="pg_main")
+    plotly_live(plots.main_view(snap, show_arrows=layers["arrows"], show_field=layers["field"],
+                                show_manifold=layers["manifold"], show_density=layers["density"], stage=stage),
+                key="pg_main")
 
 
 @st.fragment(run_every=CHARTS_EVERY_S if st.session_state.pg_playing else None)
@@ -379,7 +381,7 @@ def charts() -> None:
     run: LiveRun = st.session_state.pg_run
     with run.paused() as t:  # a download may be reading the run on another thread
         history, metrics_log, loss_output = t.history.as_dict(), list(run.metrics_log), t.loss.output
-    st.plotly_chart(plots.training_charts(history, metrics_log, loss_output=loss_output), key="pg_charts")
+    plotly_live(plots.training_charts(history, metrics_log, loss_output=loss_output), key="pg_charts")
     st.caption(f"Metrics are measured every {METRICS_EVERY_S:g} s while playing and at every step, on "
                f"{EVAL_SAMPLES:,} samples; the exact W1 uses {LIVE_W1_POINTS} + {LIVE_W1_POINTS} of them. JS is in "
                "nats (at most log 2 ≈ 0.693); its floor is the same estimator on two real samples.")

@@ -1,4 +1,5 @@
 """AppTest of the 2D playground page (the page file directly: see FIELD_NOTES on st.navigation)."""
+import json
 from pathlib import Path
 
 import pytest
@@ -24,13 +25,25 @@ def run_of(at):
     return at.session_state["pg_run"]
 
 
+def live_figures(at) -> dict[str, dict]:
+    """The figures drawn with pages/_plotly_live.py, by element key: {key: plotly figure as a dict}."""
+    return {e.key: json.loads(json.loads(e.proto.json)["spec"]) for e in at.get("bidi_component")
+            if e.proto.component_name == "ganviz.plotly_live"}
+
+
+def main_title(at) -> str:
+    return live_figures(at)["pg_main"]["layout"]["title"]["text"]
+
+
 def test_page_loads_with_every_part():
     at = page()
-    keys = {c.proto.id if hasattr(c.proto, "id") else None for c in at.get("plotly_chart")}
-    assert len(at.get("plotly_chart")) >= 3  # overview strip, main view, charts (+ drawing canvas)
+    figures = live_figures(at)
+    assert set(figures) == {"pg_overview", "pg_main", "pg_charts"}
+    assert [t["type"] for t in figures["pg_main"]["data"]][0] == "heatmap"  # D's surface under the points
+    assert main_title(at).startswith("iteration 0")
     assert any("iteration" in m.value for m in at.markdown)
     assert at.button(key="pg_play").label == "Play"
-    assert run_of(at).iteration == 0 and keys
+    assert run_of(at).iteration == 0 and run_of(at).background
 
 
 def test_step_advances_one_iteration():
@@ -145,8 +158,8 @@ def test_time_travel_shows_a_past_moment_and_resumes_from_it():
     slider = next(s for s in at.select_slider if s.label == "recorded iteration")
     assert slider.value == 3  # the newest moment
     slider.set_value(1).run()
-    main = next(c for c in at.get("plotly_chart") if "iteration 1" in c.proto.spec)
-    assert main is not None and run_of(at).iteration == 3  # looking back does not change the run
+    assert main_title(at).startswith("iteration 1 ·")
+    assert run_of(at).iteration == 3  # looking back does not change the run
     at.button(key="pg_resume").click().run()
     run = run_of(at)
     assert run.iteration == 1 and len(run.trainer.history) == 1 and run.store.iterations() == [0, 1]
@@ -157,8 +170,8 @@ def test_pausing_shows_the_newest_moment_even_after_looking_back():
     for _ in range(2):
         at.button(key="pg_step").click().run()
     next(s for s in at.select_slider if s.label == "recorded iteration").set_value(0).run()
-    assert any("iteration 0" in c.proto.spec for c in at.get("plotly_chart"))
+    assert main_title(at).startswith("iteration 0 ·")
     at.button(key="pg_step").click().run()  # stepping leaves time travel
     slider = next(s for s in at.select_slider if s.label == "recorded iteration")
     assert slider.value == 3 and at.session_state["pg_travel"] is None
-    assert any("iteration 3" in c.proto.spec for c in at.get("plotly_chart"))
+    assert main_title(at).startswith("iteration 3 ·")
