@@ -254,7 +254,8 @@ def test_layout_keeps_zoom_equal_aspect_and_the_extent():
     assert lay.uirevision == "run-7" and lay.height == 480
     assert lay.yaxis.scaleanchor == "x" and lay.yaxis.scaleratio == 1
     assert tuple(lay.xaxis.range) == EXTENT[:2] and tuple(lay.yaxis.range) == EXTENT[2:]
-    assert lay.title.text == "iteration 1234"
+    assert lay.title.text.startswith("iteration 1234 · arrows to scale up to p95 |∇| = ")
+    assert main_view(make_snap(iteration=1234), show_arrows=False).layout.title.text == "iteration 1234"
     assert lay.legend.orientation == "h"
     assert len({t.uid for t in fig.data}) == len(fig.data)  # stable, unique ids
 
