@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
-from ganviz.bench_live import CHROMIUM_ARGS, app_command, find_chromium, free_port, healthy
+from ganviz.bench_live import CHROMIUM_ARGS, app_command, find_chromium, free_port, healthy, open_home_first
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -34,7 +34,7 @@ def _tail(path: Path, lines: int = 40) -> str:
 
 
 @pytest.fixture(scope="session")
-def app_url(artifacts: Path):
+def app_url(artifacts: Path, browser):
     """Start `streamlit run app.py` headless on a free port; yield its base URL; stop it."""
     port = free_port()
     log_path = artifacts / "streamlit.log"
@@ -51,6 +51,9 @@ def app_url(artifacts: Path):
                 pytest.fail(f"streamlit did not answer {base}/_stcore/health within "
                             f"{STARTUP_TIMEOUT_S} s; log tail:\n{_tail(log_path)}")
             time.sleep(0.25)
+        warm_up = browser.new_page()
+        open_home_first(warm_up, base)
+        warm_up.close()
         yield base
     finally:
         proc.terminate()

@@ -2,6 +2,7 @@
 import re
 import time
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from conftest import wait_for_app_run
@@ -47,6 +48,22 @@ def test_play_pause_and_a_live_slider(open_app, screenshot):
     iterations, d_updates = after[0] - before[0], after[1] - before[1]
     # Both readings come from whole frames drawn after the change: every iteration between them had k_D = 3.
     assert d_updates == 3 * iterations and after[2] - before[2] == iterations, (before, after)
+
+    # Zoom in mid-run with the mouse (a box drag): later frames must keep the zoom (the figure is
+    # updated in place, and plotly.js keeps a user's zoom while layout.uirevision stays the same).
+    plot = page.locator(".st-key-pg_main .js-plotly-plot")
+    box = page.locator(".st-key-pg_main .nsewdrag").first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.2, steps=8)
+    page.mouse.up()
+    zoomed = plot.evaluate("gd => gd.layout.xaxis.range")
+    zoomed_at = counters(page)[0]
+    assert 0 < zoomed[1] - zoomed[0] < 2  # the ring's full view is ~6 wide
+    wait_until(lambda: counters(page)[0] > zoomed_at + 20)
+    title = plot.evaluate("gd => gd.layout.title.text")
+    assert int(title.split()[1]) > zoomed_at  # a later frame has been drawn, and kept the zoom
+    assert plot.evaluate("gd => gd.layout.xaxis.range") == pytest.approx(zoomed)
 
     page.get_by_role("button", name="Pause").click()
     wait_for_app_run(page)
