@@ -13,12 +13,15 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from .bench import bench_train_2d
-from .config import CUSTOM_DATASET, ConfigError, GANConfig, choices_of, setting_fields
+from .config import (CUSTOM_DATASET, ConfigError, GANConfig, choices_of, image_defaults, is_image_dataset,
+                     setting_fields)
 from .data import DataError, read_points_csv
 from .presets import LESSONS, PRESETS, get_preset
+from .image_eval import IMAGE_EVAL_SAMPLES, generate
 from .train import Trainer
 
 
@@ -58,8 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--data-csv", type=Path, metavar="FILE", help="train on your own points: a CSV with two "
                        "numeric columns x,y (optional header), 10 to 100,000 rows")
     train.add_argument("--steps", default="5000", help="iterations to train [1 to 10,000,000] (default: 5000)")
-    train.add_argument("--samples-out", type=Path, metavar="FILE.csv",
-                       help="write 2,500 generated points as x,y rows with a header")
+    train.add_argument("--samples-out", type=Path, metavar="FILE",
+                       help="2D: write 2,500 generated points as x,y CSV rows with a header; images (--dataset "
+                       "mnist|digits): write 1,000 generated images as a .npy array (1000, H, W) in [0, 1]")
     groups = {}
     for f in setting_fields():
         group = groups.get(f.metadata["group"]) or train.add_argument_group(f.metadata["group"] + " settings")
@@ -72,6 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="measure headless training speed; prints JSON")
     bench.add_argument("--seconds", default="5", help="timed seconds after warm-up [0.1 to 600] (default: 5)")
+    bench.add_argument("--mnist", action="store_true", help="image models: iterations/s of each, and the time "
+                       "to recognisable digits of the default setup (see ganviz/bench_images.py)")
+    bench.add_argument("--dataset", choices=["mnist", "digits"], default="mnist", help="with --mnist: the images "
+                       "to use (default: mnist; offline it falls back to digits and says so)")
+    bench.add_argument("--max-seconds", default="300", help="with --mnist: give up on recognisable digits after "
+                       "this much training [1 to 3600] (default: 300)")
     bench.add_argument("--live", action="store_true", help="measure the 2D playground in a real browser "
                        "(frames/s and live iterations/s vs headless; needs Chromium and the test requirements)")
 
@@ -110,6 +120,8 @@ def resolve_config(args) -> tuple[GANConfig, object]:
         except OSError as e:
             raise CliError(f"--config: cannot read {args.config} ({e.strerror})") from None
     flags = {f.name: getattr(args, f.name) for f in setting_fields() if getattr(args, f.name) is not None}
+    if not values and is_image_dataset(flags.get("dataset", "")):  # digits need other defaults than points
+        values.update(image_defaults(flags.get("image_model", "mlp-cpu")))
     points = None
     if args.data_csv:
         if "dataset" in flags and flags["dataset"] != CUSTOM_DATASET:
@@ -155,13 +167,25 @@ def cmd_train(args) -> dict:
     if trainer.divergence:
         print(f"warning: {trainer.divergence.message}", file=sys.stderr)
     metrics = trainer.evaluate()
-    if args.samples_out:
-        _write_points(args.samples_out, trainer.sample())
-    return {
+    common = {
         "config": config.to_dict(),
         "iterations": trainer.iteration,
         "seconds": seconds,
         "iters_per_sec": trainer.iteration / seconds if seconds > 0 else None,
+        "diverged": None if trainer.divergence is None else {"iteration": trainer.divergence.iteration,
+                                                            "problem": trainer.divergence.problem},
+        "device": str(trainer.device),
+    }
+    if trainer.is_image:
+        if args.samples_out:
+            _write_images(args.samples_out, trainer)
+        return {**common, "data": trainer.image_data.source, "notice": trainer.image_data.notice,
+                **{k: metrics[k] for k in ("fid", "fid_floor", "classes_covered", "mean_confidence", "missing",
+                                           "class_counts", "classifier_accuracy")}}
+    if args.samples_out:
+        _write_points(args.samples_out, trainer.sample())
+    return {
+        **common,
         **{k: metrics[k] for k in ("modes_captured", "modes_total", "hq_fraction", "reverse_kl", "js")},
         "js_units": "nats",
         "js_floor": metrics["js_floor"],
@@ -169,9 +193,6 @@ def cmd_train(args) -> dict:
         "w1_points": metrics["w1_points"],
         "sliced_w1": metrics["sliced_w1"],
         "critic_estimate": metrics["critic_estimate"],
-        "diverged": None if trainer.divergence is None else {"iteration": trainer.divergence.iteration,
-                                                            "problem": trainer.divergence.problem},
-        "device": str(trainer.device),
     }
 
 
@@ -216,6 +237,17 @@ def _write_points(path: Path, points) -> None:
         raise CliError(f"--samples-out: cannot write {path} ({e.strerror})") from None
 
 
+def _write_images(path: Path, trainer) -> None:
+    """1,000 generated images as a numpy array (1000, H, W) of floats in [0, 1]."""
+    n = IMAGE_EVAL_SAMPLES
+    labels = None if trainer.eval_labels is None else trainer.eval_labels[:n]
+    images = (generate(trainer, trainer.eval_z[:n], labels)[:, 0].astype(np.float64) + 1) / 2
+    try:
+        np.save(path, images.clip(0, 1))
+    except OSError as e:
+        raise CliError(f"--samples-out: cannot write {path} ({e.strerror})") from None
+
+
 def main(argv=None) -> int:
     torch.set_num_threads(1)  # small models are dispatcher-bound: one thread is fastest
     status = 0
@@ -228,6 +260,13 @@ def main(argv=None) -> int:
             try:
                 result = bench_live(seconds=_number(args.seconds, "--seconds", 0.1, 600))
             except RuntimeError as e:
+                raise CliError(str(e)) from None
+        elif args.command == "bench" and args.mnist:
+            from .bench_images import bench_images
+            try:
+                result = bench_images(args.dataset, seconds=_number(args.seconds, "--seconds", 0.1, 600),
+                                      max_seconds=_number(args.max_seconds, "--max-seconds", 1, 3600))
+            except DataError as e:
                 raise CliError(str(e)) from None
         elif args.command == "lessons":
             result, status = cmd_lessons(args)

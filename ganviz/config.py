@@ -1,8 +1,10 @@
-"""`GANConfig`: every setting of a 2D GAN run, validated, with JSON and URL-query round trips.
+"""`GANConfig`: every setting of a GAN run (2D points or digit images), validated, with JSON and URL-query
+round trips.
 
 One flat dataclass so every setting has one name everywhere: the field `lr_d` is the CLI flag
 `--lr-d`, the JSON key `"lr_d"` and the URL parameter `lr_d`. Each field's metadata holds its help
-text, its range or choices, and whether it can change mid-run (`live`) or needs new networks.
+text, its range or choices, whether it can change mid-run (`live`) or needs new networks, and its
+`domain`: "any", or "image" for settings that only image runs (dataset mnist or digits) use.
 """
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from .data import DATASETS, NOISE_KINDS
+from .data.images import IMAGE_DATASETS
+from .image_nets import IMAGE_MODELS
 from .losses import LOSSES
 
 ACTIVATION_CHOICES = ("relu", "leaky_relu", "tanh", "elu", "gelu", "silu")
@@ -31,19 +35,36 @@ class ConfigError(ValueError):
         self.message = message
 
 
-def setting(default, help: str, *, min=None, max=None, choices=None, live=True, group: str):
+def setting(default, help: str, *, min=None, max=None, choices=None, live=True, group: str, domain: str = "any"):
     """A config field with its validation rules and docs in one place."""
-    return field(default=default, metadata=dict(help=help, min=min, max=max, choices=choices, live=live, group=group))
+    return field(default=default, metadata=dict(help=help, min=min, max=max, choices=choices, live=live, group=group,
+                                                domain=domain))
+
+
+def is_image_dataset(name: str) -> bool:
+    return name in IMAGE_DATASETS
 
 
 @dataclass(frozen=True)
 class GANConfig:
     # --- data
-    dataset: str = setting("ring8", "2D data distribution (custom = your own CSV points)",
-                           choices=lambda: (*DATASETS, CUSTOM_DATASET), live=False, group="data")
-    noise_dim: int = setting(2, "dimension of the generator's noise z", min=1, max=64, live=False, group="data")
+    dataset: str = setting("ring8", "data: a 2D distribution, custom (your own CSV points), or digit images "
+                           "(mnist, or digits: scikit-learn's 8×8 digits)",
+                           choices=lambda: (*DATASETS, CUSTOM_DATASET, *IMAGE_DATASETS), live=False, group="data")
+    noise_dim: int = setting(2, "dimension of the generator's noise z", min=1, max=128, live=False, group="data")
     noise: str = setting("gaussian", "distribution of z: N(0, I) or uniform on [-1, 1]", choices=NOISE_KINDS,
                          group="data")
+    # --- images only
+    image_model: str = setting("mlp-cpu", "image networks (G and D): see `python -m ganviz train --help`",
+                               choices=lambda: tuple(IMAGE_MODELS), live=False, group="images", domain="image")
+    digits: str = setting("0123456789", "which digits to train on, e.g. 017", live=False, group="images",
+                          domain="image")
+    digit_weights: str = setting("", "their proportions, e.g. 9,1: nine times as many of the first digit "
+                                 "(empty: as in the data)", live=False, group="images", domain="image")
+    conditional: bool = setting(False, "conditional GAN: G and D see the digit's class", live=False,
+                                group="images", domain="image")
+    acgan_weight: float = setting(0.0, "ACGAN: weight of an auxiliary classifier loss in D and G (0 = off)",
+                                  min=0.0, max=10.0, live=False, group="images", domain="image")
     # --- networks (changing any of these builds new networks)
     g_depth: int = setting(3, "generator hidden layers", min=1, max=8, live=False, group="networks")
     g_width: int = setting(128, "generator units per hidden layer", min=1, max=1024, live=False, group="networks")
@@ -120,6 +141,35 @@ class GANConfig:
                 raise ConfigError(f.name, f"{value!r} is not one of: {', '.join(choices)}")
             if meta["min"] is not None and not (meta["min"] <= value <= meta["max"]):
                 raise ConfigError(f.name, f"must be between {meta['min']:g} and {meta['max']:g} (got {value:g})")
+        self.digit_list()
+        self.digit_proportions()
+        if self.acgan_weight > 0 and not self.conditional:
+            raise ConfigError("acgan_weight", "the auxiliary classifier needs conditional = true")
+
+    # --- images
+    def digit_list(self) -> list[int]:
+        """`digits` as a list of distinct ints, e.g. "017" -> [0, 1, 7]."""
+        text = self.digits.replace(",", "").replace(" ", "")
+        if not text or not text.isdigit():
+            raise ConfigError("digits", f"write the digits to train on, e.g. 017 (got {self.digits!r})")
+        if len(set(text)) != len(text):
+            raise ConfigError("digits", f"each digit once, please (got {self.digits!r})")
+        return [int(c) for c in text]
+
+    def digit_proportions(self) -> list[float] | None:
+        """`digit_weights` normalised to sum 1, one per digit, or None (as in the data)."""
+        if not self.digit_weights:
+            return None
+        try:
+            weights = [float(w) for w in self.digit_weights.split(",")]
+        except ValueError:
+            raise ConfigError("digit_weights", f"comma-separated numbers, e.g. 9,1 (got {self.digit_weights!r})") from None
+        if len(weights) != len(self.digit_list()):
+            raise ConfigError("digit_weights", f"one weight per digit: {len(self.digit_list())} digits, "
+                              f"{len(weights)} weights")
+        if any(not math.isfinite(w) or w < 0 for w in weights) or sum(weights) <= 0:
+            raise ConfigError("digit_weights", "weights must be non-negative numbers with a positive sum")
+        return [w / sum(weights) for w in weights]
 
     # --- round trips
     def to_dict(self) -> dict[str, Any]:
@@ -194,14 +244,35 @@ class GANConfig:
         return [f.name for f in fields(self) if not f.metadata["live"] and getattr(self, f.name) != getattr(other, f.name)]
 
 
-def setting_fields():
-    """The dataclass fields with their metadata, in declaration order (for CLIs and forms)."""
-    return fields(GANConfig)
+# The 2D defaults (2-D noise, lr 1e-3, R1) do not suit digits: these learn recognisable digits quickly
+# (`python -m ganviz bench --mnist` measures how quickly). The lecture-003 MLP takes 100-D noise.
+IMAGE_DEFAULTS = dict(noise_dim=64, batch_size=64, lr_d=2e-4, lr_g=2e-4, beta1_d=0.5, beta1_g=0.5, r1_weight=0.0,
+                      ema=0.999)
 
 
-def choices_of(f) -> tuple | None:
+def image_defaults(image_model: str = "mlp-cpu") -> dict[str, Any]:
+    """Settings that differ from the 2D defaults for an image run with `image_model`."""
+    return {**IMAGE_DEFAULTS, "image_model": image_model, **({"noise_dim": 100} if image_model == "mlp-003" else {})}
+
+
+def image_config(dataset: str = "mnist", **changes) -> GANConfig:
+    """A config for digit images: `image_defaults` for the model, then `changes`."""
+    return GANConfig(**{**image_defaults(changes.get("image_model", "mlp-cpu")), "dataset": dataset, **changes})
+
+
+def setting_fields(domain: str | None = None):
+    """The dataclass fields with their metadata, in declaration order (for CLIs and forms); with
+    domain "2d", without the image-only settings."""
+    return tuple(f for f in fields(GANConfig) if domain != "2d" or f.metadata["domain"] != "image")
+
+
+def choices_of(f, domain: str | None = None) -> tuple | None:
+    """A field's allowed values; with domain "2d", the dataset choices leave out the image datasets."""
     c = f.metadata["choices"]
-    return c() if callable(c) else c
+    choices = c() if callable(c) else c
+    if domain == "2d" and f.name == "dataset":
+        choices = tuple(name for name in choices if not is_image_dataset(name))
+    return choices
 
 
 def _to_text(value) -> str:

@@ -83,7 +83,7 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # the default networks' file is ≈ 0.4 MB;
 
 # Settings that need new networks but do not change their shapes or wiring: weights trained on one
 # dataset, seed or device load into a run with another.
-NOT_ARCHITECTURE = ("dataset", "seed", "device")
+NOT_ARCHITECTURE = ("dataset", "digits", "digit_weights", "seed", "device")  # data and run, not networks
 ARCHITECTURE_FIELDS = tuple(f.name for f in fields(GANConfig)
                             if not f.metadata["live"] and f.name not in NOT_ARCHITECTURE)
 

@@ -1,4 +1,4 @@
-"""The Trainer: one engine for headless runs, the CLI and the live app.
+"""The Trainer: one engine for headless runs, the CLI and the live app, for 2D points and digit images.
 
 One iteration = k_D discriminator steps, then k_G generator steps. Settings that need no new
 networks (losses, learning rates, optimisers, k steps, tricks) change between iterations with
@@ -15,13 +15,17 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch.func import functional_call
 
-from .config import CUSTOM_DATASET, ConfigError, GANConfig
+from .config import CUSTOM_DATASET, ConfigError, GANConfig, is_image_dataset
 from .data import get_dataset, points_dataset, sample_noise
+from .data.images import ImageData, load_images, select_digits
 from .history import HISTORY_KEYS, History
 from .losses import get_loss
 from .metrics import EVAL_SAMPLES, evaluate_samples
+from . import image_eval
+from .image_nets import build_image_networks
 from .nets import build_networks, spectral_sigmas
 from .unrolled import differentiable_step, optimizer_state_by_name
 
@@ -130,28 +134,49 @@ class Snapshot:
 
 
 class Trainer:
-    def __init__(self, config: GANConfig | None = None, points: np.ndarray | None = None):
-        """`points` (N, 2) is the user's data, required when config.dataset == "custom"."""
+    def __init__(self, config: GANConfig | None = None, points: np.ndarray | None = None,
+                 images: ImageData | None = None):
+        """`points` (N, 2) is the user's data, required when config.dataset == "custom". For an image
+        dataset (mnist, digits), `images` may hold it already loaded (default: `load_images`)."""
         cfg = self.config = config or GANConfig()
-        if cfg.dataset == CUSTOM_DATASET:
-            if points is None:
-                raise ConfigError("dataset", "'custom' needs your points (e.g. from a CSV file)")
-            self.dataset = points_dataset(points)
-        else:
-            self.dataset = get_dataset(cfg.dataset)
         self.device = resolve_device(cfg.device)
         self.loss = get_loss(cfg.loss)
-
         rng = np.random.default_rng(cfg.seed)
-        self.pool = torch.as_tensor(self.dataset.sample(POOL_SIZE, rng), dtype=torch.float32, device=self.device)
-        self.eval_real = self.dataset.sample(EVAL_SAMPLES, rng)
-        self.eval_reference = self.dataset.sample(EVAL_SAMPLES, rng)  # a second real sample: the metrics' floor
-        self.display_real = self.eval_real[:DISPLAY_SAMPLES]
-        self.extent = square_extent(self.pool)
+        self.is_image = is_image_dataset(cfg.dataset)
+        self.pool_labels: torch.Tensor | None = None  # (N,) digit classes of an image pool
+        if self.is_image:
+            self.all_images = images or load_images(cfg.dataset)
+            self.image_data = select_digits(self.all_images, cfg.digit_list(), cfg.digit_proportions(), rng)
+            self.pool = torch.as_tensor(self.image_data.images, device=self.device)
+            self.pool_labels = torch.as_tensor(self.image_data.labels, device=self.device)
+            self.dataset = None
+            # two disjoint real sets for the metrics: one to compare with, one for the real-vs-real floor
+            order = rng.permutation(len(self.image_data.images))
+            n = min(image_eval.IMAGE_EVAL_SAMPLES, len(order) // 2)
+            self.eval_real_images = self.image_data.images[order[:n]]
+            self.eval_reference_images = self.image_data.images[order[n:2 * n]]
+        else:
+            if cfg.dataset == CUSTOM_DATASET:
+                if points is None:
+                    raise ConfigError("dataset", "'custom' needs your points (e.g. from a CSV file)")
+                self.dataset = points_dataset(points)
+            else:
+                self.dataset = get_dataset(cfg.dataset)
+            self.pool = torch.as_tensor(self.dataset.sample(POOL_SIZE, rng), dtype=torch.float32, device=self.device)
+            self.eval_real = self.dataset.sample(EVAL_SAMPLES, rng)
+            self.eval_reference = self.dataset.sample(EVAL_SAMPLES, rng)  # a second real sample: the metrics' floor
+            self.display_real = self.eval_real[:DISPLAY_SAMPLES]
+            self.extent = square_extent(self.pool)
 
         with torch.random.fork_rng(devices=[]):  # initialisation draws from the global RNG: keep ours apart
             torch.manual_seed(cfg.seed)
-            self.G, self.D = build_networks(cfg)
+            if self.is_image:
+                self.G, self.D = build_image_networks(
+                    cfg.image_model, noise_dim=cfg.noise_dim, image_size=self.image_data.image_size,
+                    conditional=cfg.conditional, aux_classifier=cfg.acgan_weight > 0,
+                    spectral_norm_d=cfg.spectral_norm_d, minibatch_features=cfg.minibatch_features)
+            else:
+                self.G, self.D = build_networks(cfg)
         self.G.to(self.device)
         self.D.to(self.device)
         self.g_params, self.d_params = list(self.G.parameters()), list(self.D.parameters())
@@ -184,11 +209,17 @@ class Trainer:
         self.opt_g = self._optimizer("g")
 
     def _draw_fixed_noise(self):
-        """The z shown in plots and used for metrics: fixed, so motion on screen is G learning."""
+        """The z shown in plots and used for metrics: fixed, so motion on screen is G learning.
+        Image runs also fix the classes those z are drawn with (cycling through the trained digits)."""
         cfg = self.config
         fixed = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
         self.fixed_z = sample_noise(DISPLAY_SAMPLES, cfg.noise_dim, cfg.noise, fixed, self.device)
         self.eval_z = sample_noise(EVAL_SAMPLES, cfg.noise_dim, cfg.noise, fixed, self.device)
+        self.fixed_labels = self.eval_labels = None
+        if self.is_image and cfg.conditional:
+            digits = torch.as_tensor(cfg.digit_list(), device=self.device)
+            self.fixed_labels = digits[torch.arange(DISPLAY_SAMPLES, device=self.device) % len(digits)]
+            self.eval_labels = digits[torch.arange(EVAL_SAMPLES, device=self.device) % len(digits)]
 
     def _sync_ema(self):
         if self.config.ema > 0 and self.ema_g is None:
@@ -222,13 +253,31 @@ class Trainer:
 
     # --- one step of each network -----------------------------------------------------------------
 
-    def _real_batch(self) -> torch.Tensor:
+    def _real_batch(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """A minibatch of real data and, for a conditional model, its classes (else None)."""
         idx = torch.randint(len(self.pool), (self.config.batch_size,), generator=self.rng, device=self.device)
-        return self.pool[idx]
+        return self.pool[idx], self.pool_labels[idx] if self.conditional else None
+
+    @property
+    def conditional(self) -> bool:
+        return self.is_image and self.config.conditional
 
     def _noise(self) -> torch.Tensor:
         cfg = self.config
         return sample_noise(cfg.batch_size, cfg.noise_dim, cfg.noise, self.rng, self.device)
+
+    def _fake_labels(self) -> torch.Tensor | None:
+        """Classes for G's samples: drawn like the data's, so each class is asked for as often as it occurs."""
+        if not self.conditional:
+            return None
+        idx = torch.randint(len(self.pool), (self.config.batch_size,), generator=self.rng, device=self.device)
+        return self.pool_labels[idx]
+
+    def _generate(self, net, z: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+        return net(z) if labels is None else net(z, labels)
+
+    def _discriminate(self, x: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+        return self.D(x) if labels is None else self.D(x, labels)
 
     def instance_noise_std(self) -> float:
         cfg = self.config
@@ -247,10 +296,13 @@ class Trainer:
     def _real_target(self) -> float:
         return 1.0 - self.config.label_smoothing
 
-    def _d_outputs(self, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def _d_outputs(self, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor | None = None
+                   ) -> tuple[torch.Tensor, torch.Tensor]:
+        """D on a real and a fake batch that share `labels` (conditional models)."""
         if self.D.batch_dependent:  # real and fake batches must not see each other's statistics
-            return self.D(real), self.D(fake)
-        out = self.D(torch.cat([real, fake]))
+            return self._discriminate(real, labels), self._discriminate(fake, labels)
+        both = None if labels is None else torch.cat([labels, labels])
+        out = self._discriminate(torch.cat([real, fake]), both)
         return out[: len(real)], out[len(real):]
 
     def _probability(self, raw: torch.Tensor) -> torch.Tensor:
@@ -258,19 +310,22 @@ class Trainer:
 
     def _d_step(self) -> dict[str, torch.Tensor]:
         cfg, loss = self.config, self.loss
-        real, z = self._real_batch(), self._noise()
-        with torch.no_grad():
-            fake = self.G(z)
+        (real, labels), z = self._real_batch(), self._noise()
+        with torch.no_grad():  # a conditional G draws the same classes as the real batch
+            fake = self._generate(self.G, z, labels)
         real, fake = self._blur(real), self._blur(fake)
         if cfg.r1_weight > 0:
             real.requires_grad_(True)
-        d_real, d_fake = self._d_outputs(real, fake)
+        d_real, d_fake = self._d_outputs(real, fake, labels)
         total = loss.d_loss(d_real, d_fake, self._real_target())
         if loss.gradient_penalty and cfg.gp_weight > 0:
-            total = total + cfg.gp_weight * self._gradient_penalty(real.detach(), fake)
+            total = total + cfg.gp_weight * self._gradient_penalty(real.detach(), fake, labels)
         if cfg.r1_weight > 0:
             (grad_real,) = torch.autograd.grad(d_real.sum(), real, create_graph=True)
-            total = total + cfg.r1_weight / 2 * grad_real.pow(2).sum(1).mean()
+            total = total + cfg.r1_weight / 2 * grad_real.flatten(1).pow(2).sum(1).mean()
+        if cfg.acgan_weight > 0:  # ACGAN: D also learns to name the class of real and fake samples
+            total = total + cfg.acgan_weight * (F.cross_entropy(self.D.classify(real), labels)
+                                                + F.cross_entropy(self.D.classify(fake), labels))
         grads = torch.autograd.grad(total, self.d_params)
         if self.trace is not None and "d_loss" not in self.trace:
             self.trace.update(z=z, real=real.detach(), fake=fake.detach(), d_real=self._probability(d_real.detach()),
@@ -288,20 +343,25 @@ class Trainer:
                 "d_fake": self._probability(d_fake).mean(), "grad_norm_d": _global_norm(grads),
                 "critic_gap": d_real.mean() - d_fake.mean()}
 
-    def _gradient_penalty(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-        """E[(‖∇D(x̂)‖ - 1)²] at x̂ = εx + (1-ε)G(z), ε ~ U[0, 1] per sample (Gulrajani et al.)."""
-        eps = torch.rand(len(real), 1, generator=self.rng, device=self.device)
+    def _gradient_penalty(self, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor | None = None
+                          ) -> torch.Tensor:
+        """E[(‖∇D(x̂)‖ - 1)²] at x̂ = εx + (1-ε)G(z), ε ~ U[0, 1] per sample (Gulrajani et al.);
+        the norm is over all of a sample's coordinates (2 for points, H·W for images)."""
+        eps = torch.rand(len(real), *([1] * (real.dim() - 1)), generator=self.rng, device=self.device)
         x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
-        (grad,) = torch.autograd.grad(self.D(x_hat).sum(), x_hat, create_graph=True)
-        return ((grad.norm(dim=1) - 1) ** 2).mean()
+        (grad,) = torch.autograd.grad(self._discriminate(x_hat, labels).sum(), x_hat, create_graph=True)
+        return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
 
     def _g_step(self) -> dict[str, torch.Tensor]:
         cfg = self.config
-        fake = self._blur(self.G(self._noise()))
-        d_fake = self._unrolled_d(fake) if cfg.unrolled_steps > 0 else self.D(fake)
+        labels = self._fake_labels()
+        fake = self._blur(self._generate(self.G, self._noise(), labels))
+        d_fake = self._unrolled_d(fake, labels) if cfg.unrolled_steps > 0 else self._discriminate(fake, labels)
         total = self.loss.g_loss(d_fake)
         if cfg.extra_g_loss != "none" and cfg.extra_g_weight > 0:
             total = total + cfg.extra_g_weight * self._extra_g_loss(fake)
+        if cfg.acgan_weight > 0:  # ACGAN: G is also rewarded when D names the class it was asked for
+            total = total + cfg.acgan_weight * F.cross_entropy(self.D.classify(fake), labels)
         tracing = self.trace is not None and "g_loss" not in self.trace
         wrt = self.g_params + [fake] if tracing else self.g_params
         grads = torch.autograd.grad(total, wrt)  # D's parameters get no gradient here
@@ -325,17 +385,18 @@ class Trainer:
         return {"loss_g": total.detach(), "grad_norm_g": _global_norm(grads)}
 
     def _extra_g_loss(self, fake: torch.Tensor) -> torch.Tensor:
-        real = self._blur(self._real_batch())
+        real = self._blur(self._real_batch()[0])
         if self.config.extra_g_loss == "feature-matching":  # Salimans et al. (2016): match D's mean features
             with torch.no_grad():
                 target = self.D.features(real).mean(0)
             return (self.D.features(fake).mean(0) - target).pow(2).sum()
-        # moment matching, independent of D: the data's mean and covariance
+        # moment matching, independent of D: the data's mean and covariance (over all pixels for images)
+        fake, real = fake.flatten(1), real.flatten(1)
         mean_gap = (fake.mean(0) - real.mean(0)).pow(2).sum()
         cov_gap = (torch.cov(fake.T) - torch.cov(real.T)).pow(2).sum()
         return mean_gap + cov_gap
 
-    def _unrolled_d(self, fake_for_g: torch.Tensor) -> torch.Tensor:
+    def _unrolled_d(self, fake_for_g: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         """D's outputs on G's samples after `unrolled_steps` differentiable D updates (Metz et al.)."""
         cfg, loss = self.config, self.loss
         named = dict(self.D.named_parameters())
@@ -343,15 +404,17 @@ class Trainer:
         state = optimizer_state_by_name(self.opt_d, named)
         with eval_mode(self.D):  # no power-iteration side effects on D's buffers while looking ahead
             for _ in range(cfg.unrolled_steps):
-                real = self._blur(self._real_batch())
-                fake = self._blur(self.G(self._noise()))  # not detached: G sees how D would react
-                d_real = functional_call(self.D, params, (real,))
-                d_fake = functional_call(self.D, params, (fake,))
+                real, real_labels = self._real_batch()
+                real = self._blur(real)
+                # not detached: G sees how D would react
+                fake = self._blur(self._generate(self.G, self._noise(), real_labels))
+                d_real = functional_call(self.D, params, (real,) if real_labels is None else (real, real_labels))
+                d_fake = functional_call(self.D, params, (fake,) if real_labels is None else (fake, real_labels))
                 d_loss = loss.d_loss(d_real, d_fake, self._real_target())
                 grads = torch.autograd.grad(d_loss, list(params.values()), create_graph=True)
                 params, state = differentiable_step(cfg.optimizer_d, params, dict(zip(params, grads)), state,
                                                     cfg.lr_d, cfg.beta1_d, cfg.beta2_d, cfg.momentum_d)
-            return functional_call(self.D, params, (fake_for_g,))
+            return functional_call(self.D, params, (fake_for_g,) if labels is None else (fake_for_g, labels))
 
     def _iteration(self) -> dict[str, torch.Tensor]:
         if not self._pretrained:
@@ -523,7 +586,10 @@ class Trainer:
 
     def evaluate(self, w1_points: int = 1000) -> dict:
         """Metrics on EVAL_SAMPLES generated points (the literature's protocol) against real data.
-        Exact W1 uses at most `w1_points` of each (1,000: ~0.1 s; the live view uses fewer)."""
+        Exact W1 uses at most `w1_points` of each (1,000: ~0.1 s; the live view uses fewer).
+        Image runs: the classifier-judged metrics of `image_eval.evaluate`."""
+        if self.is_image:
+            return image_eval.evaluate(self)
         fake = self.sample()
         ds = self.dataset
         metrics = evaluate_samples(fake, self.eval_real, self.eval_reference, modes=ds.modes, sigma=ds.sigma,
@@ -536,7 +602,10 @@ class Trainer:
             metrics["critic_estimate"] = float(f_real.mean() - f_fake.mean())
         return metrics
 
-    def snapshot(self, with_metrics: bool = True, grid_size: int = GRID_SIZE, w1_points: int = 1000) -> Snapshot:
+    def snapshot(self, with_metrics: bool = True, grid_size: int = GRID_SIZE, w1_points: int = 1000):
+        """A `Snapshot` of a 2D run (an `image_eval.ImageSnapshot` of an image run)."""
+        if self.is_image:
+            return image_eval.snapshot(self, with_metrics)
         cfg = self.config
         with torch.no_grad(), eval_mode(self.sampler):
             fake = self.sampler(self.fixed_z)

@@ -11,7 +11,7 @@ import math
 import streamlit as st
 
 from ganviz import exports, plots
-from ganviz.config import CUSTOM_DATASET, ConfigError, GANConfig, choices_of, setting_fields
+from ganviz.config import CUSTOM_DATASET, ConfigError, GANConfig, choices_of, is_image_dataset, setting_fields
 from ganviz.data import DataError, parse_points, read_points_csv
 from ganviz.data.drawing import canvas_cells, fill_cells
 from ganviz.live import LIVE_W1_POINTS, METRICS_EVERY_S, SPEEDS, LiveRun
@@ -25,7 +25,7 @@ CHARTS_EVERY_S = 1.0
 FREE_PLAY = "free play"
 LAYERS = {"arrows": "G's pull on fakes", "field": "gradient field", "manifold": "G's latent grid",
           "density": "fake density"}
-FIELDS = {f.name: f for f in setting_fields()}
+FIELDS = {f.name: f for f in setting_fields("2d")}
 ARCHITECTURE = [n for n, f in FIELDS.items() if not f.metadata["live"]]  # changing these starts a new run
 LIVE = [n for n, f in FIELDS.items() if f.metadata["live"]]
 WIDGET = "w_"  # session-state prefix of the settings widgets
@@ -67,6 +67,9 @@ def _start_from_url() -> None:
             lesson = None
     config, fixes = GANConfig.from_query_lenient(params, base=base)
     messages += fixes
+    if is_image_dataset(config.dataset):
+        messages.append(f"dataset {config.dataset!r} is images: this page trains 2D points; using ring8")
+        config = config.replace(dataset="ring8")
     if config.dataset == CUSTOM_DATASET:  # a link cannot carry the points themselves
         messages.append("dataset 'custom' needs your points: upload a CSV or draw them; using ring8 for now")
         config = config.replace(dataset="ring8")
@@ -125,7 +128,7 @@ def _log_options(lo: float, hi: float, current: float) -> list[float]:
 def setting_widget(name: str, container=st) -> None:
     f, key = FIELDS[name], WIDGET + name
     meta, label = f.metadata, name.replace("_", " ")
-    help_text, choices = meta["help"], choices_of(f)
+    help_text, choices = meta["help"], choices_of(f, "2d")
     if not shown(name, meta["group"]):
         return
     if f.type == "bool":

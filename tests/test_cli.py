@@ -70,7 +70,7 @@ def test_custom_csv_data(capsys, tmp_path):
     (["--lr-d", "-1"], "--lr-d"),
     (["--lr-d", "abc"], "--lr-d"),
     (["--loss", "nope"], "--loss"),
-    (["--noise-dim", "65"], "--noise-dim"),
+    (["--noise-dim", "129"], "--noise-dim"),
     (["--noise-dim", "2.5"], "--noise-dim"),
     (["--dataset", "nope"], "--dataset"),
     (["--steps", "0"], "--steps"),

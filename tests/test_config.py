@@ -7,8 +7,9 @@ from dataclasses import fields
 
 import pytest
 
-from ganviz.config import CUSTOM_DATASET, ConfigError, GANConfig, choices_of, setting_fields
+from ganviz.config import CUSTOM_DATASET, ConfigError, GANConfig, choices_of, image_config, setting_fields
 from ganviz.data import DATASETS
+from ganviz.data.images import IMAGE_DATASETS
 from ganviz.losses import LOSSES
 
 FIELDS = {f.name: f for f in fields(GANConfig)}
@@ -17,6 +18,8 @@ CHOICE = [f for f in fields(GANConfig) if f.metadata["choices"] is not None]
 BOOL = [f for f in fields(GANConfig) if f.type in ("bool", bool)]
 INT = [f for f in NUMERIC if f.type in ("int", int)]
 FLOAT = [f for f in NUMERIC if f.type in ("float", float)]
+FREE_TEXT = {"digits", "digit_weights"}  # checked by GANConfig.digit_list / digit_proportions
+NEEDS = {"acgan_weight": {"conditional": True}, "digit_weights": {"digits": "017"}}  # settings that need another one
 
 NON_DEFAULT = dict(
     dataset="grid25", noise_dim=7, noise="uniform", g_depth=2, g_width=64, g_activation="tanh", d_depth=4,
@@ -26,10 +29,12 @@ NON_DEFAULT = dict(
     lr_g=5e-5, beta1_d=0.0, beta2_d=0.9, beta1_g=0.9, beta2_g=0.99, momentum_d=0.5, momentum_g=0.9,
     label_smoothing=0.1, instance_noise=0.2, instance_noise_anneal=1000, unrolled_steps=5, ema=0.99,
     extra_g_loss="feature-matching", extra_g_weight=0.5, pretrain_d=10, seed=12345, device="cpu",
+    image_model="dcgan", digits="017", digit_weights="8,1,1", conditional=True, acgan_weight=0.5,
 )
 
 NON_LIVE = {"dataset", "noise_dim", "g_depth", "g_width", "g_activation", "d_depth", "d_width", "d_activation",
-            "spectral_norm_d", "spectral_norm_g", "minibatch_features", "batch_norm_g", "seed", "device"}
+            "spectral_norm_d", "spectral_norm_g", "minibatch_features", "batch_norm_g", "seed", "device",
+            "image_model", "digits", "digit_weights", "conditional", "acgan_weight"}
 
 
 def raises_config_error(field_name: str, **values) -> ConfigError:
@@ -43,7 +48,7 @@ def raises_config_error(field_name: str, **values) -> ConfigError:
 
 def test_field_classification_is_complete():
     # Every field is numeric with a range, a choice, or a bool: none escapes validation.
-    assert {f.name for f in NUMERIC} | {f.name for f in CHOICE} | {f.name for f in BOOL} == set(FIELDS)
+    assert {f.name for f in NUMERIC} | {f.name for f in CHOICE} | {f.name for f in BOOL} | FREE_TEXT == set(FIELDS)
     assert {f.name for f in INT} | {f.name for f in FLOAT} == {f.name for f in NUMERIC}
     assert set(NON_DEFAULT) == set(FIELDS)  # the round-trip configs touch every field
     assert [f.name for f in setting_fields()] == list(FIELDS)
@@ -56,7 +61,8 @@ def test_defaults_validate():
     assert isinstance(cfg.g_width, int) and isinstance(cfg.lr_g, float) and isinstance(cfg.batch_norm_g, bool)
     for f in fields(cfg):
         assert f.metadata["help"]
-        assert f.metadata["group"] in {"data", "networks", "loss", "optimisation", "tricks", "run"}
+        assert f.metadata["group"] in {"data", "images", "networks", "loss", "optimisation", "tricks", "run"}
+        assert f.metadata["domain"] == ("image" if f.metadata["group"] == "images" else "any")
 
 
 def test_non_default_config_is_valid_and_differs_everywhere():
@@ -67,7 +73,9 @@ def test_non_default_config_is_valid_and_differs_everywhere():
 
 
 def test_choices():
-    assert set(choices_of(FIELDS["dataset"])) == set(DATASETS) | {CUSTOM_DATASET}
+    assert set(choices_of(FIELDS["dataset"])) == set(DATASETS) | {CUSTOM_DATASET} | set(IMAGE_DATASETS)
+    assert set(choices_of(FIELDS["dataset"], "2d")) == set(DATASETS) | {CUSTOM_DATASET}
+    assert not {f.name for f in setting_fields("2d")} & {"image_model", "digits", "digit_weights", "conditional"}
     assert set(choices_of(FIELDS["loss"])) == set(LOSSES)
     assert GANConfig(dataset=CUSTOM_DATASET).dataset == "custom"
 
@@ -126,16 +134,17 @@ def just_outside(f) -> tuple:
 @pytest.mark.parametrize("f", NUMERIC, ids=lambda f: f.name)
 def test_numeric_range_edges(f):
     lo, hi = f.metadata["min"], f.metadata["max"]
-    assert getattr(GANConfig(**{f.name: lo}), f.name) == lo
-    assert getattr(GANConfig(**{f.name: hi}), f.name) == hi
+    also = NEEDS.get(f.name, {})
+    assert getattr(GANConfig(**also, **{f.name: lo}), f.name) == lo
+    assert getattr(GANConfig(**also, **{f.name: hi}), f.name) == hi
     below, above = just_outside(f)
     assert below < lo and above > hi
     for bad in (below, above):
-        err = raises_config_error(f.name, **{f.name: bad})
+        err = raises_config_error(f.name, **also, **{f.name: bad})
         assert "between" in err.message
         assert f"{lo:g}" in err.message and f"{hi:g}" in err.message
     # The same through a string, as from a URL.
-    raises_config_error(f.name, **{f.name: str(above)})
+    raises_config_error(f.name, **also, **{f.name: str(above)})
 
 
 @pytest.mark.parametrize("f", CHOICE, ids=lambda f: f.name)
@@ -226,6 +235,29 @@ def test_changes_needing_new_networks():
     # Every field individually: listed exactly when it is a non-live one.
     full = GANConfig(**NON_DEFAULT)
     for name in FIELDS:
-        changed = base.replace(**{name: NON_DEFAULT[name]})
-        assert changed.changes_needing_new_networks(base) == ([name] if name in NON_LIVE else []), name
+        changed = base.replace(**{name: NON_DEFAULT[name]}, **NEEDS.get(name, {}))
+        expected = sorted({name, *NEEDS.get(name, {})} & NON_LIVE, key=list(FIELDS).index)
+        assert changed.changes_needing_new_networks(base) == expected, name
     assert full.changes_needing_new_networks(base) == [n for n in FIELDS if n in NON_LIVE]
+
+
+# --- image settings -------------------------------------------------------------------------------------
+
+def test_digits_and_their_weights_are_parsed_and_checked():
+    cfg = GANConfig(digits="017", digit_weights="8,1,1")
+    assert cfg.digit_list() == [0, 1, 7] and cfg.digit_proportions() == pytest.approx([0.8, 0.1, 0.1])
+    assert GANConfig(digits="0, 1,7").digit_list() == [0, 1, 7] and GANConfig().digit_proportions() is None
+    for bad, field_name in ((dict(digits=""), "digits"), (dict(digits="01a"), "digits"), (dict(digits="011"), "digits"),
+                            (dict(digits="01", digit_weights="1"), "digit_weights"),
+                            (dict(digits="01", digit_weights="1,x"), "digit_weights"),
+                            (dict(digits="01", digit_weights="1,-1"), "digit_weights"),
+                            (dict(digits="01", digit_weights="0,0"), "digit_weights"),
+                            (dict(acgan_weight=1.0), "acgan_weight")):
+        raises_config_error(field_name, **bad)
+
+
+def test_image_config_starts_from_image_defaults_and_takes_changes():
+    cfg = image_config("digits", lr_g=1e-3)
+    assert (cfg.dataset, cfg.image_model, cfg.noise_dim, cfg.batch_size, cfg.lr_g, cfg.lr_d) == (
+        "digits", "mlp-cpu", 64, 64, 1e-3, GANConfig.__dataclass_fields__["lr_d"].default / 5)
+    assert image_config(image_model="mlp-003").noise_dim == 100  # the lecture's 100-D noise

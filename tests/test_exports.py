@@ -99,7 +99,7 @@ def test_metrics_csv_from_a_real_run():
 def test_architecture_fields_come_from_the_config_metadata():
     assert set(ARCHITECTURE_FIELDS) == {"noise_dim", "g_depth", "g_width", "g_activation", "d_depth", "d_width",
                                         "d_activation", "spectral_norm_d", "spectral_norm_g", "minibatch_features",
-                                        "batch_norm_g"}
+                                        "batch_norm_g", "image_model", "conditional", "acgan_weight"}
 
 
 def test_weights_round_trip_into_a_run_with_another_seed_and_dataset(trained):

@@ -94,6 +94,12 @@ def test_url_round_trips_the_config():
     assert GANConfig.from_query(flat) == cfg
 
 
+def test_an_image_dataset_in_the_url_is_refused_with_a_message():
+    at = page(dataset="mnist")
+    assert run_of(at).config.dataset == "ring8"
+    assert any("mnist" in w.value and "2D" in w.value for w in at.warning)
+
+
 def test_bad_url_values_are_clamped_or_refused_with_a_message():
     at = page(lr_d="50", loss="nope", g_depth="x", zzz="1", hide="tricks,bogus")
     cfg = run_of(at).config
