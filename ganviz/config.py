@@ -246,7 +246,7 @@ class GANConfig:
 
 # The 2D defaults (2-D noise, lr 1e-3, R1) do not suit digits: these learn recognisable digits quickly
 # (`python -m ganviz bench --mnist` measures how quickly). The lecture-003 MLP takes 100-D noise.
-IMAGE_DEFAULTS = dict(noise_dim=64, batch_size=64, lr_d=2e-4, lr_g=2e-4, beta1_d=0.5, beta1_g=0.5, r1_weight=0.0,
+IMAGE_DEFAULTS = dict(noise_dim=64, batch_size=64, lr_d=5e-4, lr_g=5e-4, beta1_d=0.5, beta1_g=0.5, r1_weight=0.0,
                       ema=0.999)
 
 

@@ -402,7 +402,7 @@ def _metric_series(metrics_log: Sequence[Mapping], key: str) -> tuple[np.ndarray
 
 def training_charts(history: Mapping[str, np.ndarray], metrics_log: Sequence[Mapping], *,
                     loss_output: str, uirevision: str = "charts", height: int = 720,
-                    max_points: int = MAX_CHART_POINTS) -> go.Figure:
+                    max_points: int = MAX_CHART_POINTS, metrics: str = "points") -> go.Figure:
     """Five stacked panels over one shared iteration axis (x1..x4 match x5, the bottom one).
 
     (1) D and G losses; (2) mean D(x) and D(G(z)), y in [0, 1] for probability losses; (3) gradient
@@ -412,7 +412,12 @@ def training_charts(history: Mapping[str, np.ndarray], metrics_log: Sequence[Map
     has no discrete modes. `history` is `History.as_dict()`; `metrics_log` holds evaluate() records
     with their "iteration". Each history trace has at most `max_points` points (see `downsample`).
     Every panel has its own legend (legend, legend2, ...); traces carry `meta={"kind": key}`.
+    With metrics="images" (digit runs) panel 4 is the classifier Fréchet distance beside its
+    real-vs-real floor (log y) and panel 5 the digits present (of those trained) and the
+    classifier's mean confidence in % (right axis).
     """
+    if metrics not in ("points", "images"):
+        raise ValueError(f"unknown metrics {metrics!r}")
     if loss_output not in OUTPUT_AXIS_TITLES:
         raise ValueError(f"unknown D output {loss_output!r}")
     rows = len(CHART_PANELS)
@@ -455,6 +460,9 @@ def training_charts(history: Mapping[str, np.ndarray], metrics_log: Sequence[Map
     layout["yaxis3"].update(type="log", title=dict(text="‖∇‖ (log)", font=dict(size=11)))
     # JS in nats lies in [0, ln 2]; a fixed range shows how far from "fully separated" it is
     layout["yaxis4"].update(range=[0, math.log(2) * 1.04], title=dict(text="JS (nats)", font=dict(size=11)))
+    if metrics == "images":
+        layout["yaxis4"].update(range=None, type="log", title=dict(text="Fréchet distance (log)", font=dict(size=11)))
+        layout[f"yaxis{rows + 2}"]["title"]["text"] = "mean confidence"
     annotations = []
 
     def note(text: str, row: int | None = None):
@@ -499,7 +507,20 @@ def training_charts(history: Mapping[str, np.ndarray], metrics_log: Sequence[Map
         note("no training yet: press Play or Step")
         layout[f"xaxis{rows}"]["range"] = [0, 100]
 
-    if metrics_log:
+    if metrics_log and metrics == "images":
+        m_its, fid = _metric_series(metrics_log, "fid")
+        line(m_its, fid, name="FID (classifier features)", kind="fid", row=4, colour=JS_COLOUR, markers=True)
+        line(m_its, _metric_series(metrics_log, "fid_floor")[1], name="floor (real vs real)", kind="fid_floor",
+             row=4, colour="#999999", dash="dash")
+        total = int(metrics_log[-1].get("classes_total") or 10)
+        line(m_its, _metric_series(metrics_log, "classes_covered")[1], name=f"digits present (of {total})",
+             kind="classes_covered", row=5, colour=CAPTURED_COLOUR, markers=True)
+        line(m_its, 100 * _metric_series(metrics_log, "mean_confidence")[1],
+             name="classifier's mean confidence (right axis)", kind="mean_confidence", row=5, colour=HQ_COLOUR,
+             yaxis=hq_axis, markers=True)
+        layout[f"yaxis{rows}"].update(range=[0, total * 1.08 + 0.1], title=dict(text=f"digits (of {total})",
+                                                                                 font=dict(size=11)))
+    elif metrics_log:
         m_its, js = _metric_series(metrics_log, "js")
         line(m_its, js, name="JS (nats)", kind="js", row=4, colour=JS_COLOUR, markers=True)
         line(m_its, _metric_series(metrics_log, "js_floor")[1], name="JS floor (real vs real)",
@@ -639,3 +660,63 @@ def drawing_canvas(cells: np.ndarray, height: int = 420) -> go.Figure:
                       xaxis=dict(range=[cells[:, 0].min() - 0.3, cells[:, 0].max() + 0.3], zeroline=False),
                       yaxis=dict(scaleanchor="x", zeroline=False), uirevision="drawing")
     return fig
+
+
+# --- digit images: the sample grid, the digits G makes, nearest neighbours -----------------------------
+
+def tile(images: np.ndarray, pad: float = 1.0) -> np.ndarray:
+    """(rows, cols, H, W) in [0, 1] -> one (rows·(H+1)-1, cols·(W+1)-1) picture, cells split by `pad` lines."""
+    rows, cols, h, w = images.shape
+    out = np.full((rows * (h + 1) - 1, cols * (w + 1) - 1), pad)
+    for r in range(rows):
+        for c in range(cols):
+            out[r * (h + 1): r * (h + 1) + h, c * (w + 1): c * (w + 1) + w] = images[r, c]
+    return out
+
+
+def _picture(picture: np.ndarray, *, title: str, height: int, row_labels=None, cell: int = 0,
+             uirevision: str = "picture") -> go.Figure:
+    """A grey picture (y down) as one heatmap: cheap for plotly.js to redraw, whatever its size."""
+    yaxis = dict(autorange="reversed", scaleanchor="x", showgrid=False, zeroline=False, showticklabels=False)
+    if row_labels is not None:
+        yaxis.update(showticklabels=True, tickmode="array", ticktext=[str(d) for d in row_labels],
+                     tickvals=[r * (cell + 1) + cell / 2 for r in range(len(row_labels))], title="digit asked for")
+    return go.Figure(go.Heatmap(z=_f32(picture), colorscale="gray_r", zmin=0, zmax=1, showscale=False,
+                                hoverinfo="skip"),
+                     layout=dict(title=dict(text=title, x=0.01, font=dict(size=15)), height=height,
+                                 margin=dict(l=40 if row_labels is not None else 10, r=10, t=40, b=10),
+                                 xaxis=dict(showgrid=False, zeroline=False, showticklabels=False, constrain="domain"),
+                                 yaxis=yaxis, plot_bgcolor="white", uirevision=uirevision))
+
+
+def sample_grid(snap, height: int = 520) -> go.Figure:
+    """G's samples for the run's fixed z (an `ImageSnapshot`), one row per digit when conditional."""
+    rows, cols, h, w = snap.grid.shape
+    return _picture(tile(snap.grid), title=f"iteration {snap.iteration}: G(z) for a fixed z", height=height,
+                    row_labels=snap.row_labels, cell=h, uirevision="samples")
+
+
+def digit_histogram(class_counts: Sequence[int], trained: Sequence[int], height: int = 260) -> go.Figure:
+    """How many of G's samples the classifier calls each digit; digits trained on but missing in red."""
+    counts = np.asarray(class_counts, dtype=np.int64)
+    total = max(int(counts.sum()), 1)
+    colours = [FAKE_COLOUR if d in trained and counts[d] >= 0.02 * total else
+               (MODE_COLOUR if d in trained else "#bbbbbb") for d in range(10)]
+    return go.Figure(go.Bar(x=[str(d) for d in range(10)], y=counts, marker_color=colours,
+                            hovertemplate="digit %{x}: %{y} samples<extra></extra>"),
+                     layout=dict(height=height, margin=dict(l=50, r=10, t=36, b=40), plot_bgcolor="white",
+                                 title=dict(text="digits G makes (as the classifier reads them)", x=0.01,
+                                            font=dict(size=14)),
+                                 xaxis=dict(title="digit"), yaxis=dict(title=f"of {total} samples",
+                                                                       gridcolor="#eee")))
+
+
+def neighbours_figure(samples: np.ndarray, neighbours: np.ndarray, distances: np.ndarray,
+                      height: int = 320) -> go.Figure:
+    """Each generated digit (first column) beside its nearest training images: samples (M, H, W),
+    neighbours (M, k, H, W), both in [0, 1]; distances (M, k) in pixel units of [-1, 1] images."""
+    m, k, h, w = neighbours.shape
+    cells = np.concatenate([samples[:, None], neighbours], axis=1)
+    title = "generated | its nearest training images (distance " + "; ".join(
+        ", ".join(f"{d:.1f}" for d in row) for row in distances) + ")"
+    return _picture(tile(cells), title=_short_title(title, 120), height=height, uirevision="neighbours")

@@ -6,12 +6,11 @@ playing; every other control triggers an ordinary rerun.
 """
 from __future__ import annotations
 
-import math
 
 import streamlit as st
 
 from ganviz import exports, plots
-from ganviz.config import CUSTOM_DATASET, ConfigError, GANConfig, choices_of, is_image_dataset, setting_fields
+from ganviz.config import CUSTOM_DATASET, ConfigError, GANConfig, is_image_dataset, setting_fields
 from ganviz.data import DataError, parse_points, read_points_csv
 from ganviz.data.drawing import canvas_cells, fill_cells
 from ganviz.live import LIVE_W1_POINTS, METRICS_EVERY_S, SPEEDS, LiveRun
@@ -19,6 +18,7 @@ from ganviz.metrics import EVAL_SAMPLES
 from ganviz.presets import LESSONS, PRESETS
 from ganviz.walkthrough import STAGE_KEYS
 from pages._plotly_live import plotly_live
+from pages._settings import setting_widget as widget_for
 
 FRAME_S = 0.23  # redraw period while playing (training runs on in a worker process between frames)
 CHARTS_EVERY_S = 1.0
@@ -115,42 +115,10 @@ for message in st.session_state.pg_url_messages:
 
 # --- settings widgets, generated from the config's metadata --------------------------------------
 
-def _log_options(lo: float, hi: float, current: float) -> list[float]:
-    options = {current}
-    for e in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1):
-        for m in (1, 2, 5):
-            v = m * 10.0**e
-            if lo <= v <= hi:
-                options.add(float(f"{v:.6g}"))
-    return sorted(options)
-
-
 def setting_widget(name: str, container=st) -> None:
-    f, key = FIELDS[name], WIDGET + name
-    meta, label = f.metadata, name.replace("_", " ")
-    help_text, choices = meta["help"], choices_of(f, "2d")
-    if not shown(name, meta["group"]):
-        return
-    if f.type == "bool":
-        container.toggle(label, key=key, help=help_text)
-    elif choices is not None:
-        container.selectbox(label, choices, key=key, help=help_text)
-    elif f.type == "int":
-        lo, hi = meta["min"], meta["max"]
-        if hi - lo <= 64:
-            container.slider(label, lo, hi, key=key, help=help_text)
-        else:
-            container.number_input(label, lo, hi, step=1, key=key, help=help_text)
-    elif name.startswith("lr_") or name in ("clip", "gp_weight", "r1_weight", "extra_g_weight"):
-        lo = meta["min"] if meta["min"] > 0 else 1e-3
-        options = _log_options(lo, meta["max"], st.session_state[key])
-        if meta["min"] == 0:
-            options = sorted(set([0.0] + options))
-        container.select_slider(label, options, key=key, help=help_text, format_func=lambda v: f"{v:g}")
-    else:
-        step = 0.0001 if meta["max"] >= 0.99 and name in ("ema", "beta2_d", "beta2_g") else 0.01
-        container.number_input(label, float(meta["min"]), float(meta["max"]), step=step, format="%.4g",
-                               key=key, help=help_text)
+    f = FIELDS[name]
+    if shown(name, f.metadata["group"]):
+        widget_for(f, WIDGET + name, container, domain="2d")
 
 
 def config_from_widgets(names) -> dict:

@@ -121,7 +121,7 @@ def test_cli_trains_digits_and_writes_images(capsys, tmp_path):
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert code == 0 and result["iterations"] == 20
     assert {"fid", "fid_floor", "classes_covered", "mean_confidence"} <= set(result)
-    assert result["config"]["noise_dim"] == 64 and result["config"]["lr_g"] == 2e-4  # image defaults, not 2D's
+    assert result["config"]["noise_dim"] == 64 and result["config"]["lr_g"] == 5e-4  # image defaults, not 2D's
     images = np.load(out)
     assert images.shape == (1000, 8, 8) and images.min() >= 0 and images.max() <= 1
 

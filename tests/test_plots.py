@@ -488,3 +488,44 @@ def test_overview_has_no_axes_and_a_transparent_background():
     assert fig.layout.xaxis.visible is False and fig.layout.yaxis.visible is False
     assert fig.layout.paper_bgcolor == "rgba(0,0,0,0)" and fig.layout.plot_bgcolor == "rgba(0,0,0,0)"
     assert fig.layout.height == 150
+
+
+# --- digit images --------------------------------------------------------------------------------------
+
+def test_tile_places_each_image_in_its_cell():
+    from ganviz.plots import tile
+    images = np.arange(2 * 3 * 4 * 5, dtype=float).reshape(2, 3, 4, 5)
+    out = tile(images, pad=-1.0)
+    assert out.shape == (2 * 5 - 1, 3 * 6 - 1)
+    np.testing.assert_array_equal(out[5:9, 12:17], images[1, 2])  # row 1, column 2
+    assert (out[4] == -1).all() and (out[:, 5] == -1).all()  # the separating lines
+
+
+def test_sample_grid_labels_each_row_with_its_digit():
+    from ganviz.image_eval import ImageSnapshot
+    from ganviz.plots import sample_grid
+    fig = sample_grid(ImageSnapshot(12, np.random.default_rng(0).random((3, 10, 8, 8)), [0, 1, 7], {}))
+    assert fig.layout.title.text.startswith("iteration 12") and fig.data[0].z.shape == (3 * 9 - 1, 10 * 9 - 1)
+    assert list(fig.layout.yaxis.ticktext) == ["0", "1", "7"]
+    assert list(fig.layout.yaxis.tickvals) == [4.0, 13.0, 22.0]  # the middle of each 8-pixel row
+
+
+def test_digit_histogram_marks_missing_trained_digits():
+    from ganviz.plots import FAKE_COLOUR, MODE_COLOUR, digit_histogram
+    counts = [0, 500, 5, 0, 0, 0, 0, 495, 0, 0]
+    colours = digit_histogram(counts, trained=[0, 1, 7]).data[0].marker.color
+    assert colours[0] == MODE_COLOUR and colours[1] == colours[7] == FAKE_COLOUR  # 0 is trained but missing
+    assert colours[2] not in (MODE_COLOUR, FAKE_COLOUR)  # not trained on: grey
+
+
+def test_image_charts_show_fid_with_its_floor_and_digit_coverage():
+    log = [{"iteration": i, "fid": 500.0 / i, "fid_floor": 4.0, "classes_covered": min(i, 10), "classes_total": 10,
+            "mean_confidence": 0.5 + 0.04 * i} for i in (1, 5, 10)]
+    history = {k: np.ones(10) for k in ("loss_d", "loss_g", "d_real", "d_fake", "grad_norm_d", "grad_norm_g")}
+    fig = training_charts(history, log, loss_output="probability", metrics="images")
+    kinds = {t.meta["kind"]: t for t in fig.data}
+    assert {"fid", "fid_floor", "classes_covered", "mean_confidence"} <= set(kinds)
+    assert "js" not in kinds and fig.layout.yaxis4.type == "log"
+    np.testing.assert_allclose(kinds["mean_confidence"].y, [54, 70, 90])
+    with pytest.raises(ValueError, match="metrics"):
+        training_charts(history, log, loss_output="probability", metrics="nope")
