@@ -12,6 +12,7 @@ PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("pages/playground_2d.py", title="2D playground", icon=":material/scatter_plot:",
             url_path="playground"),
+    st.Page("pages/mnist.py", title="Digits (MNIST)", icon=":material/draw:", url_path="mnist"),
     # New pages go below, one st.Page per file in pages/, in the order they appear in the sidebar.
 ]
 

@@ -28,6 +28,8 @@ from .plots import FAKE_COLOUR, REAL_COLOUR
 # The sparse metrics of Trainer.evaluate(), in the order of the CSV's columns.
 METRIC_KEYS = ("js", "js_floor", "w1", "sliced_w1", "modes_captured", "modes_total", "hq_fraction",
                "reverse_kl", "critic_estimate")
+IMAGE_METRIC_KEYS = ("fid", "fid_floor", "classes_covered", "classes_total", "mean_confidence",
+                     "classifier_accuracy")
 
 
 def config_json(config: GANConfig) -> str:
@@ -35,7 +37,7 @@ def config_json(config: GANConfig) -> str:
     return config.to_json()
 
 
-def metrics_csv(history: dict, metrics_log: list[dict]) -> str:
+def metrics_csv(history: dict, metrics_log: list[dict], metric_keys: tuple[str, ...] = METRIC_KEYS) -> str:
     """One row per iteration: `iteration`, the per-iteration curves (HISTORY_KEYS) and the sparse
     metrics (METRIC_KEYS), which are filled only on the rows where they were measured.
 
@@ -53,9 +55,9 @@ def metrics_csv(history: dict, metrics_log: list[dict]) -> str:
         if "iteration" not in entry:
             raise ValueError("every metrics_log entry needs an 'iteration' key (the iteration it was measured at)")
         row = rows.setdefault(int(entry["iteration"]), {})
-        row.update({k: _cell(entry.get(k)) for k in METRIC_KEYS})
+        row.update({k: _cell(entry.get(k)) for k in metric_keys})
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=("iteration", *HISTORY_KEYS, *METRIC_KEYS), restval="",
+    writer = csv.DictWriter(out, fieldnames=("iteration", *HISTORY_KEYS, *metric_keys), restval="",
                             lineterminator="\n")
     writer.writeheader()
     for it in sorted(rows):
@@ -398,3 +400,13 @@ def _label(draw: ImageDraw.ImageDraw, font, size: int, title: str, counter: str)
         x += 2 * r + pad
         draw.text((x, y - top), name, font=font, fill=_TEXT, anchor="la")
         x += draw.textlength(name, font=font) + 3 * pad
+
+
+def samples_png(grid: np.ndarray, scale: int = 4) -> bytes:
+    """A sample grid (rows, cols, H, W) in [0, 1] as a PNG: black digits on white, cells split by
+    white lines, each pixel `scale`×`scale`."""
+    from .plots import tile  # plots imports plotly: only when someone downloads
+    picture = np.kron(tile(grid, pad=0.0), np.ones((scale, scale)))
+    out = io.BytesIO()
+    Image.fromarray((255 * (1 - picture.clip(0, 1))).astype(np.uint8), mode="L").save(out, format="PNG")
+    return out.getvalue()

@@ -36,12 +36,14 @@ SPEEDS = {  # label -> iterations per frame (None: as many as the frame's time b
 
 class LiveRun:
     def __init__(self, config: GANConfig, points: np.ndarray | None = None, capacity: int = 32,
-                 background: bool = False):
+                 background: bool = False, images=None):
+        """`points`: the user's 2D data (dataset custom); `images`: an image dataset already loaded
+        (`ganviz.data.images.ImageData`; a background worker loads its own copy from disk)."""
         # Small models are dispatcher-bound: extra intra-op threads only spin against the web
         # server and the browser (measured ~30x slower per iteration on 2 cores).
         torch.set_num_threads(1)
         self.lock = threading.RLock()  # downloads run on another thread than the page's script
-        self.trainer = Trainer(config, points=points)
+        self.trainer = Trainer(config, points=points, images=images)
         self.points = points
         self.store = SnapshotStore(capacity=capacity)
         self.metrics_log: list[dict] = []

@@ -677,7 +677,7 @@ def tile(images: np.ndarray, pad: float = 1.0) -> np.ndarray:
 def _picture(picture: np.ndarray, *, title: str, height: int, row_labels=None, cell: int = 0,
              uirevision: str = "picture") -> go.Figure:
     """A grey picture (y down) as one heatmap: cheap for plotly.js to redraw, whatever its size."""
-    yaxis = dict(autorange="reversed", scaleanchor="x", showgrid=False, zeroline=False, showticklabels=False)
+    yaxis = dict(autorange="reversed", scaleanchor="x", showgrid=False, zeroline=False, showticklabels=False, ticks="")
     if row_labels is not None:
         yaxis.update(showticklabels=True, tickmode="array", ticktext=[str(d) for d in row_labels],
                      tickvals=[r * (cell + 1) + cell / 2 for r in range(len(row_labels))], title="digit asked for")
@@ -685,14 +685,15 @@ def _picture(picture: np.ndarray, *, title: str, height: int, row_labels=None, c
                                 hoverinfo="skip"),
                      layout=dict(title=dict(text=title, x=0.01, font=dict(size=15)), height=height,
                                  margin=dict(l=40 if row_labels is not None else 10, r=10, t=40, b=10),
-                                 xaxis=dict(showgrid=False, zeroline=False, showticklabels=False, constrain="domain"),
+                                 xaxis=dict(showgrid=False, zeroline=False, showticklabels=False, ticks="",
+                                            constrain="domain"),
                                  yaxis=yaxis, plot_bgcolor="white", uirevision=uirevision))
 
 
 def sample_grid(snap, height: int = 520) -> go.Figure:
     """G's samples for the run's fixed z (an `ImageSnapshot`), one row per digit when conditional."""
     rows, cols, h, w = snap.grid.shape
-    return _picture(tile(snap.grid), title=f"iteration {snap.iteration}: G(z) for a fixed z", height=height,
+    return _picture(tile(snap.grid, pad=0.0), title=f"iteration {snap.iteration}: G(z) for a fixed z", height=height,
                     row_labels=snap.row_labels, cell=h, uirevision="samples")
 
 
@@ -707,7 +708,7 @@ def digit_histogram(class_counts: Sequence[int], trained: Sequence[int], height:
                      layout=dict(height=height, margin=dict(l=50, r=10, t=36, b=40), plot_bgcolor="white",
                                  title=dict(text="digits G makes (as the classifier reads them)", x=0.01,
                                             font=dict(size=14)),
-                                 xaxis=dict(title="digit"), yaxis=dict(title=f"of {total} samples",
+                                 xaxis=dict(title="digit", type="category"), yaxis=dict(title=f"of {total} samples",
                                                                        gridcolor="#eee")))
 
 
@@ -719,4 +720,4 @@ def neighbours_figure(samples: np.ndarray, neighbours: np.ndarray, distances: np
     cells = np.concatenate([samples[:, None], neighbours], axis=1)
     title = "generated | its nearest training images (distance " + "; ".join(
         ", ".join(f"{d:.1f}" for d in row) for row in distances) + ")"
-    return _picture(tile(cells), title=_short_title(title, 120), height=height, uirevision="neighbours")
+    return _picture(tile(cells, pad=0.0), title=_short_title(title, 120), height=height, uirevision="neighbours")

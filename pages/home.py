@@ -75,8 +75,19 @@ st.markdown(
 )
 st.plotly_chart(gallery(GALLERY_POINTS, GALLERY_SEED), width="stretch", config={"displayModeBar": False})
 
+st.header("Where to start")
+start_2d, start_digits = st.columns(2, gap="large")
+start_2d.markdown("**2D playground** (in the sidebar)")
+start_2d.caption("GAN Lab's view, and more: D's decision surface, G's samples and the forces between them, "
+                 "live, with lessons on mode collapse, vanishing gradients, balance and the Wasserstein losses.")
+start_digits.markdown("**Digits (MNIST)** (in the sidebar)")
+start_digits.caption("The same losses and tricks on handwritten digits: watch them form, and watch a "
+                     "classifier's histogram catch the generator dropping digits.")
+
 st.header("Train one from the command line")
 st.markdown("The same engine runs without the app. Train a GAN on the ring of 8 Gaussians:")
 st.code("python -m ganviz train --dataset ring8 --steps 5000 --seed 0", language="bash")
+st.markdown("or on digits (MNIST is downloaded once; offline it uses scikit-learn's 8×8 digits and says so):")
+st.code("python -m ganviz train --dataset mnist --steps 3000 --samples-out digits.npy", language="bash")
 st.markdown("and list every option:")
 st.code("python -m ganviz train --help", language="bash")

@@ -18,6 +18,8 @@ from ganviz.metrics import EVAL_SAMPLES
 from ganviz.presets import LESSONS, PRESETS
 from ganviz.walkthrough import STAGE_KEYS
 from pages._plotly_live import plotly_live
+from pages._run_controls import (config_from_link, set_widgets, show_link_messages, time_travel, weights_upload,
+                                 write_link)
 from pages._settings import setting_widget as widget_for
 
 FRAME_S = 0.23  # redraw period while playing (training runs on in a worker process between frames)
@@ -37,11 +39,6 @@ st.caption("Press Play and watch the generator's samples (purple) chase the data
 
 # --- session: the run, its settings, the URL -----------------------------------------------------
 
-def _set_widgets(config: GANConfig) -> None:
-    for name, value in config.to_dict().items():
-        st.session_state[WIDGET + name] = value
-
-
 def _new_run(config: GANConfig, points=None) -> None:
     if "pg_run" in st.session_state:
         st.session_state.pg_run.stop()  # its worker process, if playing
@@ -50,23 +47,13 @@ def _new_run(config: GANConfig, points=None) -> None:
     st.session_state.pg_points = points
     st.session_state.pg_playing = False
     st.session_state.pg_travel = None
-    _set_widgets(config)
+    set_widgets(config, WIDGET)
 
 
 def _start_from_url() -> None:
     params = {k: st.query_params[k] for k in st.query_params}
     hide = {h.strip() for h in params.pop("hide", "").split(",") if h.strip()}
-    lesson = params.pop("lesson", None)
-    messages = []
-    base = GANConfig()
-    if lesson is not None:
-        if lesson in PRESETS:
-            base = PRESETS[lesson].config()
-        else:
-            messages.append(f"lesson {lesson!r} does not exist; choose one of: {', '.join(PRESETS)}")
-            lesson = None
-    config, fixes = GANConfig.from_query_lenient(params, base=base)
-    messages += fixes
+    config, lesson, messages = config_from_link(params, GANConfig(), PRESETS)
     if is_image_dataset(config.dataset):
         messages.append(f"dataset {config.dataset!r} is images: this page trains 2D points; using ring8")
         config = config.replace(dataset="ring8")
@@ -100,17 +87,10 @@ def _write_url(config: GANConfig) -> None:
         query["lesson"] = st.session_state.pg_lesson
     if hidden:
         query["hide"] = ",".join(sorted(hidden))
-    # Key by key: replacing the whole query (from_dict) makes Streamlit's router report the page as
-    # missing on a multipage app.
-    for key in [k for k in st.query_params if k not in query]:
-        del st.query_params[key]
-    for key, value in query.items():
-        if st.query_params.get(key) != value:
-            st.query_params[key] = value
+    write_link(query)
 
 
-for message in st.session_state.pg_url_messages:
-    st.warning(f"Link: {message}", icon=":material/link_off:")
+show_link_messages(st.session_state.pg_url_messages)
 
 
 # --- settings widgets, generated from the config's metadata --------------------------------------
@@ -366,34 +346,9 @@ if shown("charts"):
 
 # --- time travel -------------------------------------------------------------------------------------
 
-def resume_here() -> None:
-    run.resume_from(st.session_state.pg_travel)
-    leave_time_travel()
-
-
-def travel_to(key: str) -> None:
-    st.session_state.pg_travel = st.session_state[key]
-
-
 if shown("time-travel"):
     with st.expander("Time travel: scrub back through the run", expanded=False):
-        iterations = run.store.iterations()
-        if st.session_state.pg_playing:
-            st.caption("Pause to scrub through the recorded moments.")
-        elif len(iterations) < 2:
-            st.caption("Train a little first: moments are recorded as the run goes.")
-        else:
-            latest = len(iterations) - 1
-            # A new key whenever a moment is recorded: the slider starts again at the newest one.
-            key = f"pg_travel_{len(iterations)}_{iterations[-1]}"
-            index = st.select_slider("recorded iteration", list(range(len(iterations))), value=latest,
-                                     format_func=lambda i: f"{iterations[i]:,}", key=key, on_change=travel_to,
-                                     args=(key,))
-            if index < latest:
-                st.button(f"Resume training from iteration {iterations[index]:,}", key="pg_resume",
-                          on_click=resume_here, help="later moments are discarded")
-            st.caption(f"{len(iterations)} moments kept (every {run.store.gap} iterations or more; older "
-                       "ones are thinned so memory stays bounded).")
+        time_travel(run, "pg_")
 
 
 # --- downloads -------------------------------------------------------------------------------------------
@@ -421,13 +376,4 @@ if shown("downloads"):
                              key="pg_dl_weights")
         c[3].download_button("animation (GIF)", gif_file, "ganviz-run.gif", "image/gif", key="pg_dl_gif",
                              disabled=len(run.store) == 0)
-        weights = st.file_uploader("Load weights saved by ganviz (.pt; the architecture must match)",
-                                   type=["pt"], key="pg_weights_upload", max_upload_size=50)
-        if weights is not None and st.button("Load these weights", key="pg_load_weights"):
-            try:
-                with run.paused() as t:
-                    exports.load_weights(t, weights.getvalue())
-                run.record_now()
-                st.success(f"Loaded {weights.name}.")
-            except exports.WeightsError as e:
-                st.error(f"{weights.name}: {e}")
+        weights_upload(run, "pg_", max_mb=50)

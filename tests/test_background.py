@@ -3,7 +3,6 @@ import os
 import time
 
 import numpy as np
-import pytest
 import torch
 
 from ganviz.background import BackgroundTraining

@@ -1,8 +1,8 @@
 """AppTest of the 2D playground page (the page file directly: see FIELD_NOTES on st.navigation)."""
-import json
 from pathlib import Path
 
 import pytest
+from page_helpers import live_figures, open_page
 from streamlit.testing.v1 import AppTest
 
 from ganviz.config import GANConfig
@@ -13,22 +13,11 @@ SMALL = {"g_width": "16", "d_width": "16", "batch_size": "32"}  # fast networks 
 
 
 def page(**query) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=120)
-    for k, v in {**SMALL, **query}.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(PAGE, {**SMALL, **query})
 
 
 def run_of(at):
     return at.session_state["pg_run"]
-
-
-def live_figures(at) -> dict[str, dict]:
-    """The figures drawn with pages/_plotly_live.py, by element key: {key: plotly figure as a dict}."""
-    return {e.key: json.loads(json.loads(e.proto.json)["spec"]) for e in at.get("bidi_component")
-            if e.proto.component_name == "ganviz.plotly_live"}
 
 
 def main_title(at) -> str:

@@ -5,6 +5,7 @@ a missing browser is a failure with the fix, never a skip.
 """
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from pathlib import Path
@@ -39,7 +40,9 @@ def app_url(artifacts: Path, browser):
     port = free_port()
     log_path = artifacts / "streamlit.log"
     with open(log_path, "w") as log:
-        proc = subprocess.Popen(app_command(port), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        # Downloads and the digit classifier's cache go to a throwaway folder, not the user's cache.
+        env = {**os.environ, "GANVIZ_CACHE_DIR": str(artifacts / "cache")}
+        proc = subprocess.Popen(app_command(port), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
