@@ -25,6 +25,9 @@ from .image_eval import IMAGE_EVAL_SAMPLES, generate
 from .train import Trainer
 
 
+ALIASES = {"image_model": ("--model",)}  # shorter flags for settings that image runs name often
+
+
 class CliError(Exception):
     """A user error: printed as one line, exit status 2."""
 
@@ -72,7 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
             group.add_argument(_flag(f.name), dest=f.name, action=argparse.BooleanOptionalAction, default=None,
                                help=_describe(f))
         else:
-            group.add_argument(_flag(f.name), dest=f.name, default=None, metavar=f.type.upper(), help=_describe(f))
+            flags = [_flag(f.name), *ALIASES.get(f.name, ())]
+            group.add_argument(*flags, dest=f.name, default=None, metavar=f.type.upper(), help=_describe(f))
 
     bench = sub.add_parser("bench", help="measure headless training speed; prints JSON")
     bench.add_argument("--seconds", default="5", help="timed seconds after warm-up [0.1 to 600] (default: 5)")
@@ -121,7 +125,7 @@ def resolve_config(args) -> tuple[GANConfig, object]:
             raise CliError(f"--config: cannot read {args.config} ({e.strerror})") from None
     flags = {f.name: getattr(args, f.name) for f in setting_fields() if getattr(args, f.name) is not None}
     if not values and is_image_dataset(flags.get("dataset", "")):  # digits need other defaults than points
-        values.update(image_defaults(flags.get("image_model", "mlp-cpu")))
+        values.update(image_defaults(flags.get("image_model"), flags.get("device", "auto")))
     points = None
     if args.data_csv:
         if "dataset" in flags and flags["dataset"] != CUSTOM_DATASET:
@@ -180,8 +184,8 @@ def cmd_train(args) -> dict:
         if args.samples_out:
             _write_images(args.samples_out, trainer)
         return {**common, "data": trainer.image_data.source, "notice": trainer.image_data.notice,
-                **{k: metrics[k] for k in ("fid", "fid_floor", "classes_covered", "mean_confidence", "missing",
-                                           "class_counts", "classifier_accuracy")}}
+                **{k: metrics[k] for k in ("fid", "fid_floor", "classes_covered", "classes_total", "mean_confidence",
+                                           "missing", "class_counts", "classifier_accuracy")}}
     if args.samples_out:
         _write_points(args.samples_out, trainer.sample())
     return {

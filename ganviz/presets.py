@@ -403,7 +403,8 @@ IMAGE_LESSONS: dict[str, Preset] = {p.name: p for p in [
         "digit-collapse", "Mode collapse on digits",
         "G learns 2.5 times faster than D here and takes two steps for each of D's, without the EMA copy. "
         "Within about 1,000 iterations nearly every sample is the same digit: watch the histogram shrink to one "
-        "bar and the rows of the grid turn alike, then switch back to lr g = 5e-4, g steps = 1.",
+        "bar and the grid's cells turn alike. Compare with free play (both rates 5e-4, one G step per D step), "
+        "which keeps every digit.",
         3000, lr_g=2e-3, lr_d=2e-4, g_steps=2, ema=0.0),
     _image_preset(
         "digits-wgan-gp", "WGAN-GP on digits",

@@ -117,11 +117,13 @@ def test_image_metrics_judge_samples_with_the_classifier(digits):
 
 def test_cli_trains_digits_and_writes_images(capsys, tmp_path):
     out = tmp_path / "samples.npy"
-    code = main(["train", "--dataset", "digits", "--steps", "20", "--batch-size", "16", "--samples-out", str(out)])
+    code = main(["train", "--dataset", "digits", "--model", "mlp-cpu", "--digits", "0,1,7", "--steps", "20",
+                 "--batch-size", "16", "--samples-out", str(out)])
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert code == 0 and result["iterations"] == 20
     assert {"fid", "fid_floor", "classes_covered", "mean_confidence"} <= set(result)
     assert result["config"]["noise_dim"] == 64 and result["config"]["lr_g"] == 5e-4  # image defaults, not 2D's
+    assert result["config"]["digits"] == "0,1,7" and result["classes_total"] == 3
     images = np.load(out)
     assert images.shape == (1000, 8, 8) and images.min() >= 0 and images.max() <= 1
 
@@ -132,3 +134,12 @@ def test_cli_bench_reports_every_model_and_the_time_to_digits(capsys):
     assert code == 0 and set(result["iters_per_sec"]) == {"mlp-003", "mlp-cpu", "dcgan", "keras-conv"}
     assert all(v > 0 for v in result["iters_per_sec"].values())
     assert "time_to_digits_s" in result and isinstance(result["reached"], bool) and result["iterations"] > 0
+
+
+def test_new_image_runs_default_to_dcgan_where_cuda_will_be_used(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    gpu = image_config("mnist")
+    assert (gpu.image_model, gpu.batch_size, gpu.lr_g) == ("dcgan", 128, 2e-4)
+    assert image_config("mnist", device="cpu").image_model == "mlp-cpu"  # asked for the CPU: the CPU default
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert image_config("mnist").image_model == "mlp-cpu"
