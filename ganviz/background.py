@@ -72,13 +72,15 @@ def _serve(conn, payload: bytes) -> None:
     last_request = last_metrics = time.monotonic()
     last_metrics -= metrics_every_s  # the first frame is measured
 
+    with_layers = True  # the gradient field and latent grid, as the page's last request asked
+
     def frame(final: bool) -> Frame:
         nonlocal last_metrics
         now = time.monotonic()
         measure = now - last_metrics >= metrics_every_s
         if measure:
             last_metrics = now
-        snap = trainer.snapshot(with_metrics=measure, w1_points=w1_points)
+        snap = trainer.snapshot(with_metrics=measure, w1_points=w1_points, with_layers=with_layers)
         rows = trainer.history._data[: len(trainer.history)].copy()
         trainer.history.truncate(0)
         return Frame(snap, rows, trainer.get_state(), trainer.divergence, final)
@@ -106,7 +108,7 @@ def _serve(conn, payload: bytes) -> None:
         while True:
             busy = trainer.divergence is None and (per_frame is None or owed > 0)
             if conn.poll(0 if busy else 0.05):
-                kind = _recv(conn)
+                kind, with_layers = _recv(conn)
                 if kind == "stop":
                     return finish()
                 outbox.put(frame(final=False))  # kind == "frame"
@@ -160,8 +162,9 @@ class BackgroundTraining:
         self._requested = False
         self._finalizer = weakref.finalize(self, _shutdown, self.process, self._conn)
 
-    def frames(self) -> list[Frame]:
-        """Frames that have arrived, oldest first; asks for the next one if none is outstanding."""
+    def frames(self, with_layers: bool = True) -> list[Frame]:
+        """Frames that have arrived, oldest first; asks for the next one (with the gradient field and
+        latent grid if `with_layers`) if none is outstanding."""
         out = []
         try:
             while not self.finished and self._conn.poll(0):
@@ -169,7 +172,7 @@ class BackgroundTraining:
                 self._requested = False
                 self.finished = out[-1].final
             if not self.finished and not self._requested:
-                _send(self._conn, "frame")
+                _send(self._conn, ("frame", with_layers))
                 self._requested = True
         except (EOFError, BrokenPipeError, ConnectionResetError):
             self._died()
@@ -181,7 +184,7 @@ class BackgroundTraining:
         try:
             if not self.finished:
                 try:
-                    _send(self._conn, "stop")
+                    _send(self._conn, ("stop", True))
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # it has exited already: what it sent before is still to be read
             deadline = time.monotonic() + STOP_TIMEOUT_S

@@ -51,6 +51,9 @@ class LiveRun:
         self.stage_index = 0
         self._last_metrics = 0.0
         self.background = background
+        # Whether a background worker's frames take the gradient field and latent grid (a page that does
+        # not show them turns this off); snapshots taken here, when paused, always have them.
+        self.with_layers = True
         self._worker: BackgroundTraining | None = None
         self.snapshot = self._observe(force_metrics=True)
 
@@ -87,7 +90,7 @@ class LiveRun:
             self._worker = BackgroundTraining(self.trainer, self.points, SPEEDS[speed], METRICS_EVERY_S,
                                               LIVE_W1_POINTS)
         if self._worker is not None:
-            self._take_in(self._worker.frames())
+            self._take_in(self._worker.frames(self.with_layers))
             if self.trainer.divergence is not None:
                 self.stop()
             elif self._worker.finished:  # it idled out: the next tick starts a fresh one

@@ -309,7 +309,7 @@ def main_view(snap: "Snapshot", *, show_arrows: bool = True, show_field: bool = 
         lines = np.concatenate([lines, np.full((len(lines), 1, 2), np.nan)], axis=1).reshape(-1, 2)
         traces.append(_lines_trace(lines, name="G's warped latent grid", kind="manifold",
                                    colour=MANIFOLD_COLOUR, width=1))
-    if show_field:
+    if show_field and bg.field_push is not None:
         field_points = np.asarray(bg.field_points, dtype=np.float64).reshape(-1, 2)
         side = max(int(round(math.sqrt(len(field_points)))), 2)
         path, _ = arrow_segments(field_points, bg.field_push, FIELD_FILL * width / (side - 1))

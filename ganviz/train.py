@@ -31,7 +31,7 @@ from .unrolled import differentiable_step, optimizer_state_by_name
 
 POOL_SIZE = 65_536  # real points drawn once per run; minibatches index into them
 GUARD_EVERY = 50  # iterations between finiteness checks (each check is one host sync)
-DISPLAY_SAMPLES = 512  # fake points drawn from the fixed z shown in plots
+DISPLAY_SAMPLES = 384  # real and fake (fixed-z) points drawn: enough to see the shape, cheap for the browser
 GRID_SIZE = 100  # D is evaluated on GRID_SIZE x GRID_SIZE points
 FIELD_SIZE = 21  # the whole-plane gradient field is drawn as FIELD_SIZE x FIELD_SIZE arrows
 GRID_CHUNK = 512  # grid points per D forward: minibatch discrimination holds chunk x batch x 64 floats
@@ -125,9 +125,9 @@ class Snapshot:
     grid_y: np.ndarray  # (GRID_SIZE,)
     d_surface: np.ndarray  # (GRID_SIZE, GRID_SIZE) D on the grid, row i = grid_y[i]
     d_output: str  # "probability" (D in [0, 1]), "score" (least squares) or "critic" (unbounded)
-    field_points: np.ndarray  # (FIELD_SIZE², 2) a coarse grid over the plane
-    field_push: np.ndarray  # (FIELD_SIZE², 2) -∇ₓ of G's loss for a fake point placed there
-    latent_lines: np.ndarray | None  # (L, P, 2) G's image of latent grid lines (noise_dim ≤ 2), else None
+    field_points: np.ndarray | None  # (FIELD_SIZE², 2) a coarse grid over the plane (None: not taken)
+    field_push: np.ndarray | None  # (FIELD_SIZE², 2) -∇ₓ of G's loss for a fake point placed there
+    latent_lines: np.ndarray | None  # (L, P, 2) G's image of latent grid lines (noise_dim ≤ 2; None: not taken)
     modes: np.ndarray | None  # (K, 2) the data's mode centres, if it has modes
     sigma: float | None
     metrics: dict
@@ -602,25 +602,31 @@ class Trainer:
             metrics["critic_estimate"] = float(f_real.mean() - f_fake.mean())
         return metrics
 
-    def snapshot(self, with_metrics: bool = True, grid_size: int = GRID_SIZE, w1_points: int = 1000):
-        """A `Snapshot` of a 2D run (an `image_eval.ImageSnapshot` of an image run)."""
+    def snapshot(self, with_metrics: bool = True, grid_size: int = GRID_SIZE, w1_points: int = 1000,
+                 with_layers: bool = True):
+        """A `Snapshot` of a 2D run (an `image_eval.ImageSnapshot` of an image run). `with_layers`
+        False skips the whole-plane gradient field and the latent grid (~35 % of a snapshot's cost),
+        for a live view that does not show them."""
         if self.is_image:
             return image_eval.snapshot(self, with_metrics)
         cfg = self.config
         with torch.no_grad(), eval_mode(self.sampler):
             fake = self.sampler(self.fixed_z)
         xmin, xmax, ymin, ymax = self.extent
-        fx, fy = np.linspace(xmin, xmax, FIELD_SIZE), np.linspace(ymin, ymax, FIELD_SIZE)
-        field_points = np.stack(np.meshgrid(fx, fy), axis=-1).reshape(-1, 2)
+        field_points = None
+        if with_layers:
+            fx, fy = np.linspace(xmin, xmax, FIELD_SIZE), np.linspace(ymin, ymax, FIELD_SIZE)
+            field_points = np.stack(np.meshgrid(fx, fy), axis=-1).reshape(-1, 2)
         gx, gy = np.linspace(xmin, xmax, grid_size), np.linspace(ymin, ymax, grid_size)
         grid = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
         surface = self.discriminate(grid, reference=fake.detach().cpu().numpy()).reshape(grid_size, grid_size)
         return Snapshot(
             iteration=self.iteration, extent=self.extent, real=self.display_real,
             fake=fake.double().cpu().numpy(), fake_push=self.g_loss_push(fake),
-            field_points=field_points, field_push=self.g_loss_push(field_points, reference=fake),
+            field_points=field_points,
+            field_push=self.g_loss_push(field_points, reference=fake) if with_layers else None,
             grid_x=gx, grid_y=gy, d_surface=surface, d_output=self.loss.output,
-            latent_lines=self._latent_lines() if cfg.noise_dim <= 2 else None,
+            latent_lines=self._latent_lines() if with_layers and cfg.noise_dim <= 2 else None,
             modes=self.dataset.modes, sigma=self.dataset.sigma,
             metrics=self.evaluate(w1_points) if with_metrics else {},
         )

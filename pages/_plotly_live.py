@@ -62,6 +62,7 @@ export default function ({ parentElement, data }) {
     parentElement.appendChild(plot);
   }
   const spec = data.spec;
+  if (plot.ganvizLatest === spec) return;  // the same figure again (a view redrawn only now and then)
   plot.ganvizLatest = spec;
   loadPlotly().then((Plotly) => {
     if (plot.ganvizLatest !== spec) return;  // a newer figure arrived while loading

@@ -6,6 +6,7 @@ playing; every other control triggers an ordinary rerun.
 """
 from __future__ import annotations
 
+import time
 
 import streamlit as st
 
@@ -23,7 +24,8 @@ from pages._run_controls import (config_from_link, set_widgets, show_link_messag
 from pages._settings import setting_widget as widget_for
 
 FRAME_S = 0.23  # redraw period while playing (training runs on in a worker process between frames)
-CHARTS_EVERY_S = 1.0
+OVERVIEW_EVERY_S = 1.0  # the model strip's loss values
+CHARTS_EVERY_S = 2.0  # the curves change slowly; each redraw costs the browser ~50 ms
 FREE_PLAY = "free play"
 LAYERS = {"arrows": "G's pull on fakes", "field": "gradient field", "manifold": "G's latent grid",
           "density": "fake density"}
@@ -282,27 +284,35 @@ def _status(run: LiveRun) -> str:
             f"seed {t.config.seed} · device **{t.device.type}**")
 
 
-@st.fragment(run_every=CHARTS_EVERY_S if st.session_state.pg_playing else None)
-def overview() -> None:
-    """GAN Lab's model strip with the latest losses: once a second is enough while playing."""
-    run: LiveRun = st.session_state.pg_run
-    t, cfg = run.trainer, run.config
-    stage = run.stages[run.stage_index] if run.stages else None
-    last = t.history.last()
-    plotly_live(plots.model_overview(
-        noise_dim=cfg.noise_dim, noise=cfg.noise, g_desc=f"{cfg.g_depth}×{cfg.g_width} {cfg.g_activation}",
-        d_desc=f"{cfg.d_depth}×{cfg.d_width} {cfg.d_activation}", loss_title=t.loss.title,
-        d_steps=cfg.d_steps, g_steps=cfg.g_steps, loss_d=last.get("loss_d"), loss_g=last.get("loss_g"),
-        d_real=last.get("d_real"), d_fake=last.get("d_fake"), stage_key=stage.key if stage else None),
-        key="pg_overview", config={"displayModeBar": False})
+def overview(run: LiveRun, stage) -> None:
+    """GAN Lab's model strip with the latest losses. Part of the live view's fragment (every fragment
+    run re-renders the whole app in the browser), but rebuilt at most every OVERVIEW_EVERY_S while
+    playing: in between the same figure goes out again, which the browser skips."""
+    now = time.monotonic()
+    cached = st.session_state.get("pg_overview_figure")
+    if st.session_state.pg_playing and cached is not None and now - cached[0] < OVERVIEW_EVERY_S:
+        figure = cached[1]
+    else:
+        t, cfg = run.trainer, run.config
+        last = t.history.last()
+        figure = plots.model_overview(
+            noise_dim=cfg.noise_dim, noise=cfg.noise, g_desc=f"{cfg.g_depth}×{cfg.g_width} {cfg.g_activation}",
+            d_desc=f"{cfg.d_depth}×{cfg.d_width} {cfg.d_activation}", loss_title=t.loss.title,
+            d_steps=cfg.d_steps, g_steps=cfg.g_steps, loss_d=last.get("loss_d"), loss_g=last.get("loss_g"),
+            d_real=last.get("d_real"), d_fake=last.get("d_fake"), stage_key=stage.key if stage else None)
+        st.session_state.pg_overview_figure = (now, figure)
+    plotly_live(figure, key="pg_overview", config={"displayModeBar": False})
 
 
 @st.fragment(run_every=FRAME_S if st.session_state.pg_playing else None)
 def live_view() -> None:
     run: LiveRun = st.session_state.pg_run
     if st.session_state.pg_playing:
+        run.with_layers = layers["field"] or layers["manifold"]
         run.tick(FRAME_S, st.session_state.get("pg_speed", "full speed"))
     t = run.trainer
+    stage = run.stages[run.stage_index] if run.stages else None
+    overview(run, stage)
     if t.divergence is not None:
         st.session_state.pg_playing = False
         st.error(t.divergence.message, icon=":material/warning:")
@@ -312,7 +322,6 @@ def live_view() -> None:
         if len(run.store):
             c[1].button(f"Go back to iteration {run.store.iterations()[-1]:,}, the last recorded moment",
                         key="pg_restore_recorded", on_click=run.resume_from, args=(len(run.store) - 1,))
-    stage = run.stages[run.stage_index] if run.stages else None
     snap = run.snapshot
     travel = st.session_state.get("pg_travel")
     if travel is not None and not st.session_state.pg_playing and travel < len(run.store) - 1:
@@ -328,7 +337,7 @@ def live_view() -> None:
 
 @st.fragment(run_every=CHARTS_EVERY_S if st.session_state.pg_playing else None)
 def charts() -> None:
-    """The curves change slowly: redrawn once a second, not every frame."""
+    """The curves change slowly: redrawn every CHARTS_EVERY_S, not every frame."""
     run: LiveRun = st.session_state.pg_run
     with run.paused() as t:  # a download may be reading the run on another thread
         history, metrics_log, loss_output = t.history.as_dict(), list(run.metrics_log), t.loss.output
@@ -338,7 +347,6 @@ def charts() -> None:
                "nats (at most log 2 ≈ 0.693); its floor is the same estimator on two real samples.")
 
 
-overview()
 live_view()
 if shown("charts"):
     charts()

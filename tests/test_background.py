@@ -119,3 +119,14 @@ def test_stop_without_a_worker_does_nothing():
     run = LiveRun(GANConfig(**SMALL), background=True)
     run.stop()
     assert run.iteration == 0 and not run.training_in_background
+
+
+def test_frames_skip_the_field_and_latent_grid_when_the_page_hides_them():
+    run = LiveRun(GANConfig(**SMALL), background=True)
+    run.with_layers = False
+    tick_until(run, lambda: run.iteration > 0)
+    assert run.snapshot.field_push is None and run.snapshot.latent_lines is None
+    assert run.snapshot.d_surface.shape == (100, 100)  # the surface and the points are always there
+    run.stop()
+    run.record_now()  # paused: everything again
+    assert run.snapshot.field_push.shape == (21 * 21, 2) and run.snapshot.latent_lines is not None

@@ -9,7 +9,7 @@ import torch
 from ganviz import ConfigError, GANConfig, Trainer, TrainingDiverged
 from ganviz.history import HISTORY_KEYS
 from ganviz.losses import LOSSES
-from ganviz.train import GRID_SIZE
+from ganviz.train import DISPLAY_SAMPLES, GRID_SIZE
 
 SMALL = dict(g_width=16, d_width=16, g_depth=2, d_depth=2, batch_size=32)
 
@@ -239,7 +239,7 @@ def test_snapshot_arrays():
     t.step(5)
     s = t.snapshot()
     assert s.d_surface.shape == (GRID_SIZE, GRID_SIZE) and GRID_SIZE >= 80
-    assert s.real.shape == s.fake.shape == s.fake_push.shape == (512, 2)
+    assert s.real.shape == s.fake.shape == s.fake_push.shape == (DISPLAY_SAMPLES, 2)
     xmin, xmax, ymin, ymax = s.extent
     pool = t.pool.numpy()
     assert xmin < pool[:, 0].min() and pool[:, 0].max() < xmax and ymin < pool[:, 1].min() and pool[:, 1].max() < ymax
