@@ -364,3 +364,19 @@ def test_gif_of_a_real_run():
     colours = {tuple(c) for c in frames[-1].reshape(-1, 3)}
     assert REAL_RGB in colours and FAKE_RGB in colours
     assert not np.array_equal(frames[0], frames[-1])
+
+
+def test_samples_png_is_the_grid_black_on_white():
+    from ganviz.exports import samples_png
+    grid = np.zeros((2, 3, 8, 8))
+    grid[1, 2] = 1.0  # one all-ink cell: row 1, column 2
+    image = np.asarray(Image.open(io.BytesIO(samples_png(grid, scale=2))))
+    assert image.shape == (2 * (2 * 9 - 1), 2 * (3 * 9 - 1))
+    assert (image[18:34, 36:52] == 0).all() and image[:16, :16].min() == 255  # ink black, empty cells white
+
+
+def test_image_metrics_csv_has_the_image_columns():
+    from ganviz.exports import IMAGE_METRIC_KEYS
+    text = metrics_csv({}, [{"iteration": 0, "fid": 12.5, "fid_floor": 2.0, "classes_covered": 3}], IMAGE_METRIC_KEYS)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows[0]["fid"] == "12.5" and rows[0]["classes_covered"] == "3" and "js" not in rows[0]

@@ -97,3 +97,15 @@ def test_nearest_neighbours_are_training_images():
     assert samples.shape == (4, 8, 8) and neighbours.shape == (4, 3, 8, 8)
     assert (distances[:, :-1] <= distances[:, 1:]).all()  # nearest first
     assert any(c.key == "mn_neighbours_figure" for c in at.get("plotly_chart"))
+
+
+def test_time_travel_shows_an_earlier_grid_and_resumes_from_it():
+    at = page()
+    for _ in range(3):
+        at.button(key="mn_step").click().run()
+    assert run_of(at).store.iterations() == [0, 1, 2, 3]
+    next(s for s in at.select_slider if s.label == "recorded iteration").set_value(1).run()
+    assert live_figures(at)["mn_samples"]["layout"]["title"]["text"].startswith("iteration 1:")
+    assert run_of(at).iteration == 3  # looking back does not change the run
+    at.button(key="mn_resume").click().run()
+    assert run_of(at).iteration == 1 and run_of(at).store.iterations() == [0, 1]
