@@ -697,12 +697,13 @@ def sample_grid(snap, height: int = 520) -> go.Figure:
                     row_labels=snap.row_labels, cell=h, uirevision="samples")
 
 
-def digit_histogram(class_counts: Sequence[int], trained: Sequence[int], height: int = 260) -> go.Figure:
-    """How many of G's samples the classifier calls each digit; digits trained on but missing in red."""
+def digit_histogram(class_counts: Sequence[int], trained: Sequence[int], missing: Sequence[int],
+                    height: int = 260) -> go.Figure:
+    """How many of G's samples the classifier calls each digit: trained digits present in purple, trained
+    but `missing` ones (as `metrics.class_histogram` judges them) in red, digits not trained on in grey."""
     counts = np.asarray(class_counts, dtype=np.int64)
     total = max(int(counts.sum()), 1)
-    colours = [FAKE_COLOUR if d in trained and counts[d] >= 0.02 * total else
-               (MODE_COLOUR if d in trained else "#bbbbbb") for d in range(10)]
+    colours = [(MODE_COLOUR if d in missing else FAKE_COLOUR) if d in trained else "#bbbbbb" for d in range(10)]
     return go.Figure(go.Bar(x=[str(d) for d in range(10)], y=counts, marker_color=colours,
                             hovertemplate="digit %{x}: %{y} samples<extra></extra>"),
                      layout=dict(height=height, margin=dict(l=50, r=10, t=36, b=40), plot_bgcolor="white",

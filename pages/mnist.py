@@ -204,7 +204,7 @@ def live_view() -> None:
         m = snap.metrics
         if m:
             trained = run.config.digit_list()
-            plotly_live(plots.digit_histogram(m["class_counts"], trained), key="mn_histogram",
+            plotly_live(plots.digit_histogram(m["class_counts"], trained, m["missing"]), key="mn_histogram",
                         config={"displayModeBar": False})
             st.markdown(f"FID **{m['fid']:.1f}** (real vs real: {m['fid_floor']:.1f}) · digits present "
                         f"**{m['classes_covered']} of {len(trained)}** · classifier's mean confidence "

@@ -513,8 +513,8 @@ def test_sample_grid_labels_each_row_with_its_digit():
 def test_digit_histogram_marks_missing_trained_digits():
     from ganviz.plots import FAKE_COLOUR, MODE_COLOUR, digit_histogram
     counts = [0, 500, 5, 0, 0, 0, 0, 495, 0, 0]
-    colours = digit_histogram(counts, trained=[0, 1, 7]).data[0].marker.color
-    assert colours[0] == MODE_COLOUR and colours[1] == colours[7] == FAKE_COLOUR  # 0 is trained but missing
+    colours = digit_histogram(counts, trained=[0, 1, 7], missing=[0, 7]).data[0].marker.color
+    assert colours[0] == colours[7] == MODE_COLOUR and colours[1] == FAKE_COLOUR  # 0 and 7 judged missing
     assert colours[2] not in (MODE_COLOUR, FAKE_COLOUR)  # not trained on: grey
 
 
