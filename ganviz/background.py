@@ -24,7 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .config import GANConfig
+from .config import GANConfig, is_image_dataset
+from .data.images import load_images
 from .train import GUARD_EVERY, Divergence, Snapshot, Trainer
 
 IDLE_S = 5.0  # a worker nobody asks for frames for this long stops
@@ -61,11 +62,19 @@ def _recv(conn):
     return pickle.loads(conn.recv_bytes())
 
 
+def worker_trainer(config: GANConfig, points: np.ndarray | None) -> Trainer:
+    """The worker's copy of the run. Image data comes from the files the page already has (never a
+    download: offline, that would wait for the mirrors' timeouts on every Play), which gives the same
+    images, or the same fallback, as the page's."""
+    images = load_images(config.dataset, download=False) if is_image_dataset(config.dataset) else None
+    return Trainer(config, points=points, images=images)
+
+
 def _serve(conn, payload: bytes) -> None:
     """The child process: train; answer "frame" with a Frame, "stop" with a final Frame."""
     config, points, state, per_frame, metrics_every_s, w1_points, idle_s = pickle.loads(payload)
     torch.set_num_threads(1)
-    trainer = Trainer(config, points=points)
+    trainer = worker_trainer(config, points)
     trainer.set_state(state)
     owed = 0  # iterations still to train for the last frame (fixed speeds)
     seconds_per_iteration = None  # measured: full speed trains CHUNK_S worth per call

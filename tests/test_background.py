@@ -130,3 +130,19 @@ def test_frames_skip_the_field_and_latent_grid_when_the_page_hides_them():
     run.stop()
     run.record_now()  # paused: everything again
     assert run.snapshot.field_push.shape == (21 * 21, 2) and run.snapshot.latent_lines is not None
+
+
+def test_an_image_worker_uses_the_files_the_page_has_and_never_downloads(monkeypatch, tmp_path):
+    from ganviz.background import worker_trainer
+    from ganviz.config import image_config
+    from ganviz.data import images
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("a worker must not download")
+    monkeypatch.setattr(images, "urlopen", no_network)
+    monkeypatch.setenv("GANVIZ_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("GANVIZ_MNIST_DIR", raising=False)
+    images.clear_image_cache()
+    trainer = worker_trainer(image_config("mnist", batch_size=16), None)  # nothing cached: the page's fallback
+    assert trainer.image_data.name == "digits" and trainer.all_images.notice
+    images.clear_image_cache()
