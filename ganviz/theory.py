@@ -1,0 +1,272 @@
+"""Exact numbers for the theory pages: divergences, the optimal discriminator, the xy game,
+the saturating vs non-saturating generator loss, and power iteration.
+
+Everything here is closed-form or exactly integrated (no sampling, no training), so the pages
+can show the true value next to what a network estimates. Lecture 002 defines the examples:
+    μ  = ¼·1[1,2] + ¼·1[3,4] + ½·1[9,10]     (a density; total mass 1)
+    μ′ = ½·1[5,7]                             (the uniform density on [5,7])
+    min_x max_y V(x, y) = x·y, with the max player y stepping first (Step 0y, then Step 0x).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .registry import lookup
+
+LOG2 = float(np.log(2.0))
+
+
+# --- piecewise-constant 1D densities ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Mixture1D:
+    """Σ weight·Uniform[a, b]; `pieces` holds (weight, a, b) triples, weights summing to 1."""
+
+    pieces: tuple[tuple[float, float, float], ...]
+
+    def __post_init__(self) -> None:
+        if not self.pieces:
+            raise ValueError("a mixture needs at least one (weight, a, b) piece")
+        if any(w < 0 for w, _, _ in self.pieces):
+            raise ValueError("mixture weights must be >= 0")
+        if abs(sum(w for w, _, _ in self.pieces) - 1.0) > 1e-9:
+            raise ValueError("mixture weights must sum to 1")
+        if any(not a < b for _, a, b in self.pieces):
+            raise ValueError("every piece needs a < b")
+
+    def density(self, x: np.ndarray) -> np.ndarray:
+        """Density at x, any shape -> same shape (the lecture's closed indicators 1[a, b])."""
+        x = np.asarray(x, dtype=float)
+        out = np.zeros_like(x)
+        for w, a, b in self.pieces:
+            out += w / (b - a) * ((x >= a) & (x <= b))
+        return out
+
+    def cdf(self, x: np.ndarray) -> np.ndarray:
+        """P(X <= x), any shape -> same shape; piecewise linear between breakpoints."""
+        x = np.asarray(x, dtype=float)
+        out = np.zeros_like(x)
+        for w, a, b in self.pieces:
+            out += w * np.clip((x - a) / (b - a), 0.0, 1.0)
+        return out
+
+    def shifted(self, theta: float) -> "Mixture1D":
+        """The same mixture translated by theta (a pure-shift 'generator')."""
+        return Mixture1D(tuple((w, a + theta, b + theta) for w, a, b in self.pieces))
+
+    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """n i.i.d. draws, shape (n,)."""
+        weights = np.array([w for w, _, _ in self.pieces])
+        lo = np.array([a for _, a, _ in self.pieces])
+        hi = np.array([b for _, _, b in self.pieces])
+        k = rng.choice(len(weights), size=n, p=weights / weights.sum())
+        return lo[k] + (hi[k] - lo[k]) * rng.random(n)
+
+    def breakpoints(self) -> np.ndarray:
+        """Sorted unique interval ends; the density is constant between consecutive ones."""
+        return np.unique([e for _, a, b in self.pieces for e in (a, b)])
+
+
+LECTURE_MU = Mixture1D(((0.25, 1.0, 2.0), (0.25, 3.0, 4.0), (0.5, 9.0, 10.0)))
+LECTURE_NU = Mixture1D(((1.0, 5.0, 7.0),))
+
+
+def _common_intervals(p: Mixture1D, q: Mixture1D) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cells between the joint breakpoints: (left, length, right), each shape (K,).
+
+    Outside [first, last] breakpoint both densities are 0 and
+    both CDFs agree (0 or 1), so nothing is lost by ignoring it.
+    """
+    edges = np.union1d(p.breakpoints(), q.breakpoints())
+    return edges[:-1], np.diff(edges), edges[1:]
+
+
+def _constant_densities(p: Mixture1D, q: Mixture1D) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(lengths, p values, q values) per cell, shape (K,) each, cells where p+q > 0 only."""
+    left, length, right = _common_intervals(p, q)
+    mid = 0.5 * (left + right)  # interior point: avoids the measure-zero endpoints
+    pv, qv = p.density(mid), q.density(mid)
+    keep = pv + qv > 0
+    return length[keep], pv[keep], qv[keep]
+
+
+def _xlog_ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a·log(a/b) elementwise with 0·log 0 = 0 (b > 0 wherever a > 0)."""
+    out = np.zeros_like(a)
+    pos = a > 0
+    out[pos] = a[pos] * np.log(a[pos] / b[pos])
+    return out
+
+
+def js_divergence(p: Mixture1D, q: Mixture1D) -> float:
+    """Exact Jensen-Shannon divergence in nats, in [0, log 2]."""
+    length, pv, qv = _constant_densities(p, q)
+    m = 0.5 * (pv + qv)
+    per_cell = 0.5 * _xlog_ratio(pv, m) + 0.5 * _xlog_ratio(qv, m)
+    return float(np.sum(length * per_cell))
+
+
+def _abs_linear_integral(d0: np.ndarray, d1: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """∫|d| over a cell where d goes linearly from d0 to d1, shape (K,).
+
+    Same sign: trapezoid. Opposite signs: d crosses 0 inside, leaving two triangles whose
+    areas add to length·(d0² + d1²) / (2(|d0| + |d1|)).
+    """
+    same_sign = d0 * d1 >= 0
+    trapezoid = 0.5 * length * (np.abs(d0) + np.abs(d1))
+    denom = np.where(same_sign, 1.0, np.abs(d0) + np.abs(d1))  # never 0 where used
+    triangles = 0.5 * length * (d0**2 + d1**2) / denom
+    return np.where(same_sign, trapezoid, triangles)
+
+
+def wasserstein1(p: Mixture1D, q: Mixture1D) -> float:
+    """Exact W1 = ∫|F_p − F_q| dx (1D), in the units of x."""
+    left, length, right = _common_intervals(p, q)
+    d0 = p.cdf(left) - q.cdf(left)
+    d1 = p.cdf(right) - q.cdf(right)
+    return float(np.sum(_abs_linear_integral(d0, d1, length)))
+
+
+def parallel_lines(theta: float) -> dict[str, float]:
+    """Arjovsky's example: P0 uniform on {0}×[0,1] vs Pθ on {θ}×[0,1]."""
+    return {"js": LOG2 if theta != 0 else 0.0, "w1": abs(float(theta))}
+
+
+# --- the optimal discriminator ------------------------------------------------------------------
+
+def optimal_d(p_density: np.ndarray, q_density: np.ndarray) -> np.ndarray:
+    """D*(x) = p/(p+q) elementwise (p = data, q = generator); ½ where both are 0."""
+    p = np.asarray(p_density, dtype=float)
+    q = np.asarray(q_density, dtype=float)
+    total = p + q
+    return np.where(total > 0, p / np.where(total > 0, total, 1.0), 0.5)
+
+
+def value_at_optimum(p: Mixture1D, q: Mixture1D) -> float:
+    """V(D*, G) = E_p log D* + E_q log(1 − D*), exactly; equals 2·JS − 2·log 2."""
+    length, pv, qv = _constant_densities(p, q)
+    total = pv + qv
+    per_cell = _xlog_ratio(pv, total) + _xlog_ratio(qv, total)
+    return float(np.sum(length * per_cell))
+
+
+# --- the xy game: min_x max_y x·y ---------------------------------------------------------------
+# A step maps (z_t, z_{t-1}, eta, gamma) -> z_{t+1}, z = [x, y]. At t = 0, z_{t-1} = z_t.
+# ∇_x(xy) = y and ∇_y(xy) = x: x descends, y ascends.
+
+StepFn = Callable[[np.ndarray, np.ndarray, float, float], np.ndarray]
+
+
+def _field(z: np.ndarray) -> np.ndarray:
+    """The descent field (∂f/∂x, −∂f/∂y) = (y, −x); each player steps along −field."""
+    return np.array([z[1], -z[0]])
+
+
+def simultaneous_step(z: np.ndarray, z_prev: np.ndarray, eta: float, gamma: float) -> np.ndarray:
+    """Both players use the current point: x − η y, y + η x."""
+    return z - eta * _field(z)
+
+
+def alternating_step(z: np.ndarray, z_prev: np.ndarray, eta: float, gamma: float) -> np.ndarray:
+    """The lecture's order (Step 0y then Step 0x): y ← y + η x, then x ← x − η y_new."""
+    y_new = z[1] + eta * z[0]
+    return np.array([z[0] - eta * y_new, y_new])
+
+
+def extragradient_step(z: np.ndarray, z_prev: np.ndarray, eta: float, gamma: float) -> np.ndarray:
+    """Look ahead to z_{t+½} = z − η F(z), then step from z with the look-ahead field."""
+    look_ahead = z - eta * _field(z)
+    return z - eta * _field(look_ahead)
+
+
+def optimistic_step(z: np.ndarray, z_prev: np.ndarray, eta: float, gamma: float) -> np.ndarray:
+    """OGDA: z − 2η F(z_t) + η F(z_{t−1}); with z_prev = z the first step is plain GDA."""
+    return z - 2 * eta * _field(z) + eta * _field(z_prev)
+
+
+def consensus_step(z: np.ndarray, z_prev: np.ndarray, eta: float, gamma: float) -> np.ndarray:
+    """Consensus optimisation (Mescheder et al. 2017): field + γ·∇(½‖∇f‖²).
+
+    ½‖∇f‖² = ½(x² + y²) here, whose gradient is z itself: a pull toward the equilibrium.
+    """
+    return z - eta * (_field(z) + gamma * z)
+
+
+XY_METHODS: dict[str, StepFn] = {
+    "simultaneous": simultaneous_step,
+    "alternating": alternating_step,
+    "extragradient": extragradient_step,
+    "optimistic": optimistic_step,
+    "consensus": consensus_step,
+}
+
+
+def xy_trajectory(method: str, eta: float, steps: int, start: tuple[float, float] = (1.0, 1.0),
+                  gamma: float = 1.0) -> np.ndarray:
+    """Iterates of `method` on x·y, shape (steps+1, 2), row 0 = start; gamma: consensus only."""
+    step = lookup(XY_METHODS, method, "xy method")
+    path = np.empty((steps + 1, 2))
+    path[0] = start
+    for t in range(steps):
+        path[t + 1] = step(path[t], path[max(t - 1, 0)], eta, gamma)
+    return path
+
+
+def simultaneous_radius_factor(eta: float) -> float:
+    """‖z_{t+1}‖ / ‖z_t‖ for simultaneous GDA: the update is √(1+η²) times a rotation."""
+    return float(np.sqrt(1.0 + eta**2))
+
+
+def alternating_invariant(x, y, eta: float):
+    """x² + y² + η·x·y, conserved exactly by the lecture's y-first alternating GDA.
+
+    (The x-first order x ← x − ηy, y ← y + η x_new conserves x² + y² − η·x·y instead.)
+    """
+    return x**2 + y**2 + eta * x * y
+
+
+# --- saturating vs non-saturating generator loss ------------------------------------------------
+
+def saturating_loss(s: np.ndarray) -> np.ndarray:
+    """log(1 − s), s = D(G(z)) in (0, 1); G minimises it (flat where D rejects fakes, s ≈ 0)."""
+    return np.log1p(-np.asarray(s, dtype=float))
+
+
+def nonsaturating_loss(s: np.ndarray) -> np.ndarray:
+    """−log s; G minimises it (steep where s ≈ 0, which is why it trains early on)."""
+    return -np.log(np.asarray(s, dtype=float))
+
+
+def g_loss_curves(s: np.ndarray) -> dict[str, np.ndarray]:
+    """Both losses and their derivatives w.r.t. D's logit l (s = σ(l)), each shaped like s."""
+    s = np.asarray(s, dtype=float)
+    return {
+        "saturating": saturating_loss(s),
+        "nonsaturating": nonsaturating_loss(s),
+        "saturating_grad": -s,            # d/dl log(1 − σ(l)) = −σ(l)
+        "nonsaturating_grad": s - 1.0,    # d/dl −log σ(l) = −(1 − σ(l))
+    }
+
+
+# --- power iteration (spectral normalisation) ---------------------------------------------------
+
+def power_iteration(W: np.ndarray, steps: int, seed: int = 0) -> np.ndarray:
+    """Estimates of σ_max(W) after each step, shape (steps,); W is (m, n).
+
+    As torch's spectral_norm: v ← Wᵀu/‖Wᵀu‖, u ← Wv/‖Wv‖, estimate uᵀWv. With unit u, v the
+    estimate never exceeds σ_max (Cauchy–Schwarz), and it rises to σ_max.
+    """
+    W = np.asarray(W, dtype=float)
+    u = np.random.default_rng(seed).standard_normal(W.shape[0])
+    u /= np.linalg.norm(u)
+    estimates = np.empty(steps)
+    for k in range(steps):
+        v = W.T @ u
+        v /= np.linalg.norm(v)
+        u = W @ v
+        u /= np.linalg.norm(u)
+        estimates[k] = u @ W @ v
+    return estimates

@@ -1,0 +1,254 @@
+"""The theory engine against independent references: quadrature, samples, POT/scipy, autograd."""
+from __future__ import annotations
+
+import numpy as np
+import ot
+import pytest
+import torch
+from scipy import integrate, stats
+
+from ganviz import theory
+from ganviz.theory import LECTURE_MU, LECTURE_NU, LOG2, Mixture1D
+
+# μ′ shifted by θ: −4 puts it on [1, 3] (overlaps [1, 2]), −1.5 on [3.5, 5.5] (overlaps [3, 4]),
+# 3 on [8, 10] (overlaps [9, 10]), 0 on [5, 7] and 10 on [15, 17] (disjoint from μ).
+SHIFTS = [-4.0, -1.5, 0.0, 2.5, 3.0, 10.0]
+
+
+def _support(p: Mixture1D, q: Mixture1D) -> tuple[float, float, np.ndarray]:
+    edges = np.union1d(p.breakpoints(), q.breakpoints())
+    return float(edges[0]), float(edges[-1]), edges
+
+
+def _quad(f, p: Mixture1D, q: Mixture1D) -> float:
+    """∫ f over the joint support, telling quad where the kinks are."""
+    lo, hi, edges = _support(p, q)
+    value, _ = integrate.quad(f, lo, hi, points=edges[1:-1], limit=500, epsabs=1e-12, epsrel=1e-12)
+    return value
+
+
+def _js_quad(p: Mixture1D, q: Mixture1D) -> float:
+    def integrand(x):
+        a, b = float(p.density(x)), float(q.density(x))
+        m = 0.5 * (a + b)
+        return sum(0.5 * v * np.log(v / m) for v in (a, b) if v > 0)
+    return _quad(integrand, p, q)
+
+
+def _w1_quad(p: Mixture1D, q: Mixture1D) -> float:
+    return _quad(lambda x: abs(float(p.cdf(x) - q.cdf(x))), p, q)
+
+
+# --- Mixture1D ------------------------------------------------------------------------------------
+
+def test_lecture_mixtures_match_the_lecture_densities():
+    # μ = ¼·1[1,2] + ¼·1[3,4] + ½·1[9,10]; μ′ = ½·1[5,7]
+    x = np.array([1.5, 2.5, 3.5, 6.0, 9.5, 11.0])
+    np.testing.assert_allclose(LECTURE_MU.density(x), [0.25, 0, 0.25, 0, 0.5, 0])
+    np.testing.assert_allclose(LECTURE_NU.density(x), [0, 0, 0, 0.5, 0, 0])
+    np.testing.assert_allclose(LECTURE_MU.cdf(np.array([0.0, 2.0, 3.5, 9.5, 10.0])),
+                               [0, 0.25, 0.375, 0.75, 1.0])
+
+
+@pytest.mark.parametrize("pieces", [((0.5, 0, 1), (0.6, 1, 2)), ((1.0, 2, 2),),
+                                    ((-0.1, 0, 1), (1.1, 1, 2)), ()])
+def test_invalid_mixtures_raise(pieces):
+    with pytest.raises(ValueError):
+        Mixture1D(pieces)
+
+
+def test_shift_and_sample():
+    moved = LECTURE_NU.shifted(2.0)
+    assert moved.pieces == ((1.0, 7.0, 9.0),)
+    draws = LECTURE_MU.sample(200_000, np.random.default_rng(0))
+    assert draws.shape == (200_000,)
+    # masses of the three pieces: ¼, ¼, ½ (binomial sd ≈ 0.001)
+    masses = [np.mean((draws >= a) & (draws <= b)) for a, b in [(1, 2), (3, 4), (9, 10)]]
+    np.testing.assert_allclose(masses, [0.25, 0.25, 0.5], atol=0.005)
+
+
+# --- JS and W1: exact vs quadrature, known values ------------------------------------------------
+
+@pytest.mark.parametrize("theta", SHIFTS)
+def test_js_and_w1_match_quadrature(theta):
+    nu = LECTURE_NU.shifted(theta)
+    assert theory.js_divergence(LECTURE_MU, nu) == pytest.approx(_js_quad(LECTURE_MU, nu), abs=1e-6)
+    assert theory.wasserstein1(LECTURE_MU, nu) == pytest.approx(_w1_quad(LECTURE_MU, nu), abs=1e-6)
+
+
+@pytest.mark.parametrize("theta", [0.0, 10.0, -6.0])
+def test_js_is_log2_for_disjoint_supports(theta):
+    assert theory.js_divergence(LECTURE_MU, LECTURE_NU.shifted(theta)) == pytest.approx(LOG2, abs=1e-12)
+
+
+def test_js_is_strictly_below_log2_when_supports_overlap():
+    assert theory.js_divergence(LECTURE_MU, LECTURE_NU.shifted(-4.0)) < LOG2 - 0.05
+
+
+def test_w1_grows_with_distance_where_js_is_flat():
+    # the lecture's point: all disjoint positions are "as good" for JS, not for W1
+    far = [theory.wasserstein1(LECTURE_MU, LECTURE_NU.shifted(t)) for t in (10.0, 12.0, 14.0)]
+    assert far[0] < far[1] < far[2]
+    assert far[1] - far[0] == pytest.approx(2.0, abs=1e-12)  # everything right of μ: W1 = mean gap
+
+
+@pytest.mark.parametrize("theta", [-3.3, 0.7, 5.0])
+def test_w1_of_pure_shift_is_abs_theta(theta):
+    assert theory.wasserstein1(LECTURE_MU, LECTURE_MU.shifted(theta)) == pytest.approx(abs(theta), abs=1e-12)
+
+
+def test_divergences_are_symmetric_and_zero_on_identical():
+    nu = LECTURE_NU.shifted(-1.5)
+    assert theory.js_divergence(LECTURE_MU, nu) == pytest.approx(theory.js_divergence(nu, LECTURE_MU), abs=1e-15)
+    assert theory.wasserstein1(LECTURE_MU, nu) == pytest.approx(theory.wasserstein1(nu, LECTURE_MU), abs=1e-15)
+    assert theory.js_divergence(LECTURE_MU, LECTURE_MU) == pytest.approx(0.0, abs=1e-15)
+    assert theory.wasserstein1(LECTURE_MU, LECTURE_MU) == pytest.approx(0.0, abs=1e-15)
+
+
+def test_w1_exact_when_the_cdf_difference_crosses_zero_inside_a_cell():
+    # U[0,3] vs U[1,2]: F_p − F_q goes ⅓ → −⅓ across [1, 2], zero at 1.5 (a trapezoid rule
+    # would give 0 there). By hand: [0,1] and [2,3] give ½·1·⅓ each, [1,2] two triangles
+    # ½·½·⅓ each: total ⅙ + ⅙ + ⅙ = ½.
+    p = Mixture1D(((1.0, 0.0, 3.0),))
+    q = Mixture1D(((1.0, 1.0, 2.0),))
+    assert theory.wasserstein1(p, q) == pytest.approx(0.5, abs=1e-12)
+    assert theory.wasserstein1(p, q) == pytest.approx(_w1_quad(p, q), abs=1e-9)
+
+
+# --- against samples ------------------------------------------------------------------------------
+
+def test_w1_matches_pot_and_scipy_on_samples():
+    rng = np.random.default_rng(1)
+    nu = LECTURE_NU.shifted(-1.5)
+    a, b = LECTURE_MU.sample(200_000, rng), nu.sample(200_000, rng)
+    exact = theory.wasserstein1(LECTURE_MU, nu)
+    # empirical W1 error is O(spread/√n) ≈ 0.01 here; 0.03 leaves room without hiding a bug
+    assert stats.wasserstein_distance(a, b) == pytest.approx(exact, abs=0.03)
+    assert float(ot.wasserstein_1d(a, b, p=1)) == pytest.approx(exact, abs=0.03)
+
+
+@pytest.mark.parametrize("theta", [-4.0, -1.5, 3.0])
+def test_js_matches_fine_histograms(theta):
+    rng = np.random.default_rng(2)
+    nu = LECTURE_NU.shifted(theta)
+    n = 1_000_000
+    bins = np.arange(0.0, 12.0 + 1e-9, 0.05)  # aligned with every breakpoint, so no edge bias
+    p, _ = np.histogram(LECTURE_MU.sample(n, rng), bins=bins)
+    q, _ = np.histogram(nu.sample(n, rng), bins=bins)
+    p, q = p / n, q / n
+    m = 0.5 * (p + q)
+    terms = [0.5 * v[v > 0] * np.log(v[v > 0] / m[v > 0]) for v in (p, q)]
+    estimate = sum(t.sum() for t in terms)
+    # plug-in bias ~ (#bins)/n ≈ 2e-4 plus noise ~1e-3: 5e-3 is a stated, generous bound
+    assert estimate == pytest.approx(theory.js_divergence(LECTURE_MU, nu), abs=5e-3)
+
+
+def test_parallel_lines():
+    assert theory.parallel_lines(0.0) == {"js": 0.0, "w1": 0.0}
+    assert theory.parallel_lines(-0.3) == {"js": pytest.approx(LOG2), "w1": pytest.approx(0.3)}
+
+
+# --- optimal discriminator ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("theta", SHIFTS)
+def test_value_at_optimum_is_2js_minus_2log2(theta):
+    nu = LECTURE_NU.shifted(theta)
+    expected = 2 * theory.js_divergence(LECTURE_MU, nu) - 2 * LOG2
+    assert theory.value_at_optimum(LECTURE_MU, nu) == pytest.approx(expected, abs=1e-9)
+
+
+def test_optimal_d_is_half_when_p_equals_q_and_when_both_vanish():
+    x = np.linspace(0, 11, 1001)
+    dens = LECTURE_MU.density(x)
+    np.testing.assert_array_equal(theory.optimal_d(dens, dens), np.full_like(x, 0.5))
+    np.testing.assert_allclose(theory.optimal_d(np.array([2.0, 0.0, 1.0]), np.array([0.0, 3.0, 3.0])),
+                               [1.0, 0.0, 0.25])
+
+
+# --- the xy game ----------------------------------------------------------------------------------
+
+ETA, STEPS = 0.1, 1000
+
+
+def _radii(method: str, **kw) -> np.ndarray:
+    return np.linalg.norm(theory.xy_trajectory(method, ETA, STEPS, **kw), axis=1)
+
+
+def test_trajectory_shape_and_start_and_unknown_method():
+    path = theory.xy_trajectory("simultaneous", ETA, 5, start=(0.5, -2.0))
+    assert path.shape == (6, 2)
+    np.testing.assert_array_equal(path[0], [0.5, -2.0])
+    with pytest.raises(ValueError, match="simultaneous"):
+        theory.xy_trajectory("nope", ETA, 5)
+
+
+def test_simultaneous_radius_grows_by_the_closed_factor():
+    r = _radii("simultaneous")
+    np.testing.assert_allclose(r[1:] / r[:-1], theory.simultaneous_radius_factor(ETA), rtol=1e-9)
+
+
+def test_alternating_conserves_its_invariant():
+    path = theory.xy_trajectory("alternating", ETA, STEPS)
+    inv = theory.alternating_invariant(path[:, 0], path[:, 1], ETA)
+    np.testing.assert_allclose(inv, inv[0], rtol=1e-9)
+    # and it is not the plain radius, which does oscillate
+    assert np.ptp(np.linalg.norm(path, axis=1)) > 1e-2
+
+
+def test_alternating_follows_the_lecture_order_y_first():
+    # Step 0y: x, y > 0 ⇒ y increases first; then x moves using the new y
+    x1, y1 = theory.xy_trajectory("alternating", 0.5, 1, start=(1.0, 1.0))[1]
+    assert (x1, y1) == (pytest.approx(1.0 - 0.5 * 1.5), pytest.approx(1.5))
+
+
+@pytest.mark.parametrize("method", ["extragradient", "optimistic", "consensus"])
+def test_stabilised_methods_converge(method):
+    r = _radii(method)
+    # slowest of the three is extragradient, contracting by √(1 − η² + η⁴) ≈ 0.995 per step
+    assert r[-1] < 0.01 * r[0]
+    assert r[-1] < r[STEPS // 2] < r[0]
+
+
+def test_extragradient_contracts_by_its_closed_factor():
+    r = _radii("extragradient")
+    np.testing.assert_allclose(r[1:] / r[:-1], np.sqrt(1 - ETA**2 + ETA**4), rtol=1e-9)
+
+
+def test_optimistic_first_step_is_plain_gda():
+    np.testing.assert_allclose(theory.xy_trajectory("optimistic", ETA, 1)[1],
+                               theory.xy_trajectory("simultaneous", ETA, 1)[1])
+
+
+def test_consensus_with_gamma_zero_is_simultaneous():
+    np.testing.assert_allclose(theory.xy_trajectory("consensus", ETA, 50, gamma=0.0),
+                               theory.xy_trajectory("simultaneous", ETA, 50))
+
+
+# --- generator losses -----------------------------------------------------------------------------
+
+def test_g_loss_curves_match_autograd_on_the_logit():
+    logits = torch.linspace(-8, 8, 101, dtype=torch.float64, requires_grad=True)
+    curves = theory.g_loss_curves(torch.sigmoid(logits).detach().numpy())
+    for name, loss_of in [("saturating", lambda s: torch.log(1 - s)), ("nonsaturating", lambda s: -torch.log(s))]:
+        loss = loss_of(torch.sigmoid(logits))
+        (grad,) = torch.autograd.grad(loss.sum(), logits)
+        np.testing.assert_allclose(curves[name], loss.detach().numpy(), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(curves[name + "_grad"], grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_saturating_gradient_vanishes_where_d_rejects_fakes():
+    curves = theory.g_loss_curves(np.array([1e-4]))
+    assert abs(curves["saturating_grad"][0]) < 1e-3 < abs(curves["nonsaturating_grad"][0])
+
+
+# --- power iteration ------------------------------------------------------------------------------
+
+def test_power_iteration_converges_from_below_to_the_top_singular_value():
+    rng = np.random.default_rng(3)
+    W = rng.standard_normal((30, 20))
+    sigma = float(torch.linalg.svdvals(torch.from_numpy(W))[0])
+    est = theory.power_iteration(W, steps=500, seed=0)
+    assert est.shape == (500,)
+    assert est[-1] == pytest.approx(sigma, abs=1e-6)
+    assert np.all(est <= sigma + 1e-9)
+    assert est[0] < sigma - 1e-6  # a single step is not already exact, so the curve means something
