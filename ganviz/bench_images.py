@@ -42,7 +42,7 @@ def model_speed(config, images, seconds: float) -> float:
 
 def time_to_digits(config, images, max_seconds: float) -> dict:
     trainer = Trainer(config, images=images)
-    image_eval._classifier(trainer)  # trained or loaded before the clock starts
+    image_eval.judge(trainer)  # trained or loaded before the clock starts
     trained_s, metrics = 0.0, {}
     while trained_s < max_seconds:
         start = time.perf_counter()

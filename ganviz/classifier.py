@@ -59,7 +59,12 @@ class DigitClassifier(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits (N, 10) for x (N, 1, H, W)."""
-        return self.out(F.relu(self.features(x)))
+        return self.logits(self.features(x))
+
+    def logits(self, features: torch.Tensor) -> torch.Tensor:
+        """(N, 10) logits from `features` (N, FEATURE_DIM): forward's last layers, for callers that
+        already have the features."""
+        return self.out(F.relu(features))
 
 
 def _pool_plan(side: int) -> tuple[bool, int]:
@@ -248,6 +253,16 @@ def _batched(model: DigitClassifier, images: np.ndarray, batch_size: int, fn) ->
 def predict(model: DigitClassifier, images: np.ndarray, batch_size: int = INFER_BATCH) -> np.ndarray:
     """Class probabilities (N, 10) float64, rows summing to 1, for images (N, 1, H, W) in [-1, 1]."""
     return _batched(model, images, batch_size, lambda m, x: torch.softmax(m(x).double(), dim=1))
+
+
+def features_and_probs(model: DigitClassifier, images: np.ndarray,
+                       batch_size: int = INFER_BATCH) -> tuple[np.ndarray, np.ndarray]:
+    """`features` and `predict` of the same images in one pass: (N, FEATURE_DIM) and (N, 10), float64."""
+    def both(m, x):
+        f = m.features(x)
+        return torch.cat([f.double(), torch.softmax(m.logits(f).double(), dim=1)], dim=1)
+    out = _batched(model, images, batch_size, both)
+    return out[:, :FEATURE_DIM], out[:, FEATURE_DIM:]
 
 
 def features(model: DigitClassifier, images: np.ndarray, batch_size: int = INFER_BATCH) -> np.ndarray:

@@ -15,7 +15,7 @@ import torch
 
 from .classifier import load_or_train_classifier
 from .data.images import default_cache_dir
-from .metrics import image_metrics
+from .metrics import image_metrics, real_feature_stats
 
 if TYPE_CHECKING:  # the trainer imports this module
     from .train import Trainer
@@ -33,11 +33,16 @@ class ImageSnapshot:
     metrics: dict
 
 
-def _classifier(trainer: "Trainer"):
-    """The run's judge, trained on (or loaded for) all of its real images; cached on the trainer."""
+def judge(trainer: "Trainer") -> tuple:
+    """The run's judge: (classifier, its held-out accuracy, `real_feature_stats` of the run's two real
+    sets). The classifier is trained on (or loaded for) all of the run's real images; all three are
+    computed once per trainer."""
     if getattr(trainer, "_judge", None) is None:
         data = trainer.all_images
-        trainer._judge = load_or_train_classifier(data.images, data.labels, cache_dir=default_cache_dir().parent / "classifiers")
+        model, accuracy = load_or_train_classifier(data.images, data.labels,
+                                                   cache_dir=default_cache_dir().parent / "classifiers")
+        real = real_feature_stats(model, trainer.eval_real_images, trainer.eval_reference_images)
+        trainer._judge = (model, accuracy, real)
     return trainer._judge
 
 
@@ -59,11 +64,11 @@ def generate(trainer: "Trainer", z: torch.Tensor, labels: torch.Tensor | None, b
 
 def evaluate(trainer: "Trainer") -> dict:
     """fid, fid_floor, classes_covered, mean_confidence, class_counts, missing, classifier_accuracy."""
-    model, accuracy = _classifier(trainer)
+    model, accuracy, real = judge(trainer)
     n = IMAGE_EVAL_SAMPLES
     samples = generate(trainer, trainer.eval_z[:n], None if trainer.eval_labels is None else trainer.eval_labels[:n])
-    real, reference = trainer.eval_real_images, trainer.eval_reference_images
-    metrics = image_metrics(samples, model, real, reference, digits=trainer.config.digit_list())
+    metrics = image_metrics(samples, model, trainer.eval_real_images, trainer.eval_reference_images,
+                            digits=trainer.config.digit_list(), real=real)
     metrics["classifier_accuracy"] = accuracy
     return metrics
 

@@ -355,7 +355,18 @@ def nearest_neighbours(samples, train, k: int = 3, chunk: int = _NN_CHUNK) -> tu
     return np.take_along_axis(best_idx, order, axis=1), np.take_along_axis(distances, order, axis=1)
 
 
-def image_metrics(samples, classifier, real_images, real_reference, *, digits=None) -> dict:
+def real_feature_stats(classifier, real_images, real_reference) -> tuple[np.ndarray, np.ndarray, float]:
+    """(mu, sigma) of the `classifier`'s features of real_images, and `fid_floor`: the Fréchet distance of
+    real_reference to them. They depend only on the data, so a run computes them once and passes them
+    to `image_metrics` as `real`."""
+    from .classifier import features  # torch only loads when images are evaluated
+
+    mu, sigma = gaussian_stats(features(classifier, real_images))
+    return mu, sigma, frechet_distance(*gaussian_stats(features(classifier, real_reference)), mu, sigma)
+
+
+def image_metrics(samples, classifier, real_images, real_reference, *, digits=None,
+                  real: tuple[np.ndarray, np.ndarray, float] | None = None) -> dict:
     """Every image metric for generator `samples` (M, 1, H, W) against data `real_images` (N, 1, H, W).
 
     `fid`: Fréchet distance between Gaussians fitted to the `classifier`'s features of samples and
@@ -363,15 +374,17 @@ def image_metrics(samples, classifier, real_images, real_reference, *, digits=No
     real_images (`fid_floor`) is what a perfect generator would score with that many samples, the
     estimator's bias (use as many reference images as samples so the two are comparable).
     Coverage keys come from `class_histogram`; with `digits` (the subset being trained, e.g.
-    [0, 1]) `classes_covered` and `missing` refer to those digits only.
+    [0, 1]) `classes_covered` and `missing` refer to those digits only. `real`: `real_feature_stats`
+    of the same real sets, when the caller has them already.
     """
-    from .classifier import features, predict  # torch only loads when images are evaluated
+    from .classifier import features_and_probs  # torch only loads when images are evaluated
 
-    real_stats = gaussian_stats(features(classifier, real_images))
-    hist = class_histogram(predict(classifier, samples), classes=digits)
+    mu, sigma, floor = real if real is not None else real_feature_stats(classifier, real_images, real_reference)
+    sample_features, probs = features_and_probs(classifier, samples)
+    hist = class_histogram(probs, classes=digits)
     return {
-        "fid": frechet_distance(*gaussian_stats(features(classifier, samples)), *real_stats),
-        "fid_floor": frechet_distance(*gaussian_stats(features(classifier, real_reference)), *real_stats),
+        "fid": frechet_distance(*gaussian_stats(sample_features), mu, sigma),
+        "fid_floor": floor,
         "classes_covered": hist["classes_covered"],
         "classes_total": hist["classes_total"],
         "mean_confidence": hist["mean_confidence"],

@@ -225,3 +225,20 @@ def test_collapsed_generator_covers_one_class_and_scores_far_above_the_floor(dig
     # Training only the digit 1: producing nothing but ones is then full coverage.
     subset = image_metrics(collapsed, model, real, reference, digits=[1])
     assert subset["classes_covered"] == 1 and subset["classes_total"] == 1 and subset["missing"] == []
+
+
+def test_one_pass_gives_the_same_features_and_probabilities(digits, digits_model):
+    model, _ = digits_model
+    images = digits[0][:300]
+    f, p = clf.features_and_probs(model, images, batch_size=64)
+    np.testing.assert_allclose(f, features(model, images, batch_size=64), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(p, predict(model, images, batch_size=64), rtol=1e-12, atol=1e-15)
+
+
+def test_precomputed_real_statistics_give_the_same_metrics(digits_model, three_real_sets):
+    from ganviz.metrics import real_feature_stats
+    model, _ = digits_model
+    samples, real, reference = three_real_sets
+    once = real_feature_stats(model, real, reference)
+    assert image_metrics(samples, model, real, reference, real=once) == image_metrics(samples, model, real, reference)
+    assert once[2] == image_metrics(samples, model, real, reference)["fid_floor"]
