@@ -77,7 +77,6 @@ def _serve(conn, payload: bytes) -> None:
     trainer = worker_trainer(config, points)
     trainer.set_state(state)
     owed = 0  # iterations still to train for the last frame (fixed speeds)
-    seconds_per_iteration = None  # measured: full speed trains CHUNK_S worth per call
     last_request = last_metrics = time.monotonic()
     last_metrics -= metrics_every_s  # the first frame is measured
 
@@ -128,11 +127,7 @@ def _serve(conn, payload: bytes) -> None:
                 return finish()
             if busy:
                 if per_frame is None:
-                    n = 1 if seconds_per_iteration is None else int(min(max(CHUNK_S / seconds_per_iteration, 1),
-                                                                            GUARD_EVERY))
-                    start = time.perf_counter()
-                    if done := trainer.step(n):
-                        seconds_per_iteration = (time.perf_counter() - start) / done
+                    trainer.run_for(CHUNK_S)
                 else:
                     done = trainer.step(min(owed, GUARD_EVERY))
                     owed = owed - done if trainer.divergence is None else 0

@@ -193,6 +193,7 @@ class Trainer:
         self.history = History()
         self.divergence: Divergence | None = None
         self.trace: dict | None = None  # when a dict, the next iteration records its first D and G step
+        self._seconds_per_iteration: float | None = None  # run_for's measurement (new settings: measured anew)
 
     # --- construction helpers ---------------------------------------------------------------------
 
@@ -235,6 +236,7 @@ class Trainer:
         if rebuild:
             raise ConfigError(rebuild[0], f"changing {', '.join(rebuild)} needs new networks: start a new run")
         old, self.config = self.config, new
+        self._seconds_per_iteration = None
         self.loss = get_loss(new.loss)
         for which, opt_attr in (("d", "opt_d"), ("g", "opt_g")):
             if getattr(new, f"optimizer_{which}") != getattr(old, f"optimizer_{which}"):
@@ -445,17 +447,21 @@ class Trainer:
         return self._guarded(n, self._g_step, record=False)
 
     def run_for(self, seconds: float) -> int:
-        """Train for about `seconds` of wall time; returns iterations completed."""
-        deadline, done, chunk = time.perf_counter() + seconds, 0, 1
+        """Train for about `seconds` of wall time; returns iterations completed. Chunks are sized from
+        the measured time per iteration, remembered across calls: many short calls (a live worker's)
+        then train in chunks as long as one long call's, not one iteration at a time."""
+        deadline, done = time.perf_counter() + seconds, 0
         while self.divergence is None:
+            left = deadline - time.perf_counter()
+            per_iteration = self._seconds_per_iteration
+            chunk = 1 if per_iteration is None else int(max(1, min(GUARD_EVERY, left / per_iteration)))
             start = time.perf_counter()
             k = self.step(chunk)
             done += k
-            left = deadline - time.perf_counter()
-            if left <= 0 or k == 0:
+            if k:
+                self._seconds_per_iteration = (time.perf_counter() - start) / k
+            if deadline - time.perf_counter() <= 0 or k == 0:
                 break
-            per_iteration = (time.perf_counter() - start) / k
-            chunk = int(max(1, min(GUARD_EVERY, left / per_iteration)))
         return done
 
     def _guarded(self, n: int, fn, record: bool) -> int:

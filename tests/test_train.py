@@ -312,3 +312,17 @@ def test_spectral_norm_estimates_are_readable_and_track_the_largest_singular_val
     for layer, estimate in zip([t.D.trunk[0], t.D.trunk[2], t.D.head], t.spectral_sigmas()["D"]):
         exact = torch.linalg.svdvals(layer.parametrizations.weight.original.detach())[0].item()
         assert estimate == pytest.approx(exact, rel=1e-2)
+
+
+def test_run_for_sizes_its_chunks_from_earlier_calls_until_the_settings_change():
+    t = Trainer(small())
+    t.run_for(0.2)
+    chunks = []
+    step = t.step
+    t.step = lambda n: chunks.append(n) or step(n)
+    t.run_for(0.05)
+    assert chunks[0] > 1  # measured before: no single-iteration probe
+    chunks.clear()
+    t.set_config(t.config.replace(d_steps=3))  # each iteration now costs more: measure again
+    t.run_for(0.05)
+    assert chunks[0] == 1
