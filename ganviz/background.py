@@ -89,7 +89,7 @@ def _serve(conn, payload: bytes) -> None:
         if measure:
             last_metrics = now
         snap = trainer.snapshot(with_metrics=measure, w1_points=w1_points, with_layers=with_layers)
-        rows = trainer.history._data[: len(trainer.history)].copy()
+        rows = trainer.history.rows()
         trainer.history.truncate(0)
         return Frame(snap, rows, trainer.get_state(), trainer.divergence, final)
 
@@ -160,7 +160,6 @@ class BackgroundTraining:
         self.process = ctx.Process(target=_serve, args=(child, payload), daemon=True, name="ganviz-training")
         self.process.start()
         child.close()
-        self.config: GANConfig = trainer.config
         self.per_frame = per_frame
         self.finished = False
         self._requested = False

@@ -36,6 +36,10 @@ class History:
         """Forget everything after the first n iterations (resuming from an earlier state)."""
         self._n = min(self._n, n)
 
+    def rows(self) -> np.ndarray:
+        """A copy of every row so far: (iterations, len(HISTORY_KEYS)), the shape `append` takes."""
+        return self._data[: self._n].copy()
+
     def column(self, key: str) -> np.ndarray:
         return self._data[: self._n, HISTORY_KEYS.index(key)].copy()
 

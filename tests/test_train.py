@@ -326,3 +326,17 @@ def test_run_for_sizes_its_chunks_from_earlier_calls_until_the_settings_change()
     t.set_config(t.config.replace(d_steps=3))  # each iteration now costs more: measure again
     t.run_for(0.05)
     assert chunks[0] == 1
+
+
+def test_history_rows_are_a_copy_that_append_takes_back():
+    from ganviz.history import History
+    h = History()
+    rows = np.arange(3 * len(HISTORY_KEYS), dtype=float).reshape(3, -1)
+    h.append(rows)
+    out = h.rows()
+    np.testing.assert_array_equal(out, rows)
+    out[0, 0] = -1.0  # a copy: the history keeps its values
+    assert h.column(HISTORY_KEYS[0])[0] == 0.0
+    again = History()
+    again.append(h.rows())
+    np.testing.assert_array_equal(again.rows(), rows)
