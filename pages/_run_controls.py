@@ -5,7 +5,7 @@ digits): `{prefix}playing`, `{prefix}travel` (the recorded moment shown, or None
 """
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Callable, Mapping
 
 import streamlit as st
 
@@ -18,6 +18,19 @@ def set_widgets(config: GANConfig, widget_prefix: str) -> None:
     """Load `config` into the settings widgets (keys `widget_prefix + field`)."""
     for name, value in config.to_dict().items():
         st.session_state[widget_prefix + name] = value
+
+
+def install_run(prefix: str, widget_prefix: str, config: GANConfig, make_run: Callable[[], LiveRun]) -> None:
+    """Replace the page's run: stop the old one's worker first (it would go on training), build the new
+    one with `make_run`, start paused outside time travel, and load `config` into the widgets."""
+    old = st.session_state.get(f"{prefix}run")
+    if old is not None:
+        old.stop()
+    st.session_state[f"{prefix}run"] = make_run()
+    st.session_state[f"{prefix}config"] = config
+    st.session_state[f"{prefix}playing"] = False
+    st.session_state[f"{prefix}travel"] = None
+    set_widgets(config, widget_prefix)
 
 
 def config_from_link(params: dict[str, str], base: GANConfig, lessons: Mapping) -> tuple[GANConfig, str | None, list[str]]:

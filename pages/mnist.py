@@ -15,7 +15,7 @@ from ganviz.live import METRICS_EVERY_S, SPEEDS, LiveRun
 from ganviz.metrics import nearest_neighbours
 from ganviz.presets import IMAGE_LESSONS
 from pages._plotly_live import plotly_live
-from pages._run_controls import (config_from_link, set_widgets, show_link_messages, time_travel, weights_upload,
+from pages._run_controls import (config_from_link, install_run, show_link_messages, time_travel, weights_upload,
                                  write_link)
 from pages._settings import setting_widget
 
@@ -52,16 +52,12 @@ def _load(name: str):
 
 
 def _new_run(config: GANConfig) -> None:
-    if "mn_run" in st.session_state:
-        st.session_state.mn_run.stop()
-    data = _load(config.dataset)
-    with st.spinner("Preparing the run (the first time: training the judge classifier, about 10 s)…"):
-        st.session_state.mn_run = LiveRun(config, images=data, background=True, capacity=STORE_CAPACITY)
-    st.session_state.mn_config = config
-    st.session_state.mn_playing = False
-    st.session_state.mn_travel = None
+    def make_run() -> LiveRun:
+        data = _load(config.dataset)
+        with st.spinner("Preparing the run (the first time: training the judge classifier, about 10 s)…"):
+            return LiveRun(config, images=data, background=True, capacity=STORE_CAPACITY)
+    install_run("mn_", WIDGET, config, make_run)
     st.session_state.mn_neighbours = None
-    set_widgets(config, WIDGET)
 
 
 def _start_from_url() -> None:

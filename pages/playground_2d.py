@@ -19,7 +19,7 @@ from ganviz.metrics import EVAL_SAMPLES
 from ganviz.presets import LESSONS, PRESETS
 from ganviz.walkthrough import STAGE_KEYS
 from pages._plotly_live import plotly_live
-from pages._run_controls import (config_from_link, set_widgets, show_link_messages, time_travel, weights_upload,
+from pages._run_controls import (config_from_link, install_run, show_link_messages, time_travel, weights_upload,
                                  write_link)
 from pages._settings import setting_widget as widget_for
 
@@ -42,14 +42,8 @@ st.caption("Press Play and watch the generator's samples (purple) chase the data
 # --- session: the run, its settings, the URL -----------------------------------------------------
 
 def _new_run(config: GANConfig, points=None) -> None:
-    if "pg_run" in st.session_state:
-        st.session_state.pg_run.stop()  # its worker process, if playing
-    st.session_state.pg_run = LiveRun(config, points=points, background=True)
-    st.session_state.pg_config = config
+    install_run("pg_", WIDGET, config, lambda: LiveRun(config, points=points, background=True))
     st.session_state.pg_points = points
-    st.session_state.pg_playing = False
-    st.session_state.pg_travel = None
-    set_widgets(config, WIDGET)
 
 
 def _start_from_url() -> None:
