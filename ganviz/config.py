@@ -163,7 +163,8 @@ class GANConfig:
         try:
             weights = [float(w) for w in self.digit_weights.split(",")]
         except ValueError:
-            raise ConfigError("digit_weights", f"comma-separated numbers, e.g. 9,1 (got {self.digit_weights!r})") from None
+            raise ConfigError("digit_weights",
+                              f"comma-separated numbers, e.g. 9,1 (got {self.digit_weights!r})") from None
         if len(weights) != len(self.digit_list()):
             raise ConfigError("digit_weights", f"one weight per digit: {len(self.digit_list())} digits, "
                               f"{len(weights)} weights")

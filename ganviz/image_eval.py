@@ -48,17 +48,12 @@ def judge(trainer: "Trainer") -> tuple:
 
 def generate(trainer: "Trainer", z: torch.Tensor, labels: torch.Tensor | None, batch: int = 500) -> np.ndarray:
     """G's images for z (N, noise_dim) and classes (N,) or None: (N, 1, H, W) float32 in [-1, 1]."""
-    sampler = trainer.sampler
-    out = []
-    was = sampler.training
-    sampler.eval()
-    try:
-        with torch.no_grad():
-            for i in range(0, len(z), batch):
-                zi = z[i:i + batch]
-                out.append(sampler(zi) if labels is None else sampler(zi, labels[i:i + batch]))
-    finally:
-        sampler.train(was)
+    from .train import eval_mode  # the trainer module imports this one
+
+    with torch.no_grad(), eval_mode(trainer.sampler):
+        out = [trainer.generate_with(trainer.sampler, z[i:i + batch],
+                                     None if labels is None else labels[i:i + batch])
+               for i in range(0, len(z), batch)]
     return torch.cat(out).float().cpu().numpy()
 
 

@@ -275,7 +275,8 @@ class Trainer:
         idx = torch.randint(len(self.pool), (self.config.batch_size,), generator=self.rng, device=self.device)
         return self.pool_labels[idx]
 
-    def _generate(self, net, z: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+    def generate_with(self, net, z: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+        """`net` (G or its EMA copy) on noise z (N, noise_dim), with classes (N,) when conditional."""
         return net(z) if labels is None else net(z, labels)
 
     def _discriminate(self, x: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
@@ -314,7 +315,7 @@ class Trainer:
         cfg, loss = self.config, self.loss
         (real, labels), z = self._real_batch(), self._noise()
         with torch.no_grad():  # a conditional G draws the same classes as the real batch
-            fake = self._generate(self.G, z, labels)
+            fake = self.generate_with(self.G, z, labels)
         real, fake = self._blur(real), self._blur(fake)
         if cfg.r1_weight > 0:
             real.requires_grad_(True)
@@ -357,7 +358,7 @@ class Trainer:
     def _g_step(self) -> dict[str, torch.Tensor]:
         cfg = self.config
         labels = self._fake_labels()
-        fake = self._blur(self._generate(self.G, self._noise(), labels))
+        fake = self._blur(self.generate_with(self.G, self._noise(), labels))
         d_fake = self._unrolled_d(fake, labels) if cfg.unrolled_steps > 0 else self._discriminate(fake, labels)
         total = self.loss.g_loss(d_fake)
         if cfg.extra_g_loss != "none" and cfg.extra_g_weight > 0:
@@ -409,7 +410,7 @@ class Trainer:
                 real, real_labels = self._real_batch()
                 real = self._blur(real)
                 # not detached: G sees how D would react
-                fake = self._blur(self._generate(self.G, self._noise(), real_labels))
+                fake = self._blur(self.generate_with(self.G, self._noise(), real_labels))
                 d_real = functional_call(self.D, params, (real,) if real_labels is None else (real, real_labels))
                 d_fake = functional_call(self.D, params, (fake,) if real_labels is None else (fake, real_labels))
                 d_loss = loss.d_loss(d_real, d_fake, self._real_target())

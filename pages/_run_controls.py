@@ -33,7 +33,8 @@ def install_run(prefix: str, widget_prefix: str, config: GANConfig, make_run: Ca
     set_widgets(config, widget_prefix)
 
 
-def config_from_link(params: dict[str, str], base: GANConfig, lessons: Mapping) -> tuple[GANConfig, str | None, list[str]]:
+def config_from_link(params: dict[str, str], base: GANConfig,
+                     lessons: Mapping) -> tuple[GANConfig, str | None, list[str]]:
     """The config a link asks for: `lesson=NAME` (one of `lessons`) replaces `base`, then each setting is
     applied leniently. Returns (config, the lesson or None, a message per value that was fixed)."""
     params, messages = dict(params), []
