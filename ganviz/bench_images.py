@@ -18,7 +18,7 @@ from . import image_eval
 from .config import image_config
 from .data.images import load_images
 from .image_nets import IMAGE_MODELS
-from .train import Trainer
+from .train import Trainer, resolve_device
 
 CHECK_EVERY_S = 2.0
 MIN_CLASSES, MIN_CONFIDENCE = 9, 0.9
@@ -73,7 +73,7 @@ def bench_images(dataset: str = "mnist", seconds: float = 3.0, max_seconds: floa
         "criterion": f"≥ {MIN_CLASSES} of 10 digits present and mean classifier confidence ≥ {MIN_CONFIDENCE} "
                      "over 1,000 samples",
         **time_to_digits(default, images, max_seconds),
-        "device": str(Trainer(default, images=images).device),
+        "device": str(resolve_device(default.device)),
         "torch": torch.__version__,
         "torch_threads": torch.get_num_threads(),
     }
