@@ -109,3 +109,13 @@ def test_time_travel_shows_an_earlier_grid_and_resumes_from_it():
     assert run_of(at).iteration == 3  # looking back does not change the run
     at.button(key="mn_resume").click().run()
     assert run_of(at).iteration == 1 and run_of(at).store.iterations() == [0, 1]
+
+
+def test_bad_run_settings_show_an_error_and_keep_the_run():
+    at = page()
+    at.button(key="mn_step").click().run()
+    run = run_of(at)
+    at.text_input(key="mw_digits").set_value("0a7")
+    at.button[[b.label for b in at.button].index("Start a new run with these")].click().run()
+    assert any("digits" in e.value and "017" in e.value for e in at.error)
+    assert run_of(at) is run and run.iteration == 1  # nothing lost
