@@ -63,6 +63,22 @@ def critic_g(d_fake: Tensor) -> Tensor:
     return -d_fake.mean()
 
 
+# --- penalties -----------------------------------------------------------------------------------
+
+def gradient_penalty(discriminate: Callable[[Tensor], Tensor], real: Tensor, fake: Tensor,
+                     generator: torch.Generator | None = None) -> Tensor:
+    """E[(‖∇D(x̂)‖ - 1)²] at x̂ = εx + (1-ε)G(z), ε ~ U[0, 1] per sample (Gulrajani et al.).
+
+    real, fake: (B, ...) on one device; `discriminate` maps (B, ...) -> (B,). The norm is over all
+    of a sample's coordinates (1 for a 1D point, 2 for points, H·W for images). The result keeps
+    its graph (create_graph), so D's optimiser can step on it.
+    """
+    eps = torch.rand(len(real), *([1] * (real.dim() - 1)), generator=generator, device=real.device)
+    x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
+    (grad,) = torch.autograd.grad(discriminate(x_hat).sum(), x_hat, create_graph=True)
+    return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+
+
 # --- the registry -------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

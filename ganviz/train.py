@@ -22,7 +22,7 @@ from .config import CUSTOM_DATASET, ConfigError, GANConfig, is_image_dataset
 from .data import get_dataset, points_dataset, sample_noise
 from .data.images import ImageData, load_images, select_digits
 from .history import HISTORY_KEYS, History
-from .losses import get_loss
+from .losses import get_loss, gradient_penalty
 from .metrics import EVAL_SAMPLES, evaluate_samples
 from . import image_eval
 from .image_nets import build_image_networks
@@ -348,12 +348,8 @@ class Trainer:
 
     def _gradient_penalty(self, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor | None = None
                           ) -> torch.Tensor:
-        """E[(‖∇D(x̂)‖ - 1)²] at x̂ = εx + (1-ε)G(z), ε ~ U[0, 1] per sample (Gulrajani et al.);
-        the norm is over all of a sample's coordinates (2 for points, H·W for images)."""
-        eps = torch.rand(len(real), *([1] * (real.dim() - 1)), generator=self.rng, device=self.device)
-        x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
-        (grad,) = torch.autograd.grad(self._discriminate(x_hat, labels).sum(), x_hat, create_graph=True)
-        return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+        """losses.gradient_penalty through this run's D (with the samples' labels when conditional)."""
+        return gradient_penalty(lambda x: self._discriminate(x, labels), real, fake, self.rng)
 
     def _g_step(self) -> dict[str, torch.Tensor]:
         cfg = self.config
