@@ -76,7 +76,7 @@ def gradient_penalty(discriminate: Callable[[Tensor], Tensor], real: Tensor, fak
     eps = torch.rand(len(real), *([1] * (real.dim() - 1)), generator=generator, device=real.device)
     x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
     (grad,) = torch.autograd.grad(discriminate(x_hat).sum(), x_hat, create_graph=True)
-    return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+    return ((grad.reshape(len(grad), -1).norm(dim=1) - 1) ** 2).mean()
 
 
 # --- the registry -------------------------------------------------------------------------------

@@ -125,6 +125,23 @@ def js_divergence(real, fake, bins: int = HISTOGRAM_BINS, extent=None) -> float:
     return max(js, 0.0)  # rounding can leave -1e-17 for identical histograms
 
 
+def js_divergence_1d(real, fake, bins: int, extent: tuple[float, float]) -> float:
+    """JS divergence in nats between histograms of 1D samples real (N,) and fake (M,).
+
+    `bins` equal cells over `extent` = (lo, hi), plus one overflow cell for everything outside
+    (so a generator that wanders off is penalised, as in the 2D version).
+    """
+    lo, hi = extent
+    counts = []
+    for x in (real, fake):
+        x = np.asarray(x, dtype=np.float64).ravel()
+        inside, _ = np.histogram(x, bins=bins, range=(lo, hi))
+        counts.append(np.append(inside, len(x) - inside.sum()) / len(x))
+    p, q = counts
+    m = 0.5 * (p + q)
+    return max(0.5 * _kl_divergence(p, m) + 0.5 * _kl_divergence(q, m), 0.0)
+
+
 # --- Wasserstein-1 -------------------------------------------------------------------------------
 
 def _subsample(x: np.ndarray, max_points: int, rng: np.random.Generator) -> np.ndarray:
@@ -164,6 +181,11 @@ def _wasserstein1_1d(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     iv = np.minimum((mid * m).astype(np.int64), m - 1)
     u, v = np.sort(u, axis=-1), np.sort(v, axis=-1)
     return (np.abs(u[..., iu] - v[..., iv]) * dt).sum(-1)
+
+
+def wasserstein1_1d(a, b) -> float:
+    """Exact W1 between uniform weights on 1D samples a (N,) and b (M,), in their units."""
+    return float(_wasserstein1_1d(np.asarray(a, dtype=np.float64).ravel(), np.asarray(b, dtype=np.float64).ravel()))
 
 
 def sliced_wasserstein1(a, b, n_projections: int = 100, rng: np.random.Generator | None = None) -> float:

@@ -72,6 +72,67 @@ class Mixture1D:
 
 LECTURE_MU = Mixture1D(((0.25, 1.0, 2.0), (0.25, 3.0, 4.0), (0.5, 9.0, 10.0)))
 LECTURE_NU = Mixture1D(((1.0, 5.0, 7.0),))
+UNIT_INTERVAL = Mixture1D(((1.0, 0.0, 1.0),))
+
+MAX_PIECES = 8
+MAX_ABS_END = 50.0  # interval ends the text form accepts, in units of x
+
+
+def parse_mixture(text: str) -> Mixture1D:
+    """'w a b; w a b; …' -> Mixture1D, the weights rescaled to sum to 1.
+
+    Raises ValueError with a one-line message naming the piece at fault.
+    """
+    chunks = [c.strip() for c in str(text).replace("\n", ";").split(";") if c.strip()]
+    if not chunks:
+        raise ValueError("write at least one piece as 'weight start end', e.g. '1 0 1'")
+    if len(chunks) > MAX_PIECES:
+        raise ValueError(f"at most {MAX_PIECES} pieces, got {len(chunks)}")
+    pieces = []
+    for i, chunk in enumerate(chunks, 1):
+        fields = chunk.replace(",", " ").split()
+        if len(fields) != 3:
+            raise ValueError(f"piece {i} ({chunk!r}) needs 3 numbers: weight start end")
+        try:
+            w, a, b = (float(f) for f in fields)
+        except ValueError:
+            raise ValueError(f"piece {i} ({chunk!r}) is not three numbers") from None
+        if not all(np.isfinite((w, a, b))):
+            raise ValueError(f"piece {i} ({chunk!r}) has a value that is not finite")
+        if w <= 0:
+            raise ValueError(f"piece {i} ({chunk!r}) needs a weight > 0")
+        if not a < b:
+            raise ValueError(f"piece {i} ({chunk!r}) needs start < end")
+        if max(abs(a), abs(b)) > MAX_ABS_END:
+            raise ValueError(f"piece {i} ({chunk!r}) must lie within [-{MAX_ABS_END:g}, {MAX_ABS_END:g}]")
+        pieces.append((w, a, b))
+    total = sum(w for w, _, _ in pieces)
+    return Mixture1D(tuple((w / total, a, b) for w, a, b in pieces))
+
+
+def format_mixture(m: Mixture1D) -> str:
+    """The text form parse_mixture reads: 'w a b; w a b'."""
+    return "; ".join(f"{w:g} {a:g} {b:g}" for w, a, b in m.pieces)
+
+
+@dataclass(frozen=True)
+class ShiftExample:
+    """p (the data) against q moved by θ (the 'generator'), with the θ range worth showing."""
+
+    title: str
+    p: Mixture1D
+    q: Mixture1D
+    theta_range: tuple[float, float]
+    theta_default: float
+    duel_start: float  # where the live JS-vs-W1 duel starts G: far enough that the supports are apart
+
+
+SHIFT_EXAMPLES: dict[str, ShiftExample] = {
+    "interval": ShiftExample("U[0, 1] against U[0, 1] moved by θ", UNIT_INTERVAL, UNIT_INTERVAL,
+                             (-4.0, 4.0), 1.5, 3.0),
+    "lecture-002": ShiftExample("Lecture 002: μ against μ′ moved by θ", LECTURE_MU, LECTURE_NU,
+                                (-8.0, 8.0), 0.0, 8.0),
+}
 
 
 def _common_intervals(p: Mixture1D, q: Mixture1D) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -133,6 +194,21 @@ def wasserstein1(p: Mixture1D, q: Mixture1D) -> float:
 def parallel_lines(theta: float) -> dict[str, float]:
     """Arjovsky's example: P0 uniform on {0}×[0,1] vs Pθ on {θ}×[0,1]."""
     return {"js": LOG2 if theta != 0 else 0.0, "w1": abs(float(theta))}
+
+
+def divergence_curves(p: Mixture1D, q: Mixture1D, thetas) -> dict[str, np.ndarray]:
+    """JS(p, q moved by θ) in nats and W1 in units of x, for each θ in `thetas`: shape (T,) each."""
+    thetas = np.asarray(thetas, dtype=float)
+    moved = [q.shifted(float(t)) for t in thetas]
+    return {"theta": thetas,
+            "js": np.array([js_divergence(p, m) for m in moved]),
+            "w1": np.array([wasserstein1(p, m) for m in moved])}
+
+
+def support(*mixtures: Mixture1D) -> tuple[float, float]:
+    """(lowest start, highest end) over the pieces of all `mixtures`."""
+    ends = np.concatenate([m.breakpoints() for m in mixtures])
+    return float(ends.min()), float(ends.max())
 
 
 # --- the optimal discriminator ------------------------------------------------------------------

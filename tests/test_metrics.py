@@ -15,6 +15,7 @@ from ganviz.metrics import (
     data_extent,
     evaluate_samples,
     js_divergence,
+    js_divergence_1d,
     mode_stats,
     sliced_wasserstein1,
     wasserstein1_exact,
@@ -203,6 +204,19 @@ def test_js_matches_scipy_including_overflow(bins):
     assert js_divergence(real, fake, bins=bins) == pytest.approx(expected, abs=1e-12)
     assert js_divergence(real, fake, bins=bins, extent=extent) == pytest.approx(expected, abs=1e-12)
     assert 0.0 < expected < math.log(2)
+
+
+def test_js_1d_matches_scipy_including_overflow():
+    rng = np.random.default_rng(17)
+    real, fake = rng.normal(0, 1, 3000), rng.normal(1.5, 1.2, 2000)
+    lo, hi, bins = -2.0, 2.5, 20
+    edges = np.linspace(lo, hi, bins + 1)
+    counts = [np.append(np.histogram(x, edges)[0], np.sum((x < lo) | (x > hi))) for x in (real, fake)]
+    assert counts[1][-1] > 0  # the overflow cell is really exercised
+    expected = jensenshannon(counts[0] / len(real), counts[1] / len(fake)) ** 2  # scipy gives the sqrt
+    assert js_divergence_1d(real, fake, bins, (lo, hi)) == pytest.approx(expected, abs=1e-12)
+    assert js_divergence_1d(real, real, bins, (lo, hi)) == 0.0
+    assert js_divergence_1d(real, real + 10, bins, (-5.0, 20.0)) == pytest.approx(math.log(2))  # disjoint
 
 
 def test_js_counts_off_grid_fakes_instead_of_clipping_them():

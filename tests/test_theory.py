@@ -1,6 +1,8 @@
 """The theory engine against independent references: quadrature, samples, POT/scipy, autograd."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import ot
 import pytest
@@ -8,6 +10,7 @@ import torch
 from scipy import integrate, stats
 
 from ganviz import theory
+from ganviz.metrics import js_divergence_1d, wasserstein1_1d
 from ganviz.theory import LECTURE_MU, LECTURE_NU, LOG2, Mixture1D
 
 # μ′ shifted by θ: −4 puts it on [1, 3] (overlaps [1, 2]), −1.5 on [3.5, 5.5] (overlaps [3, 4]),
@@ -132,15 +135,18 @@ def test_js_matches_fine_histograms(theta):
     rng = np.random.default_rng(2)
     nu = LECTURE_NU.shifted(theta)
     n = 1_000_000
-    bins = np.arange(0.0, 12.0 + 1e-9, 0.05)  # aligned with every breakpoint, so no edge bias
-    p, _ = np.histogram(LECTURE_MU.sample(n, rng), bins=bins)
-    q, _ = np.histogram(nu.sample(n, rng), bins=bins)
-    p, q = p / n, q / n
-    m = 0.5 * (p + q)
-    terms = [0.5 * v[v > 0] * np.log(v[v > 0] / m[v > 0]) for v in (p, q)]
-    estimate = sum(t.sum() for t in terms)
+    # 0.05-wide cells on [0, 12], aligned with every breakpoint, so no edge bias
+    estimate = js_divergence_1d(LECTURE_MU.sample(n, rng), nu.sample(n, rng), bins=240, extent=(0.0, 12.0))
     # plug-in bias ~ (#bins)/n ≈ 2e-4 plus noise ~1e-3: 5e-3 is a stated, generous bound
     assert estimate == pytest.approx(theory.js_divergence(LECTURE_MU, nu), abs=5e-3)
+
+
+def test_w1_of_samples_matches_the_exact_value():
+    rng = np.random.default_rng(3)
+    nu = LECTURE_NU.shifted(-4.0)
+    a, b = LECTURE_MU.sample(100_000, rng), nu.sample(100_000, rng)
+    assert wasserstein1_1d(a, b) == pytest.approx(theory.wasserstein1(LECTURE_MU, nu), abs=0.03)
+    assert wasserstein1_1d(a, b) == pytest.approx(stats.wasserstein_distance(a, b), abs=1e-9)
 
 
 def test_parallel_lines():
@@ -252,3 +258,51 @@ def test_power_iteration_converges_from_below_to_the_top_singular_value():
     assert est[-1] == pytest.approx(sigma, abs=1e-6)
     assert np.all(est <= sigma + 1e-9)
     assert est[0] < sigma - 1e-6  # a single step is not already exact, so the curve means something
+
+
+# --- mixtures as text, examples, curves -----------------------------------------------------------
+
+def test_parse_mixture_reads_the_lecture_density_and_round_trips():
+    m = theory.parse_mixture("0.25 1 2; 0.25 3 4\n0.5, 9, 10")
+    assert m == LECTURE_MU
+    assert theory.parse_mixture(theory.format_mixture(m)) == m
+
+
+def test_parse_mixture_normalises_the_weights():
+    m = theory.parse_mixture("1 0 1; 3 2 3")
+    assert [w for w, _, _ in m.pieces] == [0.25, 0.75]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "at least one piece"),
+    ("1 0", "needs 3 numbers"),
+    ("1 a 2", "not three numbers"),
+    ("1 0 inf", "not finite"),
+    ("0 0 1", "weight > 0"),
+    ("1 2 1", "start < end"),
+    ("1 0 60", "within [-50, 50]"),
+    ("; ".join(["1 0 1"] * 9), "at most 8 pieces"),
+])
+def test_parse_mixture_rejects_bad_text_with_a_message(text, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        theory.parse_mixture(text)
+
+
+def test_divergence_curves_match_the_pointwise_values_and_shifted_interval_closed_form():
+    thetas = np.linspace(-3, 3, 25)
+    curves = theory.divergence_curves(theory.UNIT_INTERVAL, theory.UNIT_INTERVAL, thetas)
+    # U[0,1] against U[θ, 1+θ]: JS = min(|θ|, 1)·log 2, W1 = |θ|
+    np.testing.assert_allclose(curves["js"], np.minimum(np.abs(thetas), 1) * LOG2, atol=1e-12)
+    np.testing.assert_allclose(curves["w1"], np.abs(thetas), atol=1e-12)
+    lecture = theory.divergence_curves(LECTURE_MU, LECTURE_NU, SHIFTS)
+    for theta, js, w1 in zip(SHIFTS, lecture["js"], lecture["w1"]):
+        assert js == theory.js_divergence(LECTURE_MU, LECTURE_NU.shifted(theta))
+        assert w1 == theory.wasserstein1(LECTURE_MU, LECTURE_NU.shifted(theta))
+
+
+def test_shift_examples_and_support():
+    for example in theory.SHIFT_EXAMPLES.values():
+        lo, hi = example.theta_range
+        assert lo < example.theta_default < hi or lo <= example.theta_default <= hi
+        assert lo <= example.duel_start <= hi
+    assert theory.support(LECTURE_MU, LECTURE_NU.shifted(10)) == (1.0, 17.0)
