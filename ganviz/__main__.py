@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from .bench import bench_train_2d
 from .config import (CUSTOM_DATASET, ConfigError, GANConfig, choices_of, image_defaults, is_image_dataset,
@@ -23,6 +22,7 @@ from .data import DataError, read_points_csv
 from .presets import LESSONS, PRESETS, get_preset
 from .image_eval import IMAGE_EVAL_SAMPLES, generate
 from .train import Trainer
+from .threads import use_one_thread
 
 
 ALIASES = {"image_model": ("--model",)}  # shorter flags for settings that image runs name often
@@ -253,7 +253,7 @@ def _write_images(path: Path, trainer) -> None:
 
 
 def main(argv=None) -> int:
-    torch.set_num_threads(1)  # small models are dispatcher-bound: one thread is fastest
+    use_one_thread()
     status = 0
     try:
         args = build_parser().parse_args(argv)

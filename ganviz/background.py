@@ -22,11 +22,11 @@ import weakref
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from .config import GANConfig, is_image_dataset
 from .data.images import load_images
 from .train import GUARD_EVERY, Divergence, Snapshot, Trainer
+from .threads import use_one_thread
 
 IDLE_S = 5.0  # a worker nobody asks for frames for this long stops
 CHUNK_S = 0.1  # training between looks at the pipe: about the most a frame request waits
@@ -73,7 +73,7 @@ def worker_trainer(config: GANConfig, points: np.ndarray | None) -> Trainer:
 def _serve(conn, payload: bytes) -> None:
     """The child process: train; answer "frame" with a Frame, "stop" with a final Frame."""
     config, points, state, per_frame, metrics_every_s, w1_points, idle_s = pickle.loads(payload)
-    torch.set_num_threads(1)
+    use_one_thread()
     trainer = worker_trainer(config, points)
     trainer.set_state(state)
     owed = 0  # iterations still to train for the last frame (fixed speeds)

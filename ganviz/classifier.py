@@ -11,13 +11,14 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from .threads import single_thread
 
 CLASSIFIER_VERSION = 1  # bump when the architecture or training changes: old cache files stop matching
 NUM_CLASSES = 10
@@ -100,18 +101,6 @@ def _stratified_split(labels: np.ndarray, fraction: float, rng: np.random.Genera
     return train, held
 
 
-@contextmanager
-def _single_thread():
-    # Small convs are dispatcher-bound: one thread is faster than two here, and a fixed thread
-    # count keeps the floating-point reductions, hence the trained weights, reproducible.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def train_classifier(images: np.ndarray, labels: np.ndarray, *, seed: int = 0, heldout_fraction: float = 0.15,
                      steps: int = TRAIN_STEPS) -> tuple[DigitClassifier, float]:
     """Train on images (N, 1, H, H) in [-1, 1] with labels (N,) 0..9; return (model in eval mode, accuracy).
@@ -131,7 +120,7 @@ def train_classifier(images: np.ndarray, labels: np.ndarray, *, seed: int = 0, h
         raise ValueError(f"too few images ({len(images)}) to hold out {heldout_fraction:.0%}")
 
     x, y = torch.from_numpy(images), torch.from_numpy(labels)
-    with _single_thread(), torch.random.fork_rng(devices=[]):
+    with single_thread(), torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = DigitClassifier(images.shape[-1])
         _fit(model, x, y, train_idx, steps, rng)

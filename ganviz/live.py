@@ -16,11 +16,11 @@ import time
 from contextlib import contextmanager
 
 import numpy as np
-import torch
 
 from .background import BackgroundTraining, Frame
 from .config import GANConfig
 from .snapshots import SnapshotStore
+from .threads import use_one_thread
 from .train import Snapshot, Trainer
 from .walkthrough import Stage, walk_one_iteration
 
@@ -39,9 +39,7 @@ class LiveRun:
                  background: bool = False, images=None):
         """`points`: the user's 2D data (dataset custom); `images`: an image dataset already loaded
         (`ganviz.data.images.ImageData`; a background worker loads its own copy from disk)."""
-        # Small models are dispatcher-bound: extra intra-op threads only spin against the web
-        # server and the browser (measured ~30x slower per iteration on 2 cores).
-        torch.set_num_threads(1)
+        use_one_thread()
         self.lock = threading.RLock()  # downloads run on another thread than the page's script
         self.trainer = Trainer(config, points=points, images=images)
         self.points = points

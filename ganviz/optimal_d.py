@@ -15,6 +15,7 @@ import torch.nn.functional as F
 
 from .nets import MLPDiscriminator
 from .theory import Mixture1D, optimal_d, support
+from .threads import single_thread
 
 QUADRATURE_CELLS = 4000  # midpoint-rule cells over the joint support for V(D, G) and the gap
 
@@ -89,8 +90,9 @@ class DiscriminatorFit:
     def run_for(self, seconds: float, chunk: int = 25) -> int:
         """Steps in chunks until `seconds` have passed; returns the number of steps taken."""
         start, before = time.perf_counter(), self.steps
-        while time.perf_counter() - start < seconds:
-            self.step(chunk)
+        with single_thread():
+            while time.perf_counter() - start < seconds:
+                self.step(chunk)
         return self.steps - before
 
     @torch.no_grad()

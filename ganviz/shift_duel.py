@@ -32,9 +32,10 @@ import torch
 from .losses import LOSSES, get_loss, gradient_penalty
 from .optimal_d import Discriminator1D
 from .theory import LOG2, Mixture1D, js_divergence, wasserstein1
+from .threads import single_thread
 
 HISTORY_KEYS = ("iteration", "theta", "js", "w1", "d_estimate", "g_grad")
-MAX_ITERATIONS = 20_000  # a duel's history stops growing here (the page says so)
+MAX_ITERATIONS = 3_000  # a side stops here: the lesson is long over, and the history stays small
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ class ShiftGAN:
                      copy.deepcopy(self.d_optimizer.state_dict()))
             estimate = [self._d_step() for _ in range(self.config.d_steps)][-1]
             grad = self._g_step()
-            theta = float(self.theta.detach())
+            theta = self.shift
             if not all(math.isfinite(v) for v in (theta, grad)) or math.isinf(estimate):
                 with torch.no_grad():
                     self.theta.copy_(saved[0])
@@ -183,6 +184,11 @@ class ShiftGAN:
 
     def resume(self) -> None:
         self.diverged = None
+
+    @property
+    def shift(self) -> float:
+        """The current θ, in units of x."""
+        return float(self.theta.detach())
 
     def history(self) -> dict[str, np.ndarray]:
         """Every row so far, one array (T,) per HISTORY_KEYS name."""
@@ -204,8 +210,9 @@ class ShiftDuel:
         """Both sides in turns of `chunk` iterations until `seconds` have passed; returns iterations
         taken by the left side."""
         start, before = time.perf_counter(), self.sides[0].iteration
-        while time.perf_counter() - start < seconds and not self.finished:
-            self.step(chunk)
+        with single_thread():
+            while time.perf_counter() - start < seconds and not self.finished:
+                self.step(chunk)
         return self.sides[0].iteration - before
 
     @property

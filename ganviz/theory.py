@@ -129,7 +129,7 @@ class ShiftExample:
 
 SHIFT_EXAMPLES: dict[str, ShiftExample] = {
     "interval": ShiftExample("U[0, 1] against U[0, 1] moved by θ", UNIT_INTERVAL, UNIT_INTERVAL,
-                             (-4.0, 4.0), 1.5, 3.0),
+                             (-4.0, 4.0), 0.5, 3.0),
     "lecture-002": ShiftExample("Lecture 002: μ against μ′ moved by θ", LECTURE_MU, LECTURE_NU,
                                 (-8.0, 8.0), 0.0, 8.0),
 }

@@ -83,6 +83,14 @@ start_2d.caption("GAN Lab's view, and more: D's decision surface, G's samples an
 start_digits.markdown("**Digits (MNIST)** (in the sidebar)")
 start_digits.caption("The same losses and tricks on handwritten digits: watch them form, and watch a "
                      "classifier's histogram catch the generator dropping digits.")
+start_divergences, start_dynamics = st.columns(2, gap="large")
+start_divergences.markdown("**Divergences** (in the sidebar)")
+start_divergences.caption("Why JS stays flat at log 2 while W₁ keeps pointing the way: exact numbers with "
+                          "sliders, the optimal discriminator learnt live, and a minimax generator racing a "
+                          "WGAN-GP one from far away.")
+start_dynamics.markdown("**Dynamics** (in the sidebar)")
+start_dynamics.caption("Why gradient play circles (the xy game), why the original generator loss stalls, and "
+                       "what spectral normalisation does to a discriminator's slope.")
 
 st.header("Train one from the command line")
 st.markdown("The same engine runs without the app. Train a GAN on the ring of 8 Gaussians:")

@@ -1,10 +1,10 @@
 """AppTest: the home page and the router run without exceptions and show what they should."""
-import base64
 import json
+import re
 from pathlib import Path
 
 import pytest
-import numpy as np
+from page_helpers import plotly_array
 from streamlit.testing.v1 import AppTest
 
 from ganviz.data import DATASETS
@@ -12,13 +12,6 @@ from ganviz.losses import LOSSES
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 30  # importing torch and scikit-learn on a cold start takes a few seconds
-
-
-def _array(value):
-    """A trace's data array from Plotly JSON: a plain list, or a typed array {"bdata", "dtype"}."""
-    if isinstance(value, dict) and "bdata" in value:
-        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
-    return np.asarray(value)
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +42,7 @@ def test_home_gallery_has_one_panel_per_dataset(home):
     assert sorted(modes) == sorted(name for name, ds in DATASETS.items() if ds.modes is not None)
     for trace in spec["data"]:
         if trace["meta"]["kind"] == "samples":
-            assert len(_array(trace["x"])) == len(_array(trace["y"])) == 1500
+            assert len(plotly_array(trace["x"])) == len(plotly_array(trace["y"])) == 1500
 
 
 def test_home_shows_one_formula_pair_per_loss(home):
@@ -73,3 +66,12 @@ def test_router_runs_without_exception():
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert [t.value for t in at.title] == ["ganviz — see why GANs are hard"]
+
+
+def test_home_points_to_every_other_page(home):
+    """Each page registered in app.py (but Home) is named under 'Where to start'."""
+    titles = re.findall(r'st\.Page\("pages/\w+\.py", title="([^"]+)"', (ROOT / "app.py").read_text())
+    assert titles[0] == "Home" and len(titles) >= 5
+    named = {m.value for m in home.markdown}
+    for title in titles[1:]:
+        assert f"**{title}** (in the sidebar)" in named, title

@@ -103,6 +103,15 @@ def wait_for_app_run(page: Page, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
         state="attached", timeout=timeout_ms)
 
 
+def wait_until(predicate, timeout_s: float = 60.0, poll_s: float = 0.25):
+    """Poll `predicate` until it returns something truthy and return that; fail after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while not (value := predicate()):
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(poll_s)
+    return value
+
+
 @pytest.fixture
 def open_app(page: Page, app_url: str):
     """`open_app(path, expect_text=...)`: load a page of the app, wait for the script run to finish

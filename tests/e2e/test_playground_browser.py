@@ -1,11 +1,10 @@
 """The 2D playground in a real browser: Play advances, Pause freezes, a live slider takes effect."""
 import re
-import time
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import wait_for_app_run
+from conftest import wait_for_app_run, wait_until
 
 STATUS = re.compile(r"iteration ([\d,]+) · D updates ([\d,]+) · G updates ([\d,]+)")
 
@@ -15,35 +14,31 @@ def counters(page: Page) -> tuple[int, int, int]:
     return tuple(int(g.replace(",", "")) for g in STATUS.search(text).groups())
 
 
-def wait_until(predicate, timeout_s=30.0, poll_s=0.25):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(poll_s)
-    raise AssertionError("condition not met in time")
-
-
 def test_play_pause_and_a_live_slider(open_app, screenshot):
     page = open_app("/playground?seed=3", expect_text="2D playground")
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
     assert counters(page)[0] == 0
 
     page.get_by_role("button", name="Play").click()
-    wait_until(lambda: counters(page)[0] > 50)
+    wait_until(lambda: counters(page)[0] > 50, timeout_s=30)
     first = counters(page)
-    wait_until(lambda: counters(page)[0] > first[0])  # still advancing: it is live, not one jump
+    wait_until(lambda: counters(page)[0] > first[0], timeout_s=30)  # still advancing: it is live, not one jump
 
     # Mid-run, move k_D from 1 to 3 with the keyboard on the slider: D must then step 3x per iteration.
     page.get_by_text("Optimisation", exact=True).click()
     slider = page.locator(".st-key-w_d_steps input[type='range']")
-    slider.focus()
-    slider.press("ArrowRight")
-    slider.press("ArrowRight")
-    wait_until(lambda: "k_D : k_G = 3 : 1" in page.get_by_text(STATUS).first.inner_text())
+    for _ in range(3):  # a key press that lands while a redraw swaps the widget can be lost: press again
+        slider.focus()
+        for _ in range(3 - int(slider.input_value())):
+            slider.press("ArrowRight")
+        try:
+            wait_until(lambda: "k_D : k_G = 3 : 1" in page.get_by_text(STATUS).first.inner_text(), timeout_s=15)
+            break
+        except AssertionError:
+            continue
+    assert "k_D : k_G = 3 : 1" in page.get_by_text(STATUS).first.inner_text(), slider.input_value()
     before = counters(page)
-    wait_until(lambda: counters(page)[0] > before[0] + 30)
+    wait_until(lambda: counters(page)[0] > before[0] + 30, timeout_s=30)
     after = counters(page)
     iterations, d_updates = after[0] - before[0], after[1] - before[1]
     # Both readings come from whole frames drawn after the change: every iteration between them had k_D = 3.
@@ -66,7 +61,7 @@ def test_play_pause_and_a_live_slider(open_app, screenshot):
     zoomed = zoom_in() or zoom_in() or zoom_in()
     assert zoomed is not None, "three box-zoom drags did not zoom the main view"
     zoomed_at = counters(page)[0]
-    wait_until(lambda: counters(page)[0] > zoomed_at + 20)
+    wait_until(lambda: counters(page)[0] > zoomed_at + 20, timeout_s=30)
     title = plot.evaluate("gd => gd.layout.title.text")
     assert int(title.split()[1]) > zoomed_at  # a later frame has been drawn, and kept the zoom
     assert plot.evaluate("gd => gd.layout.xaxis.range") == pytest.approx(zoomed)
@@ -102,7 +97,7 @@ def test_your_own_data_drawn_or_pasted(open_app, screenshot):
     expect(train).to_be_enabled()
     train.click()
     wait_for_app_run(page)
-    wait_until(lambda: "dataset=custom" in page.url)
+    wait_until(lambda: "dataset=custom" in page.url, timeout_s=30)
     assert counters(page) == (0, 0, 0)
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
 
