@@ -11,6 +11,16 @@ from ganviz.threads import use_one_thread
 use_one_thread()  # before any page trains: see ganviz/threads.py
 st.set_page_config(page_title="ganviz", layout="wide")
 
+# Streamlit forgets a widget's value once a script run does not draw the widget, and every page
+# switch is such a run for the other pages' widgets: coming back, the training pages would find
+# their settings gone. Assigning a widget's value to its own key makes it plain session state that
+# survives (Streamlit's documented way to keep widget values across pages). Only value widgets:
+# buttons, uploads and chart selections refuse assignment, so the keys are named, not guessed.
+KEPT_WIDGET_PREFIXES = ("w_", "mw_")  # the settings of the 2D playground and of the digits page
+KEPT_WIDGET_KEYS = {"pg_lesson", "pg_speed", "pg_slow", "mn_lesson", "mn_speed"}
+for _key in [k for k in st.session_state if k in KEPT_WIDGET_KEYS or k.startswith(KEPT_WIDGET_PREFIXES)]:
+    st.session_state[_key] = st.session_state[_key]
+
 PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("pages/playground_2d.py", title="2D playground", icon=":material/scatter_plot:",
@@ -20,6 +30,7 @@ PAGES = [
     st.Page("pages/divergences.py", title="Divergences", icon=":material/compare_arrows:",
             url_path="divergences"),
     st.Page("pages/dynamics.py", title="Dynamics", icon=":material/cyclone:", url_path="dynamics"),
+    st.Page("pages/latent.py", title="Latent", icon=":material/blur_on:", url_path="latent"),
 ]
 
 st.navigation(PAGES).run()

@@ -91,6 +91,11 @@ start_divergences.caption("Why JS stays flat at log 2 while W₁ keeps pointing 
 start_dynamics.markdown("**Dynamics** (in the sidebar)")
 start_dynamics.caption("Why gradient play circles (the xy game), why the original generator loss stalls, and "
                        "what spectral normalisation does to a discriminator's slope.")
+start_latent, _ = st.columns(2, gap="large")
+start_latent.markdown("**Latent** (in the sidebar)")
+start_latent.caption("Inside a trained GAN: walks and arithmetic in its latent space, the truncation trick's "
+                     "fidelity against variety, the discriminator's embedding space, and why pushing noise along "
+                     "D's gradient does not generate.")
 
 st.header("Train one from the command line")
 st.markdown("The same engine runs without the app. Train a GAN on the ring of 8 Gaussians:")

@@ -1,0 +1,174 @@
+"""AppTest of the Latent page (the page file directly): quick-training, each section, 2D and digits runs.
+Quick-training is cut to a few hundred iterations through `lt_quick_iterations` so each test takes seconds."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from page_helpers import open_page, plotly_array
+from streamlit.testing.v1 import AppTest
+
+from ganviz import GANConfig, latent
+from ganviz.live import LiveRun
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = str(ROOT / "pages" / "latent.py")
+SECTIONS = ["Which run", "Interpolation and arithmetic", "The truncation trick",
+            "The discriminator's embedding space", "FGSM from noise: a discriminator cannot generate"]
+
+
+@pytest.fixture(autouse=True)
+def cache(tmp_path_factory, monkeypatch):
+    root = tmp_path_factory.getbasetemp() / "digits-page-cache"  # the judge classifier trains once per session
+    monkeypatch.setenv("GANVIZ_CACHE_DIR", str(root))
+
+
+def figures(at) -> dict[str, dict]:
+    return {c.key: json.loads(c.proto.spec) for c in at.get("plotly_chart") if c.key}
+
+
+def traces(fig: dict, kind: str) -> list[dict]:
+    return [t for t in fig["data"] if (t.get("meta") or {}).get("kind") == kind]
+
+
+def picture(fig: dict) -> np.ndarray:
+    """The grey picture (rows, columns) of an image figure: its heatmap's z, 2D."""
+    z = fig["data"][0]["z"]
+    if isinstance(z, dict):  # a typed array: shape "rows, columns"
+        return plotly_array(z, float).reshape([int(n) for n in z["shape"].split(",")])
+    return np.asarray(z, dtype=float)
+
+
+def points(t: dict) -> np.ndarray:
+    return np.column_stack([plotly_array(t["x"], float), plotly_array(t["y"], float)])
+
+
+def quick_trained(which: str = "pg_", iterations: int = 300, at: AppTest | None = None, **state) -> AppTest:
+    at = at or open_page(PAGE, {})
+    at.session_state["lt_quick_iterations"] = iterations
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.button(key=f"lt_quick_{which}").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_without_a_run_it_offers_quick_training_and_its_run_is_the_playgrounds():
+    at = open_page(PAGE, {})
+    assert [t.value for t in at.title] == ["Latent"] and [h.value for h in at.header] == ["Which run"]
+    assert any("none has been trained yet" in i.value for i in at.info)
+    assert {b.key for b in at.button} == {"lt_quick_pg_", "lt_quick_mn_"} and not at.get("plotly_chart")
+
+    quick_trained("pg_", at=at)
+    assert [h.value for h in at.header] == SECTIONS
+    run = at.session_state["pg_run"]
+    assert isinstance(run, LiveRun) and run.iteration == 300 and run.config == GANConfig() and run.background
+    assert at.radio(key="lt_source").value == "pg_" and any("iteration **300**" in m.value for m in at.markdown)
+    assert any("trained only 300 iterations" in w.value for w in at.warning)
+    assert {"lt_pick", "lt_profile", "lt_arithmetic", "lt_truncated", "lt_sweep", "lt_pca"} <= set(figures(at))
+
+    # the playground finds the run, its settings and everything else it reads
+    playground = AppTest.from_file(str(ROOT / "pages" / "playground_2d.py"), default_timeout=60)
+    for key, value in at.session_state.items():
+        if key.startswith(("pg_", "w_")):
+            playground.session_state[key] = value
+    playground.run()
+    assert not playground.exception, playground.exception
+    assert playground.session_state["pg_run"] is run
+    assert any(m.value.startswith("iteration **300**") for m in playground.markdown)
+
+
+def test_the_interpolation_joins_g_at_the_two_picked_fakes():
+    at = quick_trained("pg_")
+    at.number_input(key="lt_start_points").set_value(5)
+    at.number_input(key="lt_end_points").set_value(40).run()
+    at.radio(key="lt_path").set_value("linear").run()
+    run = at.session_state["pg_run"]
+    fake = run.snapshot.fake
+    fig = figures(at)["lt_pick"]
+    for kind in ("path_spherical", "path_linear"):
+        (path,) = traces(fig, kind)
+        np.testing.assert_allclose(points(path)[[0, -1]], fake[[5, 40]], rtol=1e-5, atol=1e-5)
+    assert traces(fig, "path_linear")[0]["line"]["width"] > traces(fig, "path_spherical")[0]["line"]["width"]
+    np.testing.assert_allclose(points(traces(fig, "start")[0])[0], fake[5], atol=1e-6)
+    with run.paused() as trainer:  # G at the picked noise, computed apart from the page
+        expected = latent.generate(trainer, trainer.fixed_z[[5, 40]].double().numpy())
+    np.testing.assert_allclose(points(traces(fig, "path_linear")[0])[[0, -1]], expected, rtol=1e-5, atol=1e-5)
+    profile = figures(at)["lt_profile"]
+    (norms,) = traces(profile, "norm_spherical")
+    z = run.trainer.fixed_z[[5, 40]].double().norm(dim=1).numpy()
+    np.testing.assert_allclose(plotly_array(norms["y"], float)[[0, -1]], z, rtol=1e-6)
+    assert len(traces(profile, "score_linear")) == 1 and len(traces(profile, "typical_norm")) == 1
+    # arithmetic: G(a − b + c) for the three picks
+    at.number_input(key="lt_a_points").set_value(7)
+    at.number_input(key="lt_b_points").set_value(7).run()  # a = b: the result is G(c)
+    c = at.number_input(key="lt_c_points").value
+    np.testing.assert_allclose(points(traces(figures(at)["lt_arithmetic"], "result")[0])[0], fake[c], atol=1e-5)
+
+
+def test_the_truncation_slider_draws_other_samples_and_moves_the_ring():
+    at = quick_trained("pg_")
+    before = points(traces(figures(at)["lt_truncated"], "truncated")[0])
+    at.select_slider(key="lt_psi").set_value(0.25).run()
+    figs = figures(at)
+    after = points(traces(figs["lt_truncated"], "truncated")[0])
+    assert "ψ = 0.25" in figs["lt_truncated"]["layout"]["title"]["text"]
+    assert after.shape == before.shape == (1000, 2) and not np.allclose(after, before)
+    assert after.std(0).sum() < before.std(0).sum()  # noise cut at ±0.25: G's samples closer together
+    assert traces(figs["lt_sweep"], "chosen")[0]["x"] == ["0.25"]
+    assert any("At ψ = 0.25" in m.value for m in at.markdown)
+    assert any("truncation" in m.value for m in [*at.warning, *at.success, *at.info])  # the verdict on this run
+
+
+def test_tsne_train_more_and_fgsm_buttons():
+    at = quick_trained("pg_")
+    assert "lt_tsne_figure" not in figures(at)
+    at.button(key="lt_tsne").click().run()
+    tsne = figures(at)["lt_tsne_figure"]
+    assert sum(len(plotly_array(t["x"])) for t in traces(tsne, "real") + traces(tsne, "fake")) == 600
+    assert "lt_tsne_figure" in figures(at.run())  # kept while the run stays as it is
+    at.button(key="lt_more").click().run()
+    assert not at.exception and at.session_state["pg_run"].iteration == 1300
+    assert "lt_tsne_figure" not in figures(at)  # it was computed for the run as it was
+
+    at.select_slider(key="lt_fgsm_spread").set_value(1)
+    at.button(key="lt_fgsm").click().run()
+    figs = figures(at)
+    assert {"lt_fgsm_paths", "lt_fgsm_curves"} <= set(figs)
+    mean = plotly_array(traces(figs["lt_fgsm_curves"], "score_mean")[0]["y"], float)
+    assert len(mean) == 101 and mean[-1] > mean[0]
+    assert any("D's mean score went from" in m.value for m in at.markdown)
+    at.slider(key="lt_fgsm_steps_points").set_value(20).run()  # other settings: the old result goes
+    assert "lt_fgsm_paths" not in figures(at)
+
+
+def test_a_conditional_digits_run_beside_a_2d_run():
+    at = quick_trained("pg_")
+    at = quick_trained("mn_", iterations=200, at=at, lt_quick_conditional=True)
+    run = at.session_state["mn_run"]
+    assert run.config.dataset == "digits" and run.config.conditional and run.iteration == 200
+    assert at.session_state["mw_conditional"] is True and at.session_state["mn_lesson"] == "free play"
+    assert at.radio(key="lt_source").options == ["2D playground", "Digits (MNIST)"]
+    assert at.radio(key="lt_source").value == "mn_"
+    figs = figures(at)
+    assert {"lt_grid", "lt_strip", "lt_switched"} <= set(figs) and "lt_fgsm_images" not in figs
+    # the strip's first and last cells are the grid's start and end samples
+    at.selectbox(key="lt_start_images").set_value(3)
+    at.selectbox(key="lt_end_images").set_value(17)
+    at.selectbox(key="lt_path_digit").set_value(8).run()
+    figs = figures(at)
+    grid, strip = (picture(figs[k]) for k in ("lt_grid", "lt_strip"))
+    picks = latent.latent_samples(run.trainer, 40)
+    assert grid.shape == (4 * 9 - 1, 10 * 9 - 1)
+    first, last = strip[:8, :8], strip[:8, -8:]
+    with run.paused() as trainer:
+        ends = latent.generate(trainer, picks.z[[3, 17]], 8)
+    np.testing.assert_allclose(first, (ends[0, 0] + 1) / 2, atol=1e-4)
+    np.testing.assert_allclose(last, (ends[1, 0] + 1) / 2, atol=1e-4)
+    assert list(figs["lt_switched"]["layout"]["xaxis"]["ticktext"]) == [str(d) for d in range(10)]
+    at.button(key="lt_fgsm").click().run()
+    assert "lt_fgsm_images" in figures(at) and any("judge classifier reads" in m.value for m in at.markdown)
+    at.radio(key="lt_source").set_value("pg_").run()
+    assert "lt_pick" in figures(at) and "lt_grid" not in figures(at)
