@@ -139,9 +139,10 @@ def duel_positions_figure(p: Mixture1D, q: Mixture1D, thetas: Sequence[float], n
                           x_range: tuple[float, float], height: int = 300) -> go.Figure:
     """The data p filled, and each side's generator q moved by its current θ as an outline."""
     lo, hi = x_range
+    p_line = step_outline(p, lo, hi)
     fig = go.Figure()
-    fig.add_trace(_fill(*step_outline(p, lo, hi), name="p (data)", kind="p", colour=REAL_COLOUR))
-    tops = [float(step_outline(p, lo, hi)[1].max())]
+    fig.add_trace(_fill(*p_line, name="p (data)", kind="p", colour=REAL_COLOUR))
+    tops = [float(p_line[1].max())]
     for theta, name, colour in zip(thetas, names, SIDE_COLOURS):
         x, y = step_outline(q.shifted(theta), lo, hi)
         tops.append(float(y.max()))

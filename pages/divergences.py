@@ -116,28 +116,26 @@ view = (view_lo - 0.5, view_hi + 0.5)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _curves(p_text: str, q_text: str, lo: float, hi: float) -> dict:
-    return theory.divergence_curves(theory.parse_mixture(p_text), theory.parse_mixture(q_text),
-                                    np.linspace(lo, hi, CURVE_POINTS))
+def _curves(p: theory.Mixture1D, q: theory.Mixture1D, lo: float, hi: float) -> dict:
+    return theory.divergence_curves(p, q, np.linspace(lo, hi, CURVE_POINTS))
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _from_samples(p_text: str, q_text: str) -> tuple[float, float]:
+def _from_samples(p: theory.Mixture1D, q: theory.Mixture1D) -> tuple[float, float]:
     """(histogram JS, W1 of the samples) from SAMPLES draws of each, seed 0."""
-    a_mix, b_mix = theory.parse_mixture(p_text), theory.parse_mixture(q_text)
     rng = np.random.default_rng(0)
-    a, b = a_mix.sample(SAMPLES, rng), b_mix.sample(SAMPLES, rng)
-    return js_divergence_1d(a, b, HISTOGRAM_CELLS, theory.support(a_mix, b_mix)), wasserstein1_1d(a, b)
+    a, b = p.sample(SAMPLES, rng), q.sample(SAMPLES, rng)
+    return js_divergence_1d(a, b, HISTOGRAM_CELLS, theory.support(p, q)), wasserstein1_1d(a, b)
 
 
 js_now, w1_now = theory.js_divergence(p, moved), theory.wasserstein1(p, moved)
-js_est, w1_est = _from_samples(theory.format_mixture(p), theory.format_mixture(moved))
+js_est, w1_est = _from_samples(p, moved)
 left, right = st.columns(2)
 with left:
     st.plotly_chart(densities_figure(p, moved, view, title=f"p and q moved by θ = {theta:g}"),
                     key="dv_densities", config=STATIC)
 with right:
-    st.plotly_chart(divergence_curves_figure(_curves(theory.format_mixture(p), theory.format_mixture(q), *theta_range),
+    st.plotly_chart(divergence_curves_figure(_curves(p, q, *theta_range),
                                              theta, title="JS and W₁ against θ"), key="dv_curves", config=STATIC)
 m = st.columns(4)
 m[0].metric("JS (nats), exact", f"{js_now:.4f}", help="in [0, log 2 ≈ 0.6931]; log 2 means the supports do not overlap")
@@ -164,14 +162,19 @@ formulas.latex(r"\begin{aligned}V(D^*, G) &= \mathbb{E}_p[\log D^*] + \mathbb{E}
                r"&= 2\,\mathrm{JS}(p, q) - 2\log 2\end{aligned}")
 
 
+def _kept(name: str, settings: tuple, build):
+    """The live part `name`'s trainer, held in session state as dv_<name> = (settings, trainer); a new
+    one from `build()` when the settings changed or Reset dropped it."""
+    held = st.session_state[f"dv_{name}"]
+    if held is None or held[0] != settings:
+        held = (settings, build())
+        st.session_state[f"dv_{name}"] = held
+    return held[1]
+
+
 def _fit_for(p: theory.Mixture1D, q: theory.Mixture1D) -> DiscriminatorFit:
     """The session's fit for this pair; a new one (from scratch) when p or q changed."""
-    key = (theory.format_mixture(p), theory.format_mixture(q))
-    held = st.session_state.dv_fit
-    if held is None or held[0] != key:
-        held = (key, DiscriminatorFit(p, q, seed=0))
-        st.session_state.dv_fit = held
-    return held[1]
+    return _kept("fit", (p, q), lambda: DiscriminatorFit(p, q, seed=0))
 
 
 def _play_controls(name: str, play_label: str, reset_label: str, reset_help: str, caption: str) -> None:
@@ -244,24 +247,20 @@ theta0 = c[2].slider("start θ₀", *theta_range, duel_start, 0.25, key=f"dv_the
                      help="where both generators start")
 d_steps = c[3].slider("D steps per G step", 1, 20, 5, key="dv_d_steps")
 g_lr = c[4].select_slider("G's learning rate", G_LEARNING_RATES, 0.05, key="dv_g_lr")
-settings = (theory.format_mixture(p), theory.format_mixture(q), left_loss, right_loss, theta0, d_steps, g_lr)
 
 
 def _duel() -> ShiftDuel:
-    held = st.session_state.dv_duel
-    if held is None or held[0] != settings:
-        base = ShiftGANConfig(theta0=theta0, d_steps=d_steps, g_lr=g_lr)
-        held = (settings, ShiftDuel(p, q, base.replace(loss=left_loss), base.replace(loss=right_loss)))
-        st.session_state.dv_duel = held
-    return held[1]
+    base = ShiftGANConfig(theta0=theta0, d_steps=d_steps, g_lr=g_lr)
+    left, right = base.replace(loss=left_loss), base.replace(loss=right_loss)
+    return _kept("duel", (p, q, left, right), lambda: ShiftDuel(p, q, left, right))
 
 
 _play_controls("duel", "Play", "Reset", "both generators back to θ₀, fresh discriminators (same seed)",
                f"Changing a setting starts over. Each run stops after {MAX_ITERATIONS:,} G steps.")
 
 
-def _side_status(name: str, side) -> str:
-    h = side.history()
+def _side_status(name: str, side, h: dict) -> str:
+    """One line on a duel side; `h` is its history()."""
     if not len(h["theta"]):
         return f"**{name}**: θ = {side.shift:g}, press Play"
     return (f"**{name}**: iteration {side.iteration:,} · θ = {h['theta'][-1]:.3f} · JS {h['js'][-1]:.3f} · "
@@ -283,10 +282,11 @@ def duel_view() -> None:
             st.warning(f"{label}: {side.diverged}", icon=":material/warning:")
             st.button(f"Resume the {where} run from iteration {side.iteration:,}, its last finite state",
                       key=f"dv_resume_{where}", on_click=side.resume)
-    st.markdown("  \n".join(_side_status(label, s) for label, s in zip(labels, sides)))
+    histories = [s.history() for s in sides]
+    st.markdown("  \n".join(_side_status(label, s, h) for label, s, h in zip(labels, sides, histories)))
     plotly_live(duel_positions_figure(p, q, [s.shift for s in sides], labels, view), key="dv_duel_positions",
                 config=STATIC)
-    plotly_live(duel_figure([s.history() for s in sides], labels, [estimate_kind(s.config.loss) for s in sides]),
+    plotly_live(duel_figure(histories, labels, [estimate_kind(s.config.loss) for s in sides]),
                 key="dv_duel_charts", config=STATIC)
 
 
