@@ -283,7 +283,7 @@ def d_scores(trainer: "Trainer", x, labels=None) -> np.ndarray:
     """D's display value (N,) float64 for samples x — points (N, 2) or images (N, 1, H, W) in [−1, 1]:
     P(real) for the probability losses, the raw score or critic value otherwise (`trainer.loss.output`).
     A conditional D needs `labels` (N,) or one int."""
-    return _batched(trainer, lambda x_, l_, ref: trainer._probability(_d_raw(trainer, x_, l_, ref)), x, labels)
+    return _batched(trainer, lambda x_, l_, ref: trainer.probability(_d_raw(trainer, x_, l_, ref)), x, labels)
 
 
 def d_features(trainer: "Trainer", x, labels=None) -> np.ndarray:
@@ -588,7 +588,7 @@ def fgsm_from_noise(trainer: "Trainer", n: int = 64, steps: int = 40, step_size:
             path.append(x.detach())
         with torch.no_grad():
             raw.append(_d_raw(trainer, x, labels, ref))
-        scores = trainer._probability(torch.stack(raw)).double().cpu().numpy()
+        scores = trainer.probability(torch.stack(raw)).double().cpu().numpy()
     trajectory = torch.stack(path).cpu().numpy()
     if not trainer.is_image:
         trajectory = trajectory.astype(np.float64)

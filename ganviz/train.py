@@ -308,7 +308,9 @@ class Trainer:
         out = self._discriminate(torch.cat([real, fake]), both)
         return out[: len(real)], out[len(real):]
 
-    def _probability(self, raw: torch.Tensor) -> torch.Tensor:
+    def probability(self, raw: torch.Tensor) -> torch.Tensor:
+        """D's display value from its raw outputs: P(real) = sigmoid(logit) for the probability losses,
+        the raw score or critic value otherwise (`loss.output` names which)."""
         return torch.sigmoid(raw) if self.loss.output == "probability" else raw
 
     def _d_step(self) -> dict[str, torch.Tensor]:
@@ -331,8 +333,8 @@ class Trainer:
                                                 + F.cross_entropy(self.D.classify(fake), labels))
         grads = torch.autograd.grad(total, self.d_params)
         if self.trace is not None and "d_loss" not in self.trace:
-            self.trace.update(z=z, real=real.detach(), fake=fake.detach(), d_real=self._probability(d_real.detach()),
-                              d_fake=self._probability(d_fake.detach()), d_loss=total.detach())
+            self.trace.update(z=z, real=real.detach(), fake=fake.detach(), d_real=self.probability(d_real.detach()),
+                              d_fake=self.probability(d_fake.detach()), d_loss=total.detach())
         for p, g in zip(self.d_params, grads):
             p.grad = g
         self.opt_d.step()
@@ -342,8 +344,8 @@ class Trainer:
                 torch._foreach_clamp_max_(self.d_params, cfg.clip)
         self.d_updates += 1
         d_real, d_fake = d_real.detach(), d_fake.detach()
-        return {"loss_d": total.detach(), "d_real": self._probability(d_real).mean(),
-                "d_fake": self._probability(d_fake).mean(), "grad_norm_d": _global_norm(grads),
+        return {"loss_d": total.detach(), "d_real": self.probability(d_real).mean(),
+                "d_fake": self.probability(d_fake).mean(), "grad_norm_d": _global_norm(grads),
                 "critic_gap": d_real.mean() - d_fake.mean()}
 
     def _gradient_penalty(self, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor | None = None
@@ -367,7 +369,7 @@ class Trainer:
         if tracing:
             *grads, fake_grad = grads
             # The loss is a mean over the batch: scale by B for each point's own gradient.
-            self.trace.update(g_fake=fake.detach(), g_d_fake=self._probability(d_fake.detach()),
+            self.trace.update(g_fake=fake.detach(), g_d_fake=self.probability(d_fake.detach()),
                               g_loss=total.detach(), g_push=-fake_grad * len(fake))
         for p, g in zip(self.g_params, grads):
             p.grad = g
@@ -574,7 +576,7 @@ class Trainer:
                 ref = self.sampler(self.fixed_z) if reference is None else torch.as_tensor(
                     reference, dtype=torch.float32, device=self.device)
             out = torch.cat([self.D(c, ref) for c in x.split(GRID_CHUNK)])
-            return self._probability(out).double().cpu().numpy()
+            return self.probability(out).double().cpu().numpy()
 
     def g_loss_push(self, points, reference: torch.Tensor | None = None) -> np.ndarray:
         """-∇ₓ of G's loss for a fake sample at each of `points` (N, 2): where G's loss moves it.
