@@ -73,10 +73,26 @@ def gradient_penalty(discriminate: Callable[[Tensor], Tensor], real: Tensor, fak
     of a sample's coordinates (1 for a 1D point, 2 for points, H·W for images). The result keeps
     its graph (create_graph), so D's optimiser can step on it.
     """
-    eps = torch.rand(len(real), *([1] * (real.dim() - 1)), generator=generator, device=real.device)
-    x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
-    (grad,) = torch.autograd.grad(discriminate(x_hat).sum(), x_hat, create_graph=True)
-    return ((grad.reshape(len(grad), -1).norm(dim=1) - 1) ** 2).mean()
+    return gradient_penalties(lambda xs: [discriminate(xs[0])], [real], [fake], [generator])[0]
+
+
+def gradient_penalties(discriminate_all: Callable[[list[Tensor]], list[Tensor]], reals: list[Tensor],
+                       fakes: list[Tensor], generators: list[torch.Generator | None]) -> list[Tensor]:
+    """`gradient_penalty` for several runs at once: run i interpolates reals[i] and fakes[i] with ε from
+    generators[i], and `discriminate_all` maps the list of x̂ to the list of each run's D outputs (so
+    runs can share one network evaluation). One backward pass gives every run's input gradients."""
+    x_hats = []
+    for real, fake, generator in zip(reals, fakes, generators):
+        eps = torch.rand(len(real), *([1] * (real.dim() - 1)), generator=generator, device=real.device)
+        x_hats.append((eps * real + (1 - eps) * fake).requires_grad_(True))
+    outputs = discriminate_all(x_hats)
+    grads = torch.autograd.grad(total_of([out.sum() for out in outputs]), x_hats, create_graph=True)
+    return [((grad.reshape(len(grad), -1).norm(dim=1) - 1) ** 2).mean() for grad in grads]
+
+
+def total_of(values: list[Tensor]) -> Tensor:
+    """The sum of scalar tensors; a single one is returned as it is (no extra operation)."""
+    return values[0] if len(values) == 1 else torch.stack(values).sum()
 
 
 # --- the registry -------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ Shapes: G maps noise (B, noise_dim) -> points (B, 2). D maps points (B, 2) -> ra
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import spectral_norm as _spectral_norm
@@ -52,8 +53,9 @@ class MinibatchStddev(nn.Module):
     extra_features = 1
 
     def forward(self, h: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
-        spread = torch.sqrt(reference.var(dim=0, unbiased=False) + 1e-8).mean()
-        return torch.cat([h, spread.expand(h.shape[0], 1)], dim=1)
+        """h (..., N, F), reference (..., R, F): any leading axes are separate runs (see `stacked_discriminate`)."""
+        spread = torch.sqrt(reference.var(dim=-2, unbiased=False) + 1e-8).mean(-1, keepdim=True)  # (..., 1)
+        return torch.cat([h, spread.unsqueeze(-2).expand(*h.shape[:-1], 1)], dim=-1)
 
 
 class MinibatchDiscrimination(nn.Module):
@@ -69,19 +71,23 @@ class MinibatchDiscrimination(nn.Module):
         self.extra_features = kernels
         self.T = nn.Parameter(torch.randn(in_features, kernels * kernel_dim) * 0.1)
 
-    def forward(self, h: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
-        m = (h @ self.T).view(-1, self.kernels, self.kernel_dim).transpose(0, 1)  # (K, N, C)
+    def forward(self, h: torch.Tensor, reference: torch.Tensor, T: torch.Tensor | None = None) -> torch.Tensor:
+        """h (..., N, A), reference (..., R, A); any leading axes are separate runs, whose own projections
+        T (..., A, kernels·kernel_dim) are given stacked (default: this layer's T)."""
+        T = self.T if T is None else T
+        shape = (self.kernels, self.kernel_dim)
+        m = (h @ T).unflatten(-1, shape).transpose(-3, -2)  # (..., K, N, C)
         if reference is h:  # exclude each sample's exp(0) = 1 closeness to itself
-            r, n_ref, self_term = m, h.shape[0] - 1, 1.0
+            r, n_ref, self_term = m, h.shape[-2] - 1, 1.0
         else:
-            r = (reference @ self.T).view(-1, self.kernels, self.kernel_dim).transpose(0, 1)
-            n_ref, self_term = reference.shape[0], 0.0
+            r = (reference @ T).unflatten(-1, shape).transpose(-3, -2)
+            n_ref, self_term = reference.shape[-2], 0.0
         # Explicit L1 distances, not torch.cdist: penalties such as R1 need a double backward,
         # which cdist does not implement.
-        l1 = (m[:, :, None, :] - r[:, None, :, :]).abs().sum(-1)  # (K, N, R)
-        closeness = torch.exp(-l1).sum(-1)  # (K, N)
+        l1 = (m[..., :, None, :] - r[..., None, :, :]).abs().sum(-1)  # (..., K, N, R)
+        closeness = torch.exp(-l1).sum(-1)  # (..., K, N)
         o = (closeness - self_term) / max(n_ref, 1)
-        return torch.cat([h, o.transpose(0, 1)], dim=1)
+        return torch.cat([h, o.transpose(-1, -2)], dim=-1)
 
 
 class MLPDiscriminator(nn.Module):
@@ -126,6 +132,84 @@ def spectral_sigmas(module: nn.Module) -> list[float]:
             w = m.parametrizations.weight.original.detach().flatten(1)
             sigmas.append(float(torch.dot(sn._u, torch.mv(w, sn._v))))
     return sigmas
+
+
+# --- several runs' networks evaluated as one stack ------------------------------------------------------
+
+def stack_key(cfg) -> tuple:
+    """Runs whose configs have equal keys can be evaluated as one stack (`stacked_generate`,
+    `stacked_discriminate`): the same layer shapes and kinds and the same batch shape. Spectral norm
+    may differ, since each run's own layers compute their normalised weights."""
+    return (cfg.noise_dim, cfg.batch_size, cfg.g_depth, cfg.g_width, cfg.g_activation, cfg.batch_norm_g,
+            cfg.d_depth, cfg.d_width, cfg.d_activation, cfg.minibatch_features)
+
+
+class _ContiguousGrad(torch.autograd.Function):
+    """The identity, whose backward hands on its gradient in contiguous memory. A stacked weight's
+    gradient arrives transposed; a spectrally normalised weight's backward would then sum it in
+    another order than the layer alone does, and the run would drift from its lone twin by rounding."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.contiguous()
+
+
+def _effective_weight(layer: nn.Linear) -> torch.Tensor:
+    """The weight the layer's forward uses: reading it runs spectral norm's power iteration, as the
+    layer's own forward would."""
+    if parametrize.is_parametrized(layer, "weight"):
+        return _ContiguousGrad.apply(layer.weight)
+    return layer.weight
+
+
+def _stacked_linear(layers: list[nn.Linear], h: torch.Tensor) -> torch.Tensor:
+    """h (R, B, in) through run r's own layers[r] -> (R, B, out), as one batched product: the same
+    numbers as each layer alone, bit for bit (checked in the tests)."""
+    if layers[0].out_features == 1:  # a single output is a matrix-vector product, summed in another order by bmm
+        return torch.stack([F.linear(x, _effective_weight(layer), layer.bias) for x, layer in zip(h.unbind(0), layers)])
+    weight = torch.stack([_effective_weight(layer) for layer in layers])
+    bias = torch.stack([layer.bias for layer in layers])
+    return torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2))
+
+
+def _stacked_batch_norm(layers: list[nn.BatchNorm1d], h: torch.Tensor) -> torch.Tensor:
+    """Each run's batch h[r] (R, B, C) through its own batch norm layer (its statistics, running
+    averages and affine parameters), one run at a time: one batch norm over all runs' channels side by
+    side sums each channel in another order (vectorised across channels), off by rounding."""
+    return torch.stack([layer(x) for layer, x in zip(layers, h.unbind(0))])
+
+
+def _stacked_sequential(sequences: list[nn.Sequential], h: torch.Tensor) -> torch.Tensor:
+    for layers in zip(*sequences):
+        if isinstance(layers[0], nn.Linear):
+            h = _stacked_linear(layers, h)
+        elif isinstance(layers[0], nn.BatchNorm1d):
+            h = _stacked_batch_norm(layers, h)
+        else:  # an activation: elementwise, and the same in every run of a stack
+            h = layers[0](h)
+    return h
+
+
+def stacked_generate(generators: list[MLPGenerator], z: torch.Tensor) -> torch.Tensor:
+    """Run r's G on z[r]: z (R, B, noise_dim) -> (R, B, 2). The generators share a `stack_key` and
+    are in training mode."""
+    return _stacked_sequential([g.net for g in generators], z)
+
+
+def stacked_discriminate(discriminators: list[MLPDiscriminator], x: torch.Tensor) -> torch.Tensor:
+    """Run r's D on x[r], each sample compared with its own run's batch when D has minibatch features:
+    x (R, B, 2) -> raw outputs (R, B)."""
+    h = _stacked_sequential([d.trunk for d in discriminators], x)
+    minibatch = discriminators[0].minibatch
+    if isinstance(minibatch, MinibatchDiscrimination):
+        h = minibatch(h, h, T=torch.stack([d.minibatch.T for d in discriminators]))
+    elif minibatch is not None:
+        h = minibatch(h, h)
+    return _stacked_linear([d.head for d in discriminators], h).squeeze(-1)
 
 
 def build_networks(cfg) -> tuple[MLPGenerator, MLPDiscriminator]:

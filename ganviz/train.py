@@ -22,11 +22,11 @@ from .config import CUSTOM_DATASET, ConfigError, GANConfig, is_image_dataset
 from .data import get_dataset, points_dataset, sample_noise
 from .data.images import ImageData, load_images, select_digits
 from .history import HISTORY_KEYS, History
-from .losses import get_loss, gradient_penalty
+from .losses import get_loss, gradient_penalties, gradient_penalty, total_of
 from .metrics import EVAL_SAMPLES, evaluate_samples
 from . import image_eval
 from .image_nets import build_image_networks
-from .nets import build_networks, spectral_sigmas
+from .nets import build_networks, spectral_sigmas, stack_key, stacked_discriminate, stacked_generate
 from .unrolled import differentiable_step, optimizer_state_by_name
 
 POOL_SIZE = 65_536  # real points drawn once per run; minibatches index into them
@@ -109,6 +109,11 @@ def eval_mode(*modules):
             m.train(w)
 
 
+def _set_grads(params, grads) -> None:
+    for p, g in zip(params, grads):
+        p.grad = g
+
+
 def _global_norm(tensors) -> torch.Tensor:
     return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(list(tensors))))
 
@@ -133,7 +138,31 @@ class Snapshot:
     metrics: dict
 
 
-class Trainer:
+class TimedTraining:
+    """`run_for` for a trainer with `step(n)` and a `divergence` (None while it may go on)."""
+
+    _seconds_per_iteration: float | None = None  # run_for's measurement (new settings: measured anew)
+
+    def run_for(self, seconds: float) -> int:
+        """Train for about `seconds` of wall time; returns iterations completed. Chunks are sized from
+        the measured time per iteration, remembered across calls: many short calls (a live worker's)
+        then train in chunks as long as one long call's, not one iteration at a time."""
+        deadline, done = time.perf_counter() + seconds, 0
+        while self.divergence is None:
+            left = deadline - time.perf_counter()
+            per_iteration = self._seconds_per_iteration
+            chunk = 1 if per_iteration is None else int(max(1, min(GUARD_EVERY, left / per_iteration)))
+            start = time.perf_counter()
+            k = self.step(chunk)
+            done += k
+            if k:
+                self._seconds_per_iteration = (time.perf_counter() - start) / k
+            if deadline - time.perf_counter() <= 0 or k == 0:
+                break
+        return done
+
+
+class Trainer(TimedTraining):
     def __init__(self, config: GANConfig | None = None, points: np.ndarray | None = None,
                  images: ImageData | None = None):
         """`points` (N, 2) is the user's data, required when config.dataset == "custom". For an image
@@ -314,76 +343,41 @@ class Trainer:
         return torch.sigmoid(raw) if self.loss.output == "probability" else raw
 
     def _d_step(self) -> dict[str, torch.Tensor]:
-        cfg, loss = self.config, self.loss
-        (real, labels), z = self._real_batch(), self._noise()
-        with torch.no_grad():  # a conditional G draws the same classes as the real batch
-            fake = self.generate_with(self.G, z, labels)
-        real, fake = self._blur(real), self._blur(fake)
-        if cfg.r1_weight > 0:
-            real.requires_grad_(True)
-        d_real, d_fake = self._d_outputs(real, fake, labels)
-        total = loss.d_loss(d_real, d_fake, self._real_target())
-        if loss.gradient_penalty and cfg.gp_weight > 0:
-            total = total + cfg.gp_weight * self._gradient_penalty(real.detach(), fake, labels)
-        if cfg.r1_weight > 0:
-            (grad_real,) = torch.autograd.grad(d_real.sum(), real, create_graph=True)
-            total = total + cfg.r1_weight / 2 * grad_real.flatten(1).pow(2).sum(1).mean()
-        if cfg.acgan_weight > 0:  # ACGAN: D also learns to name the class of real and fake samples
-            total = total + cfg.acgan_weight * (F.cross_entropy(self.D.classify(real), labels)
-                                                + F.cross_entropy(self.D.classify(fake), labels))
-        grads = torch.autograd.grad(total, self.d_params)
-        if self.trace is not None and "d_loss" not in self.trace:
-            self.trace.update(z=z, real=real.detach(), fake=fake.detach(), d_real=self.probability(d_real.detach()),
-                              d_fake=self.probability(d_fake.detach()), d_loss=total.detach())
-        for p, g in zip(self.d_params, grads):
-            p.grad = g
-        self.opt_d.step()
-        if loss.clip_weights:
-            with torch.no_grad():
-                torch._foreach_clamp_min_(self.d_params, -cfg.clip)
-                torch._foreach_clamp_max_(self.d_params, cfg.clip)
-        self.d_updates += 1
-        d_real, d_fake = d_real.detach(), d_fake.detach()
-        return {"loss_d": total.detach(), "d_real": self.probability(d_real).mean(),
-                "d_fake": self.probability(d_fake).mean(), "grad_norm_d": _global_norm(grads),
-                "critic_gap": d_real.mean() - d_fake.mean()}
+        """One discriminator step; returns its statistics (see `_d_steps`)."""
+        return _d_steps([self], ONE_BY_ONE)[0]
+
+    def _g_step(self) -> dict[str, torch.Tensor]:
+        """One generator step; returns its statistics (see `_g_steps`)."""
+        return _g_steps([self], ONE_BY_ONE)[0]
 
     def _gradient_penalty(self, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor | None = None
                           ) -> torch.Tensor:
         """losses.gradient_penalty through this run's D (with the samples' labels when conditional)."""
         return gradient_penalty(lambda x: self._discriminate(x, labels), real, fake, self.rng)
 
-    def _g_step(self) -> dict[str, torch.Tensor]:
-        cfg = self.config
-        labels = self._fake_labels()
-        fake = self._blur(self.generate_with(self.G, self._noise(), labels))
-        d_fake = self._unrolled_d(fake, labels) if cfg.unrolled_steps > 0 else self._discriminate(fake, labels)
-        total = self.loss.g_loss(d_fake)
-        if cfg.extra_g_loss != "none" and cfg.extra_g_weight > 0:
-            total = total + cfg.extra_g_weight * self._extra_g_loss(fake)
-        if cfg.acgan_weight > 0:  # ACGAN: G is also rewarded when D names the class it was asked for
-            total = total + cfg.acgan_weight * F.cross_entropy(self.D.classify(fake), labels)
-        tracing = self.trace is not None and "g_loss" not in self.trace
-        wrt = self.g_params + [fake] if tracing else self.g_params
-        grads = torch.autograd.grad(total, wrt)  # D's parameters get no gradient here
-        if tracing:
-            *grads, fake_grad = grads
-            # The loss is a mean over the batch: scale by B for each point's own gradient.
-            self.trace.update(g_fake=fake.detach(), g_d_fake=self.probability(d_fake.detach()),
-                              g_loss=total.detach(), g_push=-fake_grad * len(fake))
-        for p, g in zip(self.g_params, grads):
-            p.grad = g
+    def _update_d(self, grads: list[torch.Tensor]) -> None:
+        """D's optimiser step on `grads` (one per D parameter), then WGAN's weight clipping."""
+        _set_grads(self.d_params, grads)
+        self.opt_d.step()
+        if self.loss.clip_weights:
+            with torch.no_grad():
+                torch._foreach_clamp_min_(self.d_params, -self.config.clip)
+                torch._foreach_clamp_max_(self.d_params, self.config.clip)
+        self.d_updates += 1
+
+    def _update_g(self, grads: list[torch.Tensor]) -> None:
+        """G's optimiser step on `grads` (one per G parameter), then the EMA copy follows G."""
+        _set_grads(self.g_params, grads)
         self.opt_g.step()
         if self.ema_g is not None:
             # Warm-up (as in TensorFlow's moving averages): early on, the average must not cling to
             # the random initialisation for the ~1/(1-decay) steps a fixed decay would take.
-            decay = min(cfg.ema, (1 + self.g_updates) / (10 + self.g_updates))
+            decay = min(self.config.ema, (1 + self.g_updates) / (10 + self.g_updates))
             with torch.no_grad():
                 torch._foreach_lerp_(list(self.ema_g.parameters()), self.g_params, 1.0 - decay)
                 for b_ema, b in zip(self.ema_g.buffers(), self.G.buffers()):
                     b_ema.copy_(b)
         self.g_updates += 1
-        return {"loss_g": total.detach(), "grad_norm_g": _global_norm(grads)}
 
     def _extra_g_loss(self, fake: torch.Tensor) -> torch.Tensor:
         real = self._blur(self._real_batch()[0])
@@ -417,84 +411,33 @@ class Trainer:
                                                     cfg.lr_d, cfg.beta1_d, cfg.beta2_d, cfg.momentum_d)
             return functional_call(self.D, params, (fake_for_g,) if labels is None else (fake_for_g, labels))
 
-    def _iteration(self) -> dict[str, torch.Tensor]:
-        if not self._pretrained:
-            for _ in range(self.config.pretrain_d):
-                self._d_step()
-            self._pretrained = True
-        for _ in range(self.config.d_steps):
-            d = self._d_step()
-        if self.trace is not None and "after_d" not in self.trace:
-            self.trace["after_d"] = self.snapshot(with_metrics=False)
-        for _ in range(self.config.g_steps):
-            g = self._g_step()
-        self.iteration += 1
-        return {**d, **g}
-
     # --- guarded stepping -----------------------------------------------------------------------------
 
     def step(self, n: int = 1) -> int:
         """Train n iterations (fewer if training diverges). Returns the number completed."""
-        return self._guarded(n, self._iteration, record=True)
+        return self._guarded(n, _iterations, record=True)
 
     def step_d(self, n: int = 1) -> int:
         """n discriminator steps only, outside the iteration count (for stepping through by hand)."""
-        return self._guarded(n, self._d_step, record=False)
+        return self._guarded(n, _d_steps, record=False)
 
     def step_g(self, n: int = 1) -> int:
         """n generator steps only, outside the iteration count."""
-        return self._guarded(n, self._g_step, record=False)
+        return self._guarded(n, _g_steps, record=False)
 
-    def run_for(self, seconds: float) -> int:
-        """Train for about `seconds` of wall time; returns iterations completed. Chunks are sized from
-        the measured time per iteration, remembered across calls: many short calls (a live worker's)
-        then train in chunks as long as one long call's, not one iteration at a time."""
-        deadline, done = time.perf_counter() + seconds, 0
-        while self.divergence is None:
-            left = deadline - time.perf_counter()
-            per_iteration = self._seconds_per_iteration
-            chunk = 1 if per_iteration is None else int(max(1, min(GUARD_EVERY, left / per_iteration)))
-            start = time.perf_counter()
-            k = self.step(chunk)
-            done += k
-            if k:
-                self._seconds_per_iteration = (time.perf_counter() - start) / k
-            if deadline - time.perf_counter() <= 0 or k == 0:
-                break
-        return done
-
-    def _guarded(self, n: int, fn, record: bool) -> int:
+    def _guarded(self, n: int, steps, record: bool) -> int:
         if self.divergence is not None:
             raise TrainingDiverged(self.divergence.message + " Call resume() to continue.")
-        done = 0
-        while done < n:
-            chunk = min(GUARD_EVERY, n - done)
-            saved = self._capture()
-            stats = [fn() for _ in range(chunk)]
-            if self._all_finite(stats):
-                if record:
-                    self._record(stats)
-                done += chunk
-                continue
-            # Something became non-finite: replay the chunk one step at a time to find exactly where.
-            self._restore(saved)
-            for _ in range(chunk):
-                saved = self._capture()
-                s = fn()
-                problem = self._find_problem(s)
-                if problem:
-                    self._restore(saved)
-                    self.divergence = Divergence(self.iteration + 1 if record else self.iteration, problem)
-                    return done
-                if record:
-                    self._record([s])
-                done += 1
-        return done
+        return _train_together([self], n, steps, record, ONE_BY_ONE)[0]
 
     def _record(self, stats: list[dict[str, torch.Tensor]]) -> None:
         """Append one history row per iteration's stats (one device-to-host copy for all of them)."""
         self.history.append(torch.stack([torch.stack([s[k] for k in HISTORY_KEYS]) for s in stats])
                             .double().cpu().numpy())
+
+    @property
+    def can_train(self) -> bool:
+        return self.divergence is None
 
     def resume(self) -> None:
         """Clear a divergence report so training can continue (after changing settings, say)."""
@@ -520,11 +463,12 @@ class Trainer:
         counters): `set_state` of it resumes the run exactly as if it had never moved on."""
         return self._capture()
 
-    def set_state(self, state: dict) -> None:
-        """Resume from a state taken by `get_state` (time travel): later history is forgotten."""
+    def set_state(self, state: dict, divergence: Divergence | None = None) -> None:
+        """Resume from a state taken by `get_state` (time travel): later history is forgotten. The run
+        then may train on, unless `divergence` says it had diverged there (a live worker's report)."""
         self._restore({k: copy.deepcopy(v) if k in ("opt_d", "opt_g") else v for k, v in state.items()})
         self.history.truncate(self.iteration)
-        self.divergence = None
+        self.divergence = divergence
 
     def _capture(self) -> dict:
         def clone(state):
@@ -650,3 +594,230 @@ class Trainer:
         with torch.no_grad(), eval_mode(self.sampler):
             out = self.sampler(z.reshape(-1, cfg.noise_dim))
         return out.reshape(z.shape[0], points, 2).double().cpu().numpy()
+
+
+# --- training steps, for one run or several at once -----------------------------------------------------
+#
+# Each function below takes a list of runs and trains every one of them by one step, exactly as the
+# run would step alone: each draws its own batches from its own random generator, in its own order,
+# and applies its own loss, penalties, optimiser and tricks. Only the networks' arithmetic can be
+# shared: `nets` evaluates all the runs' generators (or discriminators) for a stage, one by one
+# (`ONE_BY_ONE`, any runs) or as one stack of weights (`STACKED`, runs that share a `nets.stack_key`).
+# Runs never mix: a run's gradients depend on its own losses only.
+
+
+class _OneByOne:
+    """Each run's own networks, one after another (any networks, 2D or images)."""
+
+    @staticmethod
+    def generate(runs, zs, labels) -> list[torch.Tensor]:
+        return [t.generate_with(t.G, z, y) for t, z, y in zip(runs, zs, labels)]
+
+    @staticmethod
+    def discriminate(runs, xs, labels) -> list[torch.Tensor]:
+        return [t._discriminate(x, y) for t, x, y in zip(runs, xs, labels)]
+
+    @staticmethod
+    def d_outputs(runs, reals, fakes, labels) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+        outputs = [t._d_outputs(real, fake, y) for t, real, fake, y in zip(runs, reals, fakes, labels)]
+        return [o[0] for o in outputs], [o[1] for o in outputs]
+
+
+class _Stacked:
+    """The runs' networks as one stack: one batched product per layer for all runs (2D points)."""
+
+    @staticmethod
+    def generate(runs, zs, labels) -> list[torch.Tensor]:
+        return list(stacked_generate([t.G for t in runs], torch.stack(zs)).unbind(0))
+
+    @staticmethod
+    def discriminate(runs, xs, labels) -> list[torch.Tensor]:
+        return list(stacked_discriminate([t.D for t in runs], torch.stack(xs)).unbind(0))
+
+    @staticmethod
+    def d_outputs(runs, reals, fakes, labels) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+        if runs[0].D.batch_dependent:  # real and fake batches must not see each other's statistics
+            return _Stacked.discriminate(runs, reals, labels), _Stacked.discriminate(runs, fakes, labels)
+        out = stacked_discriminate([t.D for t in runs], torch.cat([torch.stack(reals), torch.stack(fakes)], dim=1))
+        batch = reals[0].shape[0]
+        return list(out[:, :batch].unbind(0)), list(out[:, batch:].unbind(0))
+
+
+ONE_BY_ONE, STACKED = _OneByOne(), _Stacked()
+
+
+def _grads_by_run(totals: list[torch.Tensor], wrt: list[list[torch.Tensor]]) -> list[list[torch.Tensor]]:
+    """Gradients of each run's total with respect to its own tensors, from one backward pass."""
+    # Contiguous: a stacked run's weight gradient arrives transposed, and the fused optimisers read a
+    # gradient as flat memory in its parameter's layout, silently misreading it (torch 2.13).
+    flat = [g.contiguous() for g in torch.autograd.grad(total_of(totals), [x for xs in wrt for x in xs])]
+    out, start = [], 0
+    for xs in wrt:
+        out.append(list(flat[start:start + len(xs)]))
+        start += len(xs)
+    return out
+
+
+def _d_steps(runs: list[Trainer], nets) -> list[dict[str, torch.Tensor]]:
+    """One discriminator step of each run; returns each run's statistics."""
+    batches = [t._real_batch() for t in runs]
+    zs = [t._noise() for t in runs]
+    labels = [y for _, y in batches]
+    with torch.no_grad():  # a conditional G draws the same classes as the real batch
+        fakes = nets.generate(runs, zs, labels)
+    reals = []
+    for i, t in enumerate(runs):
+        real, fakes[i] = t._blur(batches[i][0]), t._blur(fakes[i])
+        if t.config.r1_weight > 0:
+            real.requires_grad_(True)
+        reals.append(real)
+    d_reals, d_fakes = nets.d_outputs(runs, reals, fakes, labels)
+    totals = [t.loss.d_loss(d_real, d_fake, t._real_target()) for t, d_real, d_fake in zip(runs, d_reals, d_fakes)]
+    gp = [i for i, t in enumerate(runs) if t.loss.gradient_penalty and t.config.gp_weight > 0]
+    if gp:
+        penalties = gradient_penalties(lambda xs: nets.discriminate([runs[i] for i in gp], xs, [labels[i] for i in gp]),
+                                       [reals[i].detach() for i in gp], [fakes[i] for i in gp], [runs[i].rng for i in gp])
+        for i, penalty in zip(gp, penalties):
+            totals[i] = totals[i] + runs[i].config.gp_weight * penalty
+    r1 = [i for i, t in enumerate(runs) if t.config.r1_weight > 0]
+    if r1:
+        grads_real = torch.autograd.grad(total_of([d_reals[i].sum() for i in r1]), [reals[i] for i in r1],
+                                         create_graph=True)
+        for i, grad_real in zip(r1, grads_real):
+            totals[i] = totals[i] + runs[i].config.r1_weight / 2 * grad_real.flatten(1).pow(2).sum(1).mean()
+    for i, t in enumerate(runs):
+        if t.config.acgan_weight > 0:  # ACGAN: D also learns to name the class of real and fake samples
+            totals[i] = totals[i] + t.config.acgan_weight * (F.cross_entropy(t.D.classify(reals[i]), labels[i])
+                                                             + F.cross_entropy(t.D.classify(fakes[i]), labels[i]))
+    stats = []
+    for t, grads, total, z, real, fake, d_real, d_fake in zip(runs, _grads_by_run(totals, [t.d_params for t in runs]),
+                                                             totals, zs, reals, fakes, d_reals, d_fakes):
+        if t.trace is not None and "d_loss" not in t.trace:
+            t.trace.update(z=z, real=real.detach(), fake=fake.detach(), d_real=t.probability(d_real.detach()),
+                           d_fake=t.probability(d_fake.detach()), d_loss=total.detach())
+        t._update_d(grads)
+        d_real, d_fake = d_real.detach(), d_fake.detach()
+        stats.append({"loss_d": total.detach(), "d_real": t.probability(d_real).mean(),
+                      "d_fake": t.probability(d_fake).mean(), "grad_norm_d": _global_norm(grads),
+                      "critic_gap": d_real.mean() - d_fake.mean()})
+    return stats
+
+
+def _g_steps(runs: list[Trainer], nets) -> list[dict[str, torch.Tensor]]:
+    """One generator step of each run; returns each run's statistics."""
+    labels = [t._fake_labels() for t in runs]
+    zs = [t._noise() for t in runs]
+    fakes = [t._blur(fake) for t, fake in zip(runs, nets.generate(runs, zs, labels))]
+    d_fakes: list = [None] * len(runs)
+    plain = [i for i, t in enumerate(runs) if t.config.unrolled_steps == 0]
+    if plain:
+        for i, d_fake in zip(plain, nets.discriminate([runs[i] for i in plain], [fakes[i] for i in plain],
+                                                      [labels[i] for i in plain])):
+            d_fakes[i] = d_fake
+    totals, tracing = [], []
+    for i, t in enumerate(runs):
+        cfg = t.config
+        if cfg.unrolled_steps > 0:
+            d_fakes[i] = t._unrolled_d(fakes[i], labels[i])
+        total = t.loss.g_loss(d_fakes[i])
+        if cfg.extra_g_loss != "none" and cfg.extra_g_weight > 0:
+            total = total + cfg.extra_g_weight * t._extra_g_loss(fakes[i])
+        if cfg.acgan_weight > 0:  # ACGAN: G is also rewarded when D names the class it was asked for
+            total = total + cfg.acgan_weight * F.cross_entropy(t.D.classify(fakes[i]), labels[i])
+        totals.append(total)
+        tracing.append(t.trace is not None and "g_loss" not in t.trace)
+    # D's parameters get no gradient here; a traced step also takes the gradient at each fake
+    wrt = [t.g_params + [fake] if traced else t.g_params for t, fake, traced in zip(runs, fakes, tracing)]
+    stats = []
+    for t, grads, total, fake, d_fake, traced in zip(runs, _grads_by_run(totals, wrt), totals, fakes, d_fakes, tracing):
+        if traced:
+            *grads, fake_grad = grads
+            # The loss is a mean over the batch: scale by B for each point's own gradient.
+            t.trace.update(g_fake=fake.detach(), g_d_fake=t.probability(d_fake.detach()), g_loss=total.detach(),
+                           g_push=-fake_grad * len(fake))
+        t._update_g(grads)
+        stats.append({"loss_g": total.detach(), "grad_norm_g": _global_norm(grads)})
+    return stats
+
+
+def _each_run_steps(steps, runs: list[Trainer], counts: list[int], nets, stats: list[dict]) -> None:
+    """counts[i] steps of run i (`steps` is `_d_steps` or `_g_steps`): in each round, the runs with steps
+    left take them together. stats[i] ends with run i's last step's statistics."""
+    for round_ in range(max(counts)):
+        taking = [i for i, count in enumerate(counts) if count > round_]
+        for i, s in zip(taking, steps([runs[i] for i in taking], nets)):
+            stats[i].update(s)
+
+
+def _iterations(runs: list[Trainer], nets) -> list[dict[str, torch.Tensor]]:
+    """One iteration of each run: its D pre-training steps if it has not pre-trained yet, k_D
+    discriminator steps, then k_G generator steps. Returns each run's history statistics."""
+    d_counts = [(0 if t._pretrained else t.config.pretrain_d) + t.config.d_steps for t in runs]
+    for t in runs:
+        t._pretrained = True
+    stats: list[dict] = [{} for _ in runs]
+    _each_run_steps(_d_steps, runs, d_counts, nets, stats)
+    for t in runs:
+        if t.trace is not None and "after_d" not in t.trace:
+            t.trace["after_d"] = t.snapshot(with_metrics=False)
+    _each_run_steps(_g_steps, runs, [t.config.g_steps for t in runs], nets, stats)
+    for t in runs:
+        t.iteration += 1
+    return stats
+
+
+def _train_together(runs: list[Trainer], n: int, steps, record: bool, nets) -> list[int]:
+    """n steps of each run (`steps`: `_iterations`, or `_d_steps` / `_g_steps` alone), in chunks of
+    GUARD_EVERY with one finiteness check per run and chunk. A run whose chunk went non-finite is
+    rolled back and replayed alone, one step at a time, to stop exactly at its last finite state
+    (its `divergence` says where); the other runs go on. Returns the steps each run completed."""
+    done = [0] * len(runs)
+    going = list(range(len(runs)))
+    while going and done[going[0]] < n:
+        chunk = min(GUARD_EVERY, n - done[going[0]])
+        together = [runs[i] for i in going]
+        saved = [t._capture() for t in together]
+        stats = [steps(together, nets) for _ in range(chunk)]
+        for j, i in enumerate(going):
+            t, run_stats = runs[i], [s[j] for s in stats]
+            if t._all_finite(run_stats):
+                if record:
+                    t._record(run_stats)
+                done[i] += chunk
+            else:
+                t._restore(saved[j])
+                done[i] += _replay_to_divergence(t, chunk, steps, record, nets)
+        going = [i for i in going if runs[i].divergence is None]
+    return done
+
+
+def _replay_to_divergence(t: Trainer, chunk: int, steps, record: bool, nets) -> int:
+    """Something in the last chunk became non-finite: replay it one step at a time to find exactly where.
+    Returns the steps completed before it."""
+    for completed in range(chunk):
+        saved = t._capture()
+        s = steps([t], nets)[0]
+        problem = t._find_problem(s)
+        if problem:
+            t._restore(saved)
+            t.divergence = Divergence(t.iteration + 1 if record else t.iteration, problem)
+            return completed
+        if record:
+            t._record([s])
+    return chunk
+
+
+def train_runs(runs: list[Trainer], n: int, stacked: bool = False) -> list[int]:
+    """Train each of `runs` n iterations, side by side, each exactly as it would train alone (with
+    `stacked`, to float rounding); fewer for a run that diverges, which then stops at its last finite
+    state. Returns the iterations each run completed.
+
+    stacked: evaluate the runs' networks as one stack of weights, one batched product per layer for
+    all runs (the runs must be 2D and share `nets.stack_key`); otherwise each run's networks are
+    evaluated on their own, one after another."""
+    for t in runs:
+        if t.divergence is not None:
+            raise TrainingDiverged(t.divergence.message + " Call resume() to continue.")
+    if stacked and (any(t.is_image for t in runs) or len({stack_key(t.config) for t in runs}) != 1):
+        raise ValueError("stacked runs must be 2D runs with equal nets.stack_key")
+    return _train_together(runs, n, _iterations, True, STACKED if stacked else ONE_BY_ONE)
