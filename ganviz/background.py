@@ -25,6 +25,7 @@ import numpy as np
 
 from .config import GANConfig, is_image_dataset
 from .data.images import load_images
+from .race import Race, RaceConfig, RaceDivergence, RaceSnapshot, build_trainer
 from .train import GUARD_EVERY, Divergence, Snapshot, Trainer
 from .threads import use_one_thread
 
@@ -35,10 +36,10 @@ STOP_TIMEOUT_S = 10.0
 
 @dataclass
 class Frame:
-    snapshot: Snapshot  # what to draw; metrics only every `metrics_every_s`
-    rows: np.ndarray  # (n, len(HISTORY_KEYS)) history rows since the previous frame
-    state: dict  # Trainer.get_state() at the snapshot
-    divergence: Divergence | None
+    snapshot: Snapshot | RaceSnapshot  # what to draw; metrics only every `metrics_every_s`
+    rows: np.ndarray | list[np.ndarray]  # (n, len(HISTORY_KEYS)) history rows since the previous frame (per run)
+    state: dict  # the trainer's get_state() at the snapshot
+    divergence: Divergence | RaceDivergence | None
     final: bool  # the worker has stopped after this frame
 
 
@@ -62,12 +63,13 @@ def _recv(conn):
     return pickle.loads(conn.recv_bytes())
 
 
-def worker_trainer(config: GANConfig, points: np.ndarray | None) -> Trainer:
-    """The worker's copy of the run. Image data comes from the files the page already has (never a
-    download: offline, that would wait for the mirrors' timeouts on every Play), which gives the same
-    images, or the same fallback, as the page's."""
-    images = load_images(config.dataset, download=False) if is_image_dataset(config.dataset) else None
-    return Trainer(config, points=points, images=images)
+def worker_trainer(config: GANConfig | RaceConfig, points: np.ndarray | None) -> Trainer | Race:
+    """The worker's copy of the run (or race). Image data comes from the files the page already has
+    (never a download: offline, that would wait for the mirrors' timeouts on every Play), which gives
+    the same images, or the same fallback, as the page's."""
+    dataset = (config.runs[0] if isinstance(config, RaceConfig) else config).dataset
+    images = load_images(dataset, download=False) if is_image_dataset(dataset) else None
+    return build_trainer(config, points=points, images=images)
 
 
 def _serve(conn, payload: bytes) -> None:
@@ -114,7 +116,7 @@ def _serve(conn, payload: bytes) -> None:
 
     try:
         while True:
-            busy = trainer.divergence is None and (per_frame is None or owed > 0)
+            busy = trainer.can_train and (per_frame is None or owed > 0)
             if conn.poll(0 if busy else 0.05):
                 kind, with_layers = _recv(conn)
                 if kind == "stop":
@@ -130,7 +132,7 @@ def _serve(conn, payload: bytes) -> None:
                     trainer.run_for(CHUNK_S)
                 else:
                     done = trainer.step(min(owed, GUARD_EVERY))
-                    owed = owed - done if trainer.divergence is None else 0
+                    owed = owed - done if trainer.can_train else 0
     except (EOFError, BrokenPipeError, ConnectionResetError):
         return  # the page went away
 
@@ -151,7 +153,7 @@ class BackgroundTraining:
     arrived (never blocks) and asks for the next; `stop()` returns the final frame.
     """
 
-    def __init__(self, trainer: Trainer, points: np.ndarray | None, per_frame: int | None,
+    def __init__(self, trainer: Trainer | Race, points: np.ndarray | None, per_frame: int | None,
                  metrics_every_s: float, w1_points: int, idle_s: float = IDLE_S):
         ctx = _context()
         self._conn, child = ctx.Pipe()

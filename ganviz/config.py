@@ -200,7 +200,7 @@ class GANConfig:
     def to_query(self) -> dict[str, str]:
         """Only the settings that differ from the defaults, as strings (for a short URL)."""
         default = GANConfig()
-        return {k: _to_text(v) for k, v in self.to_dict().items() if v != getattr(default, k)}
+        return {k: setting_text(v) for k, v in self.to_dict().items() if v != getattr(default, k)}
 
     @classmethod
     def from_query(cls, params: dict[str, str]) -> "GANConfig":
@@ -296,7 +296,8 @@ def choices_of(f, domain: str | None = None) -> tuple | None:
     return choices
 
 
-def _to_text(value) -> str:
+def setting_text(value) -> str:
+    """A setting's value as URL text (what `_coerce` reads back)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     return repr(value) if isinstance(value, float) else str(value)

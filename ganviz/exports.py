@@ -46,6 +46,18 @@ def metrics_csv(history: dict, metrics_log: list[dict], metric_keys: tuple[str, 
     iteration measured but not in the history (iteration 0, before training) gets its own row with
     empty curve columns. Missing values are empty cells; numbers keep full precision.
     """
+    return _write_csv(("iteration", *HISTORY_KEYS, *metric_keys), _metrics_rows(history, metrics_log, metric_keys))
+
+
+def race_metrics_csv(runs: dict[str, tuple[dict, list[dict]]], metric_keys: tuple[str, ...] = METRIC_KEYS) -> str:
+    """`metrics_csv` of several runs in one table, run by run, with a first column `run`: runs maps each
+    run's name to its (history, metrics_log)."""
+    rows = [{"run": name, **row} for name, (history, log) in runs.items()
+            for row in _metrics_rows(history, log, metric_keys)]
+    return _write_csv(("run", "iteration", *HISTORY_KEYS, *metric_keys), rows)
+
+
+def _metrics_rows(history: dict, metrics_log: list[dict], metric_keys: tuple[str, ...]) -> list[dict]:
     n = len(history[HISTORY_KEYS[0]]) if HISTORY_KEYS[0] in history else 0
     its = history.get("iteration", np.arange(1, n + 1))
     rows: dict[int, dict] = {}
@@ -56,12 +68,14 @@ def metrics_csv(history: dict, metrics_log: list[dict], metric_keys: tuple[str, 
             raise ValueError("every metrics_log entry needs an 'iteration' key (the iteration it was measured at)")
         row = rows.setdefault(int(entry["iteration"]), {})
         row.update({k: _cell(entry.get(k)) for k in metric_keys})
+    return [{"iteration": it, **rows[it]} for it in sorted(rows)]
+
+
+def _write_csv(columns: tuple[str, ...], rows: list[dict]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=("iteration", *HISTORY_KEYS, *metric_keys), restval="",
-                            lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=columns, restval="", lineterminator="\n")
     writer.writeheader()
-    for it in sorted(rows):
-        writer.writerow({"iteration": it, **rows[it]})
+    writer.writerows(rows)
     return out.getvalue()
 
 

@@ -21,7 +21,8 @@ from .background import BackgroundTraining, Frame
 from .config import GANConfig
 from .snapshots import SnapshotStore
 from .threads import use_one_thread
-from .train import Snapshot, Trainer
+from .race import RaceConfig, build_trainer
+from .train import Snapshot
 from .walkthrough import Stage, walk_one_iteration
 
 METRICS_EVERY_S = 2.0  # how often a playing run measures its metrics
@@ -35,13 +36,14 @@ SPEEDS = {  # label -> iterations per frame (None: as many as the frame's time b
 
 
 class LiveRun:
-    def __init__(self, config: GANConfig, points: np.ndarray | None = None, capacity: int = 32,
+    def __init__(self, config: GANConfig | RaceConfig, points: np.ndarray | None = None, capacity: int = 32,
                  background: bool = False, images=None):
-        """`points`: the user's 2D data (dataset custom); `images`: an image dataset already loaded
-        (`ganviz.data.images.ImageData`; a background worker loads its own copy from disk)."""
+        """`config`: one run's, or a race's (then `trainer` is a `Race` of its runs). `points`: the user's
+        2D data (dataset custom); `images`: an image dataset already loaded (`ganviz.data.images.ImageData`;
+        a background worker loads its own copy from disk)."""
         use_one_thread()
         self.lock = threading.RLock()  # downloads run on another thread than the page's script
-        self.trainer = Trainer(config, points=points, images=images)
+        self.trainer = build_trainer(config, points=points, images=images)
         self.points = points
         self.store = SnapshotStore(capacity=capacity)
         self.metrics_log: list[dict] = []
@@ -56,7 +58,7 @@ class LiveRun:
         self.snapshot = self._observe(force_metrics=True)
 
     @property
-    def config(self) -> GANConfig:
+    def config(self) -> GANConfig | RaceConfig:
         return self.trainer.config
 
     @property
@@ -84,7 +86,7 @@ class LiveRun:
         self.stages = []
         if self._worker is not None and self._worker.per_frame != SPEEDS[speed]:
             self.stop()
-        if self._worker is None and self.trainer.divergence is None:
+        if self._worker is None and self.trainer.can_train:
             self._worker = BackgroundTraining(self.trainer, self.points, SPEEDS[speed], METRICS_EVERY_S,
                                               LIVE_W1_POINTS)
         if self._worker is not None:
@@ -109,14 +111,14 @@ class LiveRun:
     def _take_in(self, frames: list[Frame]) -> None:
         for frame in frames:
             self.trainer.history.append(frame.rows)
-            self.trainer.set_state(frame.state)  # also forgets history past the state's iteration
-            self.trainer.divergence = frame.divergence
+            # also forgets history past the state's iteration
+            self.trainer.set_state(frame.state, divergence=frame.divergence)
             self._keep(frame.snapshot, frame.snapshot.metrics != {}, lambda state=frame.state: state,
                        record=frame.final)
 
     def _tick(self, budget_s: float, speed: str) -> Snapshot:
         self.stages = []
-        if self.trainer.divergence is None:
+        if self.trainer.can_train:
             per_frame = SPEEDS[speed]
             if per_frame is None:
                 self.trainer.run_for(budget_s)
@@ -128,8 +130,8 @@ class LiveRun:
         """One iteration, or one step of D or of G alone (they do not count as iterations)."""
         self.stop()
         self.stages = []
-        if self.trainer.divergence is None:
-            {"iteration": self.trainer.step, "d": self.trainer.step_d, "g": self.trainer.step_g}[which](1)
+        if self.trainer.can_train:
+            getattr(self.trainer, {"iteration": "step", "d": "step_d", "g": "step_g"}[which])(1)
         return self._observe(force_metrics=True, record=True)
 
     def walk(self) -> list[Stage]:
