@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .bench import bench_train_2d
+from .bench import bench_runs, bench_train_2d
 from .config import (CUSTOM_DATASET, ConfigError, GANConfig, choices_of, image_defaults, is_image_dataset,
                      setting_fields)
 from .data import DataError, read_points_csv
@@ -86,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
                        "to use (default: mnist; offline it falls back to digits and says so)")
     bench.add_argument("--max-seconds", default="300", help="with --mnist: give up on recognisable digits after "
                        "this much training [1 to 3600] (default: 300)")
+    bench.add_argument("--runs", default=None, metavar="N", help="N runs of the default config trained together "
+                       "(the Compare page's race) against one run: ratio_vs_one_run is the wall time for N runs "
+                       "divided by the time for one (goal <= 1.5), and identical_to_alone says whether each run "
+                       "equals the run trained alone [2 to 4]")
+    bench.add_argument("--config", type=Path, metavar="FILE.json", help="with --runs: race this config (e.g. an "
+                       "earlier run's \"config\") instead of the default")
     bench.add_argument("--live", action="store_true", help="measure the 2D playground in a real browser "
                        "(frames/s and live iterations/s vs headless; needs Chromium and the test requirements)")
 
@@ -119,10 +125,7 @@ def resolve_config(args) -> tuple[GANConfig, object]:
     if args.preset:
         values.update(get_preset(args.preset).config().to_dict())  # its overrides and its fixed seed
     if args.config:
-        try:
-            values.update(GANConfig.from_json(args.config.read_text()).to_dict())
-        except OSError as e:
-            raise CliError(f"--config: cannot read {args.config} ({e.strerror})") from None
+        values.update(_read_config(args.config).to_dict())
     flags = {f.name: getattr(args, f.name) for f in setting_fields() if getattr(args, f.name) is not None}
     if not values and is_image_dataset(flags.get("dataset", "")):  # digits need other defaults than points
         values.update(image_defaults(flags.get("image_model"), flags.get("device", "auto")))
@@ -231,6 +234,26 @@ def cmd_lessons(args) -> tuple[dict, int]:
     return results, 0 if all(r["holds"] for r in results.values()) else 1
 
 
+def _read_config(path: Path) -> GANConfig:
+    """A `--config FILE.json`, or a one-line CliError saying what is wrong with it."""
+    try:
+        return GANConfig.from_json(path.read_text())
+    except OSError as e:
+        raise CliError(f"--config: cannot read {path} ({e.strerror})") from None
+    except ConfigError as e:
+        raise CliError(f"--config: {path}: {e}") from None
+
+
+def _bench_config(args) -> GANConfig | None:
+    """`bench --config FILE`: the 2D config to benchmark (None: the default)."""
+    if args.config is None:
+        return None
+    config = _read_config(args.config)
+    if is_image_dataset(config.dataset) or config.dataset == CUSTOM_DATASET:
+        raise CliError(f"--config: races are benchmarked on a built-in 2D dataset (got {config.dataset!r})")
+    return config
+
+
 def _write_points(path: Path, points) -> None:
     try:
         with open(path, "w", newline="") as f:
@@ -265,6 +288,9 @@ def main(argv=None) -> int:
                 result = bench_live(seconds=_number(args.seconds, "--seconds", 0.1, 600))
             except RuntimeError as e:
                 raise CliError(str(e)) from None
+        elif args.command == "bench" and args.runs is not None:
+            result = bench_runs(_number(args.runs, "--runs", 2, 4, int),
+                                seconds=_number(args.seconds, "--seconds", 0.1, 600), config=_bench_config(args))
         elif args.command == "bench" and args.mnist:
             from .bench_images import bench_images
             try:

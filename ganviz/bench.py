@@ -1,13 +1,14 @@
 """Benchmarks printed as JSON by `python -m ganviz bench`."""
 from __future__ import annotations
 
+import math
 import platform
 import time
 
 import torch
 
 from .config import GANConfig
-from .train import Trainer
+from .train import GUARD_EVERY, Trainer, synchronise
 
 WARMUP_ITERATIONS = 200  # lets allocator and autograd caches settle before timing
 
@@ -19,8 +20,7 @@ def bench_train_2d(config: GANConfig | None = None, seconds: float = 5.0) -> dic
     trainer.step(WARMUP_ITERATIONS)
     start_iteration, start = trainer.iteration, time.perf_counter()
     trainer.run_for(seconds)
-    if trainer.device.type == "cuda":
-        torch.cuda.synchronize()
+    synchronise(trainer.device)
     elapsed = time.perf_counter() - start
     iterations = trainer.iteration - start_iteration
     return {
@@ -34,3 +34,76 @@ def bench_train_2d(config: GANConfig | None = None, seconds: float = 5.0) -> dic
         "torch_threads": torch.get_num_threads(),
         "cpu": platform.processor() or platform.machine(),
     }
+
+
+RUNS_RATIO_GOAL = 1.5  # the goal for `ratio_vs_one_run` (overhead-bound devices; see the README)
+
+
+def _timed_steps(step, n: int, device: torch.device) -> float:
+    start = time.perf_counter()
+    step(n)
+    synchronise(device)
+    return time.perf_counter() - start
+
+
+def bench_runs(runs: int = 4, seconds: float = 5.0, config: GANConfig | None = None) -> dict:
+    """`runs` runs of one config (default: the default config) trained together as a Race, against one
+    run alone: the wall time of the same iterations (as many as one run trains in `seconds` after a
+    warm-up). The race as the app trains it ("auto": it times stacked and one-by-one steps during its
+    warm-up and keeps the faster), and each way forced; and whether each raced run ends exactly where
+    the run trained alone does (weights, EMA, optimiser moments, RNG and every history row)."""
+    from .race import Race, RaceConfig  # here: the race imports the trainer, which this module serves too
+
+    config = config or GANConfig()
+    alone = Trainer(config)
+    alone.step(WARMUP_ITERATIONS)
+    iterations = alone.run_for(seconds)  # sizes the timed part, then timed on the same footing as the races
+    seconds_one = _timed_steps(alone.step, iterations, alone.device)
+
+    timings, races = {}, {}
+    for stacking in ("auto", True, False):
+        race = races[stacking] = Race(RaceConfig((config,) * runs), stacking=stacking)
+        # the warm-up, the untimed part the lone run trained, and an "auto" race's timing of both ways
+        while race.iteration < WARMUP_ITERATIONS + iterations:
+            race.step(min(GUARD_EVERY, WARMUP_ITERATIONS + iterations - race.iteration))
+        timings[stacking] = _timed_steps(race.step, iterations, race.device)
+
+    difference = max(_max_difference(t, alone) for race in races.values() for t in race.runs)
+    auto = races["auto"]
+    return {
+        "benchmark": "runs",
+        "runs": runs,
+        "iterations": iterations,
+        "seconds_one_run": seconds_one,
+        "seconds_all_runs": timings["auto"],
+        "ratio_vs_one_run": timings["auto"] / seconds_one,
+        "ratio_goal": RUNS_RATIO_GOAL,
+        "goal_met": timings["auto"] / seconds_one <= RUNS_RATIO_GOAL,
+        "stacking": ("stacked" if auto._stack_now() else "one by one") if auto.tuned else "not settled",
+        "ratio_stacked": timings[True] / seconds_one,
+        "ratio_one_by_one": timings[False] / seconds_one,
+        "identical_to_alone": difference == 0.0,
+        "max_abs_difference": difference,
+        "compared": "each run of the three races: its weights, EMA copy, optimiser moments, RNG state and history "
+                    "rows against the same config and seed trained alone for the same iterations",
+        "config": config.to_dict(),
+        "device": str(alone.device),
+        "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "cpu": platform.processor() or platform.machine(),
+    }
+
+
+def _max_difference(a: Trainer, b: Trainer) -> float:
+    """The largest absolute difference between two runs' state tensors and history rows (inf when
+    their shapes or iterations differ)."""
+    if a.iteration != b.iteration or len(a.history) != len(b.history):
+        return math.inf
+    sa, sb = a.get_state(), b.get_state()
+    pairs = [(x, y) for key in ("G", "D", "ema") for x, y in zip((sa[key] or {}).values(), (sb[key] or {}).values())]
+    for opt in ("opt_d", "opt_g"):
+        for per_a, per_b in zip(sa[opt]["state"].values(), sb[opt]["state"].values()):
+            pairs += [(per_a[k], per_b[k]) for k in per_a if isinstance(per_a[k], torch.Tensor)]
+    pairs.append((sa["rng"], sb["rng"]))
+    tensors = max((float((x.double() - y.double()).abs().max()) for x, y in pairs if x.numel()), default=0.0)
+    return max(tensors, float(abs(a.history.rows() - b.history.rows()).max(initial=0.0)))

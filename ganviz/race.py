@@ -14,6 +14,7 @@ behind and trains the others on.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,12 +22,14 @@ import numpy as np
 
 from .config import ConfigError, GANConfig, is_image_dataset, setting_fields, setting_text
 from .nets import stack_key
-from .train import Divergence, TimedTraining, Trainer, TrainingDiverged, train_runs
+from .train import Divergence, TimedTraining, Trainer, TrainingDiverged, synchronise, train_runs
 
 MAX_RUNS = 4
 RUN_NAMES = ("A", "B", "C", "D")
 SHARED_SETTINGS = ("dataset", "digits", "digit_weights", "seed", "device")  # the same data, seed and machine
 RACE_GRID_SIZE = 60  # D's surface in a small multiple: 60 x 60 points
+TUNE_AFTER = 10  # iterations before an "auto" race starts timing (the first ones pay for allocations)
+TUNE_ITERATIONS = 100  # iterations timed each way (stacked, one by one) before an "auto" race settles
 
 
 # --- the configs --------------------------------------------------------------------------------------
@@ -220,9 +223,11 @@ class RaceHistory:
 
 
 class Race(TimedTraining):
-    def __init__(self, config: RaceConfig, points: np.ndarray | None = None, images=None):
+    def __init__(self, config: RaceConfig, points: np.ndarray | None = None, images=None,
+                 stacking: bool | str = "auto"):
         """`points`: the user's 2D data (dataset custom), shared by every run; `images`: an image
-        dataset already loaded (default: loaded once, for run A, and shared)."""
+        dataset already loaded (default: loaded once, for run A, and shared). `stacking`: True, False,
+        or "auto": time both ways over the race's first iterations and keep the faster."""
         self.config = config
         first = Trainer(config.runs[0], points=points, images=images)
         images = first.all_images if first.is_image else images
@@ -230,6 +235,11 @@ class Race(TimedTraining):
         self.history = RaceHistory([t.history for t in self.runs])
         self.left_behind = [False] * len(self.runs)  # diverged runs the race goes on without
         self._seconds_per_iteration = None
+        # Stacking runs shares each matrix product between them: far fewer, larger operations, which pays
+        # where operations are cheap to launch but many (a GPU, or small networks); on a CPU, for
+        # networks as large as the default ones, one by one can be faster. "auto" times both.
+        self.stacking = stacking
+        self._timings = {True: [0.0, 0], False: [0.0, 0]}  # way -> [seconds, iterations] timed so far
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -259,26 +269,52 @@ class Race(TimedTraining):
     def can_train(self) -> bool:
         return self.divergence is None and any(t.divergence is None for t in self.runs)
 
-    def groups(self) -> list[tuple[list[Trainer], bool]]:
-        """The runs still training, as (runs, stacked) groups: runs that share `nets.stack_key` are
-        stacked; the rest (digit runs, or a shape of their own) train one by one."""
+    def groups(self, stacking: bool | None = None) -> list[tuple[list[Trainer], bool]]:
+        """The runs still training, as (runs, stacked) groups. Stacking (default: what the race has settled
+        on, see `stacking`): runs that share `nets.stack_key` are stacked; the rest (digit runs, or a
+        shape of their own) train one by one, as do all runs without stacking."""
+        stacking = self._stack_now() if stacking is None else stacking
         stacks: dict[tuple, list[Trainer]] = {}
         alone: list[Trainer] = []
         for t in self.runs:
             if t.divergence is None:
-                (alone if t.is_image else stacks.setdefault(stack_key(t.config), [])).append(t)
+                stackable = stacking and not t.is_image
+                (stacks.setdefault(stack_key(t.config), []) if stackable else alone).append(t)
         groups = [(runs, True) for runs in stacks.values() if len(runs) > 1]
         alone += [runs[0] for runs in stacks.values() if len(runs) == 1]
         return groups + ([(alone, False)] if alone else [])
+
+    def _stack_now(self) -> bool:
+        """Whether to stack next: `stacking` itself, or while tuning ("auto") the way with fewer timed
+        iterations, then the faster way per iteration."""
+        if self.stacking != "auto":
+            return self.stacking
+        (stacked_s, stacked_n), (alone_s, alone_n) = self._timings[True], self._timings[False]
+        if min(stacked_n, alone_n) < TUNE_ITERATIONS:
+            return stacked_n <= alone_n
+        return stacked_s / stacked_n <= alone_s / alone_n
+
+    @property
+    def tuned(self) -> bool:
+        """Whether an "auto" race has timed both ways (stacked and one by one) and settled."""
+        return min(n for _, n in self._timings.values()) >= TUNE_ITERATIONS
 
     def step(self, n: int = 1) -> int:
         """n iterations of every run still training (fewer for a run that diverges, which pauses the
         race). Returns the iterations the race's clock advanced."""
         if self.divergence is not None:
             raise TrainingDiverged(self.divergence.message)
+        stacking = self._stack_now()
+        groups = self.groups(stacking)
+        tuning = self.stacking == "auto" and not self.tuned and any(stacked for _, stacked in self.groups(True))
+        start = time.perf_counter()
         done = 0
-        for runs, stacked in self.groups():
+        for runs, stacked in groups:
             done = max(done, *train_runs(runs, n, stacked=stacked))
+        if tuning and self.iteration > TUNE_AFTER:
+            synchronise(self.device)  # GPU work is asynchronous: time it to the end
+            seconds, iterations = self._timings[stacking]
+            self._timings[stacking] = [seconds + time.perf_counter() - start, iterations + done]
         return done
 
     def resume(self) -> None:

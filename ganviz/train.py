@@ -109,6 +109,12 @@ def eval_mode(*modules):
             m.train(w)
 
 
+def synchronise(device: torch.device) -> None:
+    """Wait for a GPU's queued work (before reading a clock); nothing to wait for on the CPU."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
 def _set_grads(params, grads) -> None:
     for p, g in zip(params, grads):
         p.grad = g

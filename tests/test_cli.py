@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from ganviz.__main__ import main
-from ganviz.config import choices_of, setting_fields
+from ganviz.config import GANConfig, choices_of, setting_fields
 from ganviz.data import read_points_csv
 from cli_helpers import last_json, run
 
@@ -116,6 +116,33 @@ def test_bench_reports_speed_and_environment(capsys):
     result = last_json(out)
     assert code == 0 and result["iters_per_sec"] > 0 and result["iterations"] > 0
     assert result["device"] == "cpu" and result["torch"].startswith("2.") and result["torch_threads"] == 1
+
+
+def test_bench_runs_reports_the_ratio_and_that_every_raced_run_equals_the_run_alone(capsys, tmp_path):
+    config = tmp_path / "small.json"
+    config.write_text(GANConfig(g_width=16, d_width=16, g_depth=2, d_depth=2, batch_size=32).to_json())
+    code, out, _ = run(capsys, "bench", "--runs", "3", "--seconds", "0.1", "--config", str(config))
+    result = last_json(out)
+    assert code == 0 and result["runs"] == 3 and result["iterations"] > 0 and result["config"]["g_width"] == 16
+    assert result["ratio_vs_one_run"] == pytest.approx(result["seconds_all_runs"] / result["seconds_one_run"])
+    assert result["ratio_stacked"] > 0 and result["ratio_one_by_one"] > 0 and result["ratio_goal"] == 1.5
+    assert result["goal_met"] == (result["ratio_vs_one_run"] <= 1.5)
+    assert result["stacking"] in ("stacked", "one by one")  # the race timed both ways during its warm-up
+    assert result["identical_to_alone"] is True and result["max_abs_difference"] == 0.0
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["bench", "--runs", "5"], "--runs: must be between 2 and 4"),
+    (["bench", "--runs", "2", "--config", "/nonexistent.json"], "--config: cannot read"),
+    (["bench", "--runs", "2", "--config", "{bad}"], "--config: {bad}: lr_d: must be between"),
+    (["train", "--steps", "1", "--config", "{bad}"], "--config: {bad}: lr_d: must be between"),
+])
+def test_bad_bench_and_config_arguments_exit_with_one_line(capsys, tmp_path, argv, message):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"lr_d": 99}')
+    argv = [str(bad) if a == "{bad}" else a for a in argv]
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and err.count("\n") == 1 and message.replace("{bad}", str(bad)) in err
 
 
 def test_presets_are_listed(capsys):

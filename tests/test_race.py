@@ -13,7 +13,7 @@ from ganviz.config import image_config
 from ganviz.exports import race_metrics_csv
 from ganviz.history import HISTORY_KEYS
 from ganviz.live import LiveRun
-from ganviz.race import (MAX_RUNS, RACE_GRID_SIZE, Race, RaceConfig, RaceDivergence, build_trainer,
+from ganviz.race import (MAX_RUNS, RACE_GRID_SIZE, TUNE_AFTER, TUNE_ITERATIONS, Race, RaceConfig, RaceDivergence, build_trainer,
                          run_metrics_log, setting_rows)
 from ganviz.train import Snapshot
 
@@ -120,7 +120,7 @@ def test_the_settings_table_flags_exactly_the_differing_settings():
 def test_a_race_trains_every_run_as_it_would_train_alone():
     # A and B share their shapes (stacked); C has wider networks (alone)
     config = race_of({}, dict(loss="wgan-gp", d_steps=2), dict(g_width=32, loss="hinge"))
-    race = Race(config)
+    race = Race(config, stacking=True)
     assert [len(runs) for runs, stacked in race.groups()] == [2, 1] and [s for _, s in race.groups()] == [True, False]
     assert race.step(25) == 25 and race.iteration == 25
     assert [t.iteration for t in race.runs] == [25, 25, 25]
@@ -130,6 +130,29 @@ def test_a_race_trains_every_run_as_it_would_train_alone():
         assert all(torch.equal(a, b) for a, b in zip(t.G.state_dict().values(), alone.G.state_dict().values()))
         np.testing.assert_array_equal(t.history.rows(), alone.history.rows())
     assert [len(r) for r in race.history.rows()] == [25, 25, 25]
+
+
+def test_an_auto_race_times_both_ways_then_keeps_the_faster_and_the_runs_do_not_notice():
+    config = race_of({}, dict(loss="wgan-gp"))
+    auto, stacked, alone = Race(config), Race(config, stacking=True), Race(config, stacking=False)
+    assert auto.stacking == "auto" and not auto.tuned
+    ways = []
+    while not auto.tuned:
+        ways.append(auto._stack_now())
+        auto.step(10)
+    assert auto.iteration == TUNE_AFTER + 2 * TUNE_ITERATIONS and True in ways and False in ways
+    (s_stacked, n_stacked), (s_alone, n_alone) = auto._timings[True], auto._timings[False]
+    assert n_stacked == n_alone == TUNE_ITERATIONS
+    assert auto._stack_now() == (s_stacked / n_stacked <= s_alone / n_alone)
+    auto._timings = {True: [2.0, 100], False: [1.0, 100]}
+    assert auto._stack_now() is False and [s for _, s in auto.groups()] == [False]
+    auto._timings = {True: [1.0, 100], False: [2.0, 100]}
+    assert auto._stack_now() is True and [s for _, s in auto.groups()] == [True]
+    for race in (stacked, alone):
+        race.step(auto.iteration)
+        for a, b in zip(auto.runs, race.runs):  # stacked or not, every run is the same run
+            np.testing.assert_array_equal(a.history.rows(), b.history.rows())
+    assert [s for _, s in alone.groups()] == [False] and [s for _, s in stacked.groups()] == [True]
 
 
 def test_a_diverging_run_pauses_the_race_until_it_is_left_behind():
