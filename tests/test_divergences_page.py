@@ -102,7 +102,10 @@ def test_training_d_approaches_d_star(page):
     assert not page.exception
     exact = metric(page, "V(D*, G), exact")
     assert metric(page, "V(D, G), trained D") <= exact + 2e-3  # D* is the maximiser
-    assert metric(page, "mean |D − D*|") < min(gap_1, 0.1)
+    # closer than after the first fragment run, unless that one already got within 0.05 (each run trains for a
+    # time budget, so a fast machine may arrive in one; from there the gap only jitters)
+    final = metric(page, "mean |D − D*|")
+    assert final < 0.1 and (final < gap_1 or max(final, gap_1) < 0.05), (gap_1, final)
     (fit,) = traces(live_figures(page)["dv_fit_figure"], "d_fit")
     x, d = plotly_array(fit["x"], dtype=float), plotly_array(fit["y"], dtype=float)
     # U[0,1] against U[0.5,1.5]: D* = 1 on [0, 0.5), ½ on (0.5, 1), 0 on (1, 1.5]
