@@ -189,10 +189,7 @@ class GANConfig:
 
     @classmethod
     def from_json(cls, text: str) -> "GANConfig":
-        try:
-            values = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise ConfigError("json", f"not valid JSON ({e.msg} at line {e.lineno})") from None
+        values = read_json(text)
         if not isinstance(values, dict):
             raise ConfigError("json", "expected a JSON object of settings")
         return cls.from_dict(values)
@@ -294,6 +291,14 @@ def choices_of(f, domain: str | None = None) -> tuple | None:
     if domain == "2d" and f.name == "dataset":
         choices = tuple(name for name in choices if not is_image_dataset(name))
     return choices
+
+
+def read_json(text: str):
+    """The value of a JSON text, or a ConfigError saying where the JSON is broken."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ConfigError("json", f"not valid JSON ({e.msg} at line {e.lineno})") from None
 
 
 def setting_text(value) -> str:

@@ -393,7 +393,7 @@ def downsample(x, y, max_points: int = MAX_CHART_POINTS) -> tuple[np.ndarray, np
     return x[idx], y[idx]
 
 
-def _metric_series(metrics_log: Sequence[Mapping], key: str) -> tuple[np.ndarray, np.ndarray]:
+def metric_series(metrics_log: Sequence[Mapping], key: str) -> tuple[np.ndarray, np.ndarray]:
     its = np.array([rec.get("iteration", np.nan) for rec in metrics_log], dtype=np.float64)
     vals = np.array([np.nan if rec.get(key) is None else float(rec[key]) for rec in metrics_log],
                     dtype=np.float64)
@@ -508,36 +508,36 @@ def training_charts(history: Mapping[str, np.ndarray], metrics_log: Sequence[Map
         layout[f"xaxis{rows}"]["range"] = [0, 100]
 
     if metrics_log and metrics == "images":
-        m_its, fid = _metric_series(metrics_log, "fid")
+        m_its, fid = metric_series(metrics_log, "fid")
         line(m_its, fid, name="FID (classifier features)", kind="fid", row=4, colour=JS_COLOUR, markers=True)
-        line(m_its, _metric_series(metrics_log, "fid_floor")[1], name="floor (real vs real)", kind="fid_floor",
+        line(m_its, metric_series(metrics_log, "fid_floor")[1], name="floor (real vs real)", kind="fid_floor",
              row=4, colour="#999999", dash="dash")
         total = int(metrics_log[-1].get("classes_total") or 10)
-        line(m_its, _metric_series(metrics_log, "classes_covered")[1], name=f"digits present (of {total})",
+        line(m_its, metric_series(metrics_log, "classes_covered")[1], name=f"digits present (of {total})",
              kind="classes_covered", row=5, colour=CAPTURED_COLOUR, markers=True)
-        line(m_its, 100 * _metric_series(metrics_log, "mean_confidence")[1],
+        line(m_its, 100 * metric_series(metrics_log, "mean_confidence")[1],
              name="classifier's mean confidence (right axis)", kind="mean_confidence", row=5, colour=HQ_COLOUR,
              yaxis=hq_axis, markers=True)
         layout[f"yaxis{rows}"].update(range=[0, total * 1.08 + 0.1], title=dict(text=f"digits (of {total})",
                                                                                  font=dict(size=11)))
     elif metrics_log:
-        m_its, js = _metric_series(metrics_log, "js")
+        m_its, js = metric_series(metrics_log, "js")
         line(m_its, js, name="JS (nats)", kind="js", row=4, colour=JS_COLOUR, markers=True)
-        line(m_its, _metric_series(metrics_log, "js_floor")[1], name="JS floor (real vs real)",
+        line(m_its, metric_series(metrics_log, "js_floor")[1], name="JS floor (real vs real)",
              kind="js_floor", row=4, colour="#999999", dash="dash")
-        line(m_its, _metric_series(metrics_log, "w1")[1], name="W1 exact (right axis)", kind="w1",
+        line(m_its, metric_series(metrics_log, "w1")[1], name="W1 exact (right axis)", kind="w1",
              row=4, colour=W1_COLOUR, yaxis=w1_axis, markers=True)
         if loss_output == "critic":
-            line(m_its, _metric_series(metrics_log, "critic_estimate")[1],
+            line(m_its, metric_series(metrics_log, "critic_estimate")[1],
                  name="critic's W1 estimate (right axis)", kind="critic_estimate", row=4,
                  colour=W1_COLOUR, yaxis=w1_axis, dash="dot")
-        captured = _metric_series(metrics_log, "modes_captured")[1]
+        captured = metric_series(metrics_log, "modes_captured")[1]
         totals = [rec.get("modes_total") for rec in metrics_log if rec.get("modes_total") is not None]
         if np.isfinite(captured).any() and totals:
             total = int(totals[-1])
             line(m_its, captured, name=f"modes captured (of {total})", kind="modes_captured", row=5,
                  colour=CAPTURED_COLOUR, markers=True)
-            line(m_its, 100 * _metric_series(metrics_log, "hq_fraction")[1], name="% high quality (right axis)",
+            line(m_its, 100 * metric_series(metrics_log, "hq_fraction")[1], name="% high quality (right axis)",
                  kind="hq_fraction", row=5, colour=HQ_COLOUR, yaxis=hq_axis, markers=True)
             layout[f"yaxis{rows}"].update(range=[0, total * 1.08 + 0.1], title=dict(
                 text=f"modes (of {total})", font=dict(size=11)))

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .config import ConfigError, GANConfig, is_image_dataset, setting_fields, setting_text
+from .config import ConfigError, GANConfig, is_image_dataset, read_json, setting_fields, setting_text
 from .nets import stack_key
 from .train import Divergence, TimedTraining, Trainer, TrainingDiverged, synchronise, train_runs
 
@@ -109,11 +109,7 @@ class RaceConfig:
 
     @classmethod
     def from_json(cls, text: str) -> "RaceConfig":
-        try:
-            values = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise ConfigError("json", f"not valid JSON ({e.msg} at line {e.lineno})") from None
-        return cls.from_dict(values)
+        return cls.from_dict(read_json(text))
 
     def to_query(self) -> dict[str, str]:
         """`runs`, run A's non-default settings, and each other run's differences from A as `B.lr_d`."""
@@ -299,6 +295,18 @@ class Race(TimedTraining):
         """Whether an "auto" race has timed both ways (stacked and one by one) and settled."""
         return min(n for _, n in self._timings.values()) >= TUNE_ITERATIONS
 
+    def describe_stacking(self) -> str:
+        """How the runs train, in words: which share their matrix products, or why none do."""
+        stacks = ["+".join(self.names[self.runs.index(t)] for t in runs) for runs, stacked in self.groups(True) if stacked]
+        if not stacks:
+            return "runs trained one by one (no two have networks of the same shapes)"
+        if self.stacking == "auto" and not self.tuned:
+            return f"timing {', '.join(stacks)} stacked against one by one"
+        if self._stack_now():
+            return f"{', '.join(stacks)} stacked: one matrix product per layer for all of them" + (
+                " (the faster way here)" if self.stacking == "auto" else "")
+        return "runs trained one by one" + (" (faster here than stacked)" if self.stacking == "auto" else "")
+
     def step(self, n: int = 1) -> int:
         """n iterations of every run still training (fewer for a run that diverges, which pauses the
         race). Returns the iterations the race's clock advanced."""
@@ -324,13 +332,16 @@ class Race(TimedTraining):
     def get_state(self) -> dict:
         """Everything the race's training depends on, per run (see `Trainer.get_state`)."""
         return {"runs": [t.get_state() for t in self.runs], "divergences": [t.divergence for t in self.runs],
-                "left_behind": list(self.left_behind)}
+                "left_behind": list(self.left_behind),
+                "timings": {way: list(timed) for way, timed in self._timings.items()}}
 
     def set_state(self, state: dict, divergence=None) -> None:
-        """Go back to (or take in) a state from `get_state`, divergences included."""
+        """Go back to (or take in) a state from `get_state`, divergences included, and the timings of
+        stacked and one-by-one steps (a worker's race tunes once for the race, not once per worker)."""
         for t, run_state, run_divergence in zip(self.runs, state["runs"], state["divergences"]):
             t.set_state(run_state, divergence=run_divergence)
         self.left_behind = list(state["left_behind"])
+        self._timings = {way: list(timed) for way, timed in state["timings"].items()}
 
     def evaluate(self, w1_points: int = 1000) -> dict[str, dict]:
         """Each run's metrics (`Trainer.evaluate`), by run name."""

@@ -3,6 +3,7 @@ import csv
 import io
 import json
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -153,6 +154,11 @@ def test_an_auto_race_times_both_ways_then_keeps_the_faster_and_the_runs_do_not_
         for a, b in zip(auto.runs, race.runs):  # stacked or not, every run is the same run
             np.testing.assert_array_equal(a.history.rows(), b.history.rows())
     assert [s for _, s in alone.groups()] == [False] and [s for _, s in stacked.groups()] == [True]
+    assert stacked.describe_stacking() == "A+B stacked: one matrix product per layer for all of them"
+    assert alone.describe_stacking() == "runs trained one by one"
+    assert Race(config).describe_stacking() == "timing A+B stacked against one by one"
+    assert "faster here than stacked" in auto.describe_stacking() or "the faster way here" in auto.describe_stacking()
+    assert "no two have networks of the same shapes" in Race(race_of({}, dict(d_width=8))).describe_stacking()
 
 
 def test_a_diverging_run_pauses_the_race_until_it_is_left_behind():
@@ -302,3 +308,17 @@ def test_a_live_race_pauses_on_a_divergence_and_continues_without_that_run():
     behind, start = live.trainer.runs[1].iteration, live.iteration
     live.step()
     assert live.trainer.runs[0].iteration == start + 1 and live.trainer.runs[1].iteration == behind
+
+
+def test_a_race_of_mnist_runs_on_the_official_test_split(tmp_path, monkeypatch):
+    mnist = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+    if not (mnist / "t10k-images-idx3-ubyte.gz").exists():
+        pytest.skip(f"MNIST test split not found in {mnist}")
+    monkeypatch.setenv("GANVIZ_MNIST_DIR", str(mnist))
+    monkeypatch.setenv("GANVIZ_CACHE_DIR", str(tmp_path))
+    race = Race(RaceConfig((image_config("mnist", batch_size=16, device="cpu"),
+                            image_config("mnist", batch_size=16, device="cpu", image_model="mlp-003", noise_dim=100))))
+    assert race.runs[0].all_images.source.startswith("MNIST") and race.runs[1].all_images is race.runs[0].all_images
+    race.step(3)
+    snap = race.snapshot(with_metrics=False)
+    assert [s.grid.shape[-2:] for s in snap.runs] == [(28, 28), (28, 28)] and race.iteration == 3
