@@ -17,7 +17,7 @@ st.set_page_config(page_title="ganviz", layout="wide")
 # survives (Streamlit's documented way to keep widget values across pages). Only value widgets:
 # buttons, uploads and chart selections refuse assignment, so the keys are named, not guessed.
 KEPT_WIDGET_PREFIXES = ("w_", "mw_")  # the settings of the 2D playground and of the digits page
-KEPT_WIDGET_KEYS = {"pg_lesson", "pg_speed", "pg_slow", "mn_lesson", "mn_speed"}
+KEPT_WIDGET_KEYS = {"pg_lesson", "pg_speed", "pg_slow", "mn_lesson", "mn_speed", "cp_speed", "cp_all_settings"}
 for _key in [k for k in st.session_state if k in KEPT_WIDGET_KEYS or k.startswith(KEPT_WIDGET_PREFIXES)]:
     st.session_state[_key] = st.session_state[_key]
 
@@ -31,6 +31,7 @@ PAGES = [
             url_path="divergences"),
     st.Page("pages/dynamics.py", title="Dynamics", icon=":material/cyclone:", url_path="dynamics"),
     st.Page("pages/latent.py", title="Latent", icon=":material/blur_on:", url_path="latent"),
+    st.Page("pages/compare.py", title="Compare", icon=":material/view_column:", url_path="compare"),
 ]
 
 st.navigation(PAGES).run()

@@ -11,6 +11,7 @@ import streamlit as st
 
 from ganviz import exports
 from ganviz.config import GANConfig
+from ganviz.data.images import load_images
 from ganviz.live import LiveRun
 
 
@@ -20,9 +21,10 @@ def set_widgets(config: GANConfig, widget_prefix: str) -> None:
         st.session_state[widget_prefix + name] = value
 
 
-def install_run(prefix: str, widget_prefix: str, config: GANConfig, make_run: Callable[[], LiveRun]) -> None:
+def install_run(prefix: str, widget_prefix: str | None, config, make_run: Callable[[], LiveRun]) -> None:
     """Replace the page's run: stop the old one's worker first (it would go on training), build the new
-    one with `make_run`, start paused outside time travel, and load `config` into the widgets."""
+    one with `make_run`, start paused outside time travel, and load `config` into the widgets (with
+    `widget_prefix`; None: the page has no settings widgets named after the config's fields)."""
     old = st.session_state.get(f"{prefix}run")
     if old is not None:
         old.stop()
@@ -30,7 +32,21 @@ def install_run(prefix: str, widget_prefix: str, config: GANConfig, make_run: Ca
     st.session_state[f"{prefix}config"] = config
     st.session_state[f"{prefix}playing"] = False
     st.session_state[f"{prefix}travel"] = None
-    set_widgets(config, widget_prefix)
+    if widget_prefix is not None:
+        set_widgets(config, widget_prefix)
+
+
+def load_images_with_progress(name: str):
+    """`load_images(name)` with a progress bar while MNIST downloads (the first time only)."""
+    bar = st.progress(0.0, text=f"Getting {name}…")
+
+    def progress(done: int, total: int | None, file_name: str) -> None:
+        bar.progress(min(done / total, 1.0) if total else 0.0, text=f"Downloading {file_name}: {done / 1e6:.1f} MB")
+
+    try:
+        return load_images(name, progress=progress)
+    finally:
+        bar.empty()
 
 
 def config_from_link(params: dict[str, str], base: GANConfig,

@@ -91,11 +91,15 @@ start_divergences.caption("Why JS stays flat at log 2 while W₁ keeps pointing 
 start_dynamics.markdown("**Dynamics** (in the sidebar)")
 start_dynamics.caption("Why gradient play circles (the xy game), why the original generator loss stalls, and "
                        "what spectral normalisation does to a discriminator's slope.")
-start_latent, _ = st.columns(2, gap="large")
+start_latent, start_compare = st.columns(2, gap="large")
 start_latent.markdown("**Latent** (in the sidebar)")
 start_latent.caption("Inside a trained GAN: walks and arithmetic in its latent space, the truncation trick's "
                      "fidelity against variety, the discriminator's embedding space, and why pushing noise along "
                      "D's gradient does not generate.")
+start_compare.markdown("**Compare** (in the sidebar)")
+start_compare.caption("Two to four runs race on the same data and seed: non-saturating against WGAN-GP, k = 1 "
+                      "against k = 5, with and without spectral norm. Their views side by side, every curve "
+                      "overlaid, the settings that differ highlighted, and a link that replays the race.")
 
 st.header("Train one from the command line")
 st.markdown("The same engine runs without the app. Train a GAN on the ring of 8 Gaussians:")

@@ -9,14 +9,14 @@ import streamlit as st
 
 from ganviz import exports, plots
 from ganviz.config import ConfigError, GANConfig, image_config, is_image_dataset, setting_fields
-from ganviz.data.images import IMAGE_DATASETS, DataError, load_images
+from ganviz.data.images import IMAGE_DATASETS, DataError
 from ganviz.image_eval import IMAGE_EVAL_SAMPLES, generate
 from ganviz.live import METRICS_EVERY_S, SPEEDS, LiveRun
 from ganviz.metrics import nearest_neighbours
 from ganviz.presets import IMAGE_LESSONS
 from pages._plotly_live import plotly_live
-from pages._run_controls import (config_from_link, install_run, show_link_messages, time_travel, weights_upload,
-                                 write_link)
+from pages._run_controls import (config_from_link, install_run, load_images_with_progress, show_link_messages,
+                                 time_travel, weights_upload, write_link)
 from pages._settings import setting_widget
 
 FRAME_S = 0.5  # redraw period of the sample grid while playing
@@ -39,21 +39,9 @@ st.caption("Train a GAN on handwritten digits and watch them form. A classifier 
 
 # --- data, the run, the URL ----------------------------------------------------------------------
 
-def _load(name: str):
-    bar = st.progress(0.0, text=f"Getting {name}…")
-
-    def progress(done: int, total: int | None, file_name: str) -> None:
-        bar.progress(min(done / total, 1.0) if total else 0.0, text=f"Downloading {file_name}: {done / 1e6:.1f} MB")
-
-    try:
-        return load_images(name, progress=progress)
-    finally:
-        bar.empty()
-
-
 def _new_run(config: GANConfig) -> None:
     def make_run() -> LiveRun:
-        data = _load(config.dataset)
+        data = load_images_with_progress(config.dataset)
         with st.spinner("Preparing the run (the first time: training the judge classifier, about 10 s)…"):
             return LiveRun(config, images=data, background=True, capacity=STORE_CAPACITY)
     install_run("mn_", WIDGET, config, make_run)

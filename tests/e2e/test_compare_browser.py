@@ -1,0 +1,84 @@
+"""The Compare page in a real browser: two runs play side by side with their views zoomed together,
+Pause freezes both, and changing one setting of run B restarts the race with the difference shown."""
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from conftest import wait_for_app_run, wait_until
+
+SMALL = "g_width=16&d_width=16&g_depth=2&d_depth=2&batch_size=32"
+STATUS = re.compile(r"iteration ([\d,]+) · (\d) runs")
+VIEW = ".st-key-cp_view .js-plotly-plot"
+
+
+def iteration(page: Page) -> int:
+    return int(STATUS.search(page.get_by_text(STATUS).first.inner_text()).group(1).replace(",", ""))
+
+
+def panel_titles(page: Page) -> list[str]:
+    return page.locator(VIEW).evaluate("gd => gd.layout.annotations.map(a => a.text)")
+
+
+def zoom_panel(page: Page, index: int):
+    """A box-zoom drag inside panel `index`; returns every panel's x range after it, or None if the drag
+    was swallowed by a redraw (as a user would, the test tries again)."""
+    box = page.locator(f"{VIEW} .nsewdrag").nth(index).bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.45)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.2, steps=8)
+    page.mouse.up()
+    ranges = page.locator(VIEW).evaluate("gd => [gd.layout.xaxis.range, gd.layout.xaxis2.range]")
+    return ranges if 0 < ranges[1][1] - ranges[1][0] < 2.5 else None  # the ring's full view is ~6 wide
+
+
+def test_two_runs_race_side_by_side_and_a_change_restarts_them(open_app, screenshot):
+    page = open_app(f"/compare?runs=2&{SMALL}&B.loss=hinge", expect_text="Compare runs")
+    expect(page.locator("[data-testid='stException']")).to_have_count(0)
+    assert iteration(page) == 0
+    assert panel_titles(page)[1].startswith("<b style='color:#e6550d'>B: loss hinge</b>")
+
+    page.get_by_role("button", name="Play").click()
+    wait_until(lambda: iteration(page) > 60, timeout_s=60)
+    first = iteration(page)
+    wait_until(lambda: iteration(page) > first, timeout_s=30)  # live: it keeps advancing
+    titles = panel_titles(page)
+    numbers = [int(re.search(r"iteration ([\d,]+)", t).group(1).replace(",", "")) for t in titles]
+    assert numbers[0] == numbers[1] > 0  # both runs at the same iteration, drawn from one frame
+
+    # Zoom into run B's panel: run A's panel follows (their axes match).
+    ranges = zoom_panel(page, 1) or zoom_panel(page, 1) or zoom_panel(page, 1)
+    assert ranges is not None, "three box-zoom drags did not zoom run B's panel"
+    assert ranges[0] == pytest.approx(ranges[1])
+    zoomed_at = iteration(page)
+    wait_until(lambda: iteration(page) > zoomed_at + 20, timeout_s=30)
+    assert page.locator(VIEW).evaluate("gd => gd.layout.xaxis.range") == pytest.approx(ranges[0])  # kept
+
+    page.get_by_role("button", name="Pause").click()
+    wait_for_app_run(page)
+    page.wait_for_timeout(800)
+    frozen = iteration(page)
+    page.wait_for_timeout(2000)
+    assert iteration(page) == frozen > 0
+    screenshot("compare-playing.png")
+
+    # Change one thing in run B: its D steps, 1 -> 3. The race starts over with the difference in view.
+    pick = page.locator(".st-key-cp_pick_1 input")
+    pick.click()
+    pick.fill("d steps")  # the list of settings is long: type to filter it, as a user would
+    page.get_by_role("option", name="d steps (optimisation)").click()
+    wait_for_app_run(page)
+    slider = page.locator("[class*='st-key-cp_value_'][class*='_1_d_steps'] input[type='range']")
+    slider.focus()
+    slider.press("ArrowRight")
+    slider.press("ArrowRight")
+    wait_for_app_run(page)
+    expect(slider).to_have_value("3")
+    page.get_by_role("button", name="Apply to run B").click()
+    wait_for_app_run(page)
+    wait_until(lambda: "B.d_steps=3" in page.url, timeout_s=30)
+    assert iteration(page) == 0
+    wait_until(lambda: "d_steps 3" in panel_titles(page)[1], timeout_s=30)
+    expect(page.get_by_text("Highlighted: the settings where the runs differ.")).to_be_visible()
+    expect(page.locator("[data-testid='stException']")).to_have_count(0)
+    screenshot("compare-changed.png")
