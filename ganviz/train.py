@@ -5,6 +5,10 @@ networks (losses, learning rates, optimisers, k steps, tricks) change between it
 `set_config`. Every `GUARD_EVERY` iterations a single host sync checks that losses and weights are
 finite; when they are not, the run is rolled back to the exact last finite iteration and stops
 with a `Divergence` report.
+
+The steps themselves are written for a list of runs (the end of this file): a Trainer steps as a list
+of one, and `train_runs` trains several side by side, each exactly as it would train alone, sharing
+the networks' arithmetic where their shapes allow (the Compare page's races).
 """
 from __future__ import annotations
 
