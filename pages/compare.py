@@ -91,6 +91,7 @@ def copies(base: GANConfig) -> RaceConfig:
 def start_named(name: str) -> None:
     _new_race(COMPARISONS[name].config())
     st.session_state.cp_comparison = name
+    st.session_state.cp_start = f"Comparison: {COMPARISONS[name].title}"  # the selector shows what is running
 
 
 def _start_from_url() -> None:
@@ -209,7 +210,7 @@ def _value_key(index: int, name: str) -> str:
     return f"cp_value_{st.session_state.cp_version}_{index}_{name}"
 
 
-COMPARISON_TITLES = {f"Comparison: {c.title}": c.name for c in COMPARISONS.values()}
+COMPARISON_TITLES = {f"Comparison: {c.title}": c.name for c in COMPARISONS.values()}  # as start_named writes them
 
 with st.sidebar:
     st.subheader("Start a comparison")
@@ -256,7 +257,8 @@ cols[1].button("Step", key="cp_step", on_click=do_step, help="one iteration of e
                width="stretch", disabled=not race.can_train)
 cols[2].button("Reset", key="cp_reset", on_click=lambda: _try_new_race(config, st.session_state.cp_points),
                help="every run starts again: new networks, same settings and seed", width="stretch")
-cols[3].select_slider("speed", list(SPEEDS), value="full speed", key="cp_speed", label_visibility="collapsed")
+st.session_state.setdefault("cp_speed", "full speed")  # kept across pages by the router: no default value here
+cols[3].select_slider("speed", list(SPEEDS), key="cp_speed", label_visibility="collapsed")
 
 
 # --- the live view ----------------------------------------------------------------------------------------

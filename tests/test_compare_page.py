@@ -124,6 +124,7 @@ def test_a_named_comparison_from_the_sidebar_and_from_a_link():
     assert any(COMPARISONS["spectral-norm"].watch in i.value for i in at.info)
     linked = open_page(PAGE, {"comparison": "balance"})
     assert linked.session_state["cp_config"].names == ("A", "B", "C")
+    assert linked.selectbox(key="cp_start").value == f"Comparison: {COMPARISONS['balance'].title}"
     again = open_page(PAGE, link(linked))  # the written link reproduces the comparison
     assert again.session_state["cp_config"] == COMPARISONS["balance"].config()
 
