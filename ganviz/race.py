@@ -203,9 +203,6 @@ class RaceHistory:
     def __init__(self, histories):
         self.histories = histories
 
-    def __len__(self) -> int:
-        return max(len(h) for h in self.histories)
-
     def append(self, rows: list[np.ndarray]) -> None:
         for history, r in zip(self.histories, rows):
             history.append(r)
@@ -230,7 +227,6 @@ class Race(TimedTraining):
         self.runs = [first] + [Trainer(c, points=points, images=images) for c in config.runs[1:]]
         self.history = RaceHistory([t.history for t in self.runs])
         self.left_behind = [False] * len(self.runs)  # diverged runs the race goes on without
-        self._seconds_per_iteration = None
         # Stacking runs shares each matrix product between them: far fewer, larger operations, which pays
         # where operations are cheap to launch but many (a GPU, or small networks); on a CPU, for
         # networks as large as the default ones, one by one can be faster. "auto" times both.

@@ -232,7 +232,6 @@ class Trainer(TimedTraining):
         self.history = History()
         self.divergence: Divergence | None = None
         self.trace: dict | None = None  # when a dict, the next iteration records its first D and G step
-        self._seconds_per_iteration: float | None = None  # run_for's measurement (new settings: measured anew)
 
     # --- construction helpers ---------------------------------------------------------------------
 
