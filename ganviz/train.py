@@ -21,6 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch.func import functional_call
+from torch.optim.adam import adam as adam_functional
 
 from .config import CUSTOM_DATASET, ConfigError, GANConfig, is_image_dataset
 from .data import get_dataset, points_dataset, sample_noise
@@ -364,30 +365,6 @@ class Trainer(TimedTraining):
         """losses.gradient_penalty through this run's D (with the samples' labels when conditional)."""
         return gradient_penalty(lambda x: self._discriminate(x, labels), real, fake, self.rng)
 
-    def _update_d(self, grads: list[torch.Tensor]) -> None:
-        """D's optimiser step on `grads` (one per D parameter), then WGAN's weight clipping."""
-        _set_grads(self.d_params, grads)
-        self.opt_d.step()
-        if self.loss.clip_weights:
-            with torch.no_grad():
-                torch._foreach_clamp_min_(self.d_params, -self.config.clip)
-                torch._foreach_clamp_max_(self.d_params, self.config.clip)
-        self.d_updates += 1
-
-    def _update_g(self, grads: list[torch.Tensor]) -> None:
-        """G's optimiser step on `grads` (one per G parameter), then the EMA copy follows G."""
-        _set_grads(self.g_params, grads)
-        self.opt_g.step()
-        if self.ema_g is not None:
-            # Warm-up (as in TensorFlow's moving averages): early on, the average must not cling to
-            # the random initialisation for the ~1/(1-decay) steps a fixed decay would take.
-            decay = min(self.config.ema, (1 + self.g_updates) / (10 + self.g_updates))
-            with torch.no_grad():
-                torch._foreach_lerp_(list(self.ema_g.parameters()), self.g_params, 1.0 - decay)
-                for b_ema, b in zip(self.ema_g.buffers(), self.G.buffers()):
-                    b_ema.copy_(b)
-        self.g_updates += 1
-
     def _extra_g_loss(self, fake: torch.Tensor) -> torch.Tensor:
         real = self._blur(self._real_batch()[0])
         if self.config.extra_g_loss == "feature-matching":  # Salimans et al. (2016): match D's mean features
@@ -667,6 +644,70 @@ def _grads_by_run(totals: list[torch.Tensor], wrt: list[list[torch.Tensor]]) -> 
     return out
 
 
+def _step_optimizers(optimizers: list[torch.optim.Optimizer]) -> None:
+    """Each optimiser's step on the gradients its parameters hold. Fused Adam optimisers with the same
+    settings step together: one call of torch's functional Adam over all their parameters, each with
+    its own moments and step count (the same element-wise arithmetic, one kernel launch instead of one
+    per run). An optimiser steps alone on its first step (which creates its state) or when it is alone."""
+    together: dict[tuple, list] = {}
+    for opt in optimizers:
+        group = opt.param_groups[0]
+        if (len(optimizers) > 1 and isinstance(opt, torch.optim.Adam) and len(opt.param_groups) == 1
+                and group["fused"] and not group["amsgrad"] and all(opt.state.get(p) for p in group["params"])):
+            key = (group["lr"], group["betas"], group["eps"], group["weight_decay"], group["maximize"],
+                   group["decoupled_weight_decay"], group["capturable"])
+            together.setdefault(key, []).append(opt)
+        else:
+            opt.step()
+    for (lr, (beta1, beta2), eps, weight_decay, maximize, decoupled, capturable), opts in together.items():
+        if len(opts) == 1:
+            opts[0].step()
+            continue
+        params = [p for opt in opts for p in opt.param_groups[0]["params"]]
+        states = [opt.state[p] for opt in opts for p in opt.param_groups[0]["params"]]
+        with torch.no_grad():
+            adam_functional(params, [p.grad for p in params], [s["exp_avg"] for s in states],
+                            [s["exp_avg_sq"] for s in states], [], [s["step"] for s in states], fused=True,
+                            capturable=capturable, differentiable=False, foreach=None, grad_scale=None,
+                            found_inf=None, has_complex=False, decoupled_weight_decay=decoupled, amsgrad=False,
+                            beta1=beta1, beta2=beta2, lr=lr, weight_decay=weight_decay, eps=eps, maximize=maximize)
+
+
+def _update_d(runs: list[Trainer], grads_by_run: list[list[torch.Tensor]]) -> None:
+    """Each run's D optimiser step on its gradients, then WGAN's weight clipping."""
+    for t, grads in zip(runs, grads_by_run):
+        _set_grads(t.d_params, grads)
+    _step_optimizers([t.opt_d for t in runs])
+    for t in runs:
+        if t.loss.clip_weights:
+            with torch.no_grad():
+                torch._foreach_clamp_min_(t.d_params, -t.config.clip)
+                torch._foreach_clamp_max_(t.d_params, t.config.clip)
+        t.d_updates += 1
+
+
+def _update_g(runs: list[Trainer], grads_by_run: list[list[torch.Tensor]]) -> None:
+    """Each run's G optimiser step on its gradients, then its EMA copy follows G (runs whose averages
+    move by the same decay move in one call)."""
+    for t, grads in zip(runs, grads_by_run):
+        _set_grads(t.g_params, grads)
+    _step_optimizers([t.opt_g for t in runs])
+    by_decay: dict[float, list[Trainer]] = {}
+    for t in runs:
+        if t.ema_g is not None:
+            # Warm-up (as in TensorFlow's moving averages): early on, the average must not cling to
+            # the random initialisation for the ~1/(1-decay) steps a fixed decay would take.
+            by_decay.setdefault(min(t.config.ema, (1 + t.g_updates) / (10 + t.g_updates)), []).append(t)
+        t.g_updates += 1
+    with torch.no_grad():
+        for decay, following in by_decay.items():
+            torch._foreach_lerp_([p for t in following for p in t.ema_g.parameters()],
+                                 [p for t in following for p in t.g_params], 1.0 - decay)
+            for t in following:
+                for b_ema, b in zip(t.ema_g.buffers(), t.G.buffers()):
+                    b_ema.copy_(b)
+
+
 def _d_steps(runs: list[Trainer], nets) -> list[dict[str, torch.Tensor]]:
     """One discriminator step of each run; returns each run's statistics."""
     batches = [t._real_batch() for t in runs]
@@ -698,13 +739,14 @@ def _d_steps(runs: list[Trainer], nets) -> list[dict[str, torch.Tensor]]:
         if t.config.acgan_weight > 0:  # ACGAN: D also learns to name the class of real and fake samples
             totals[i] = totals[i] + t.config.acgan_weight * (F.cross_entropy(t.D.classify(reals[i]), labels[i])
                                                              + F.cross_entropy(t.D.classify(fakes[i]), labels[i]))
-    stats = []
-    for t, grads, total, z, real, fake, d_real, d_fake in zip(runs, _grads_by_run(totals, [t.d_params for t in runs]),
-                                                             totals, zs, reals, fakes, d_reals, d_fakes):
+    grads_by_run = _grads_by_run(totals, [t.d_params for t in runs])
+    for t, z, real, fake, d_real, d_fake, total in zip(runs, zs, reals, fakes, d_reals, d_fakes, totals):
         if t.trace is not None and "d_loss" not in t.trace:
             t.trace.update(z=z, real=real.detach(), fake=fake.detach(), d_real=t.probability(d_real.detach()),
                            d_fake=t.probability(d_fake.detach()), d_loss=total.detach())
-        t._update_d(grads)
+    _update_d(runs, grads_by_run)
+    stats = []
+    for t, grads, total, d_real, d_fake in zip(runs, grads_by_run, totals, d_reals, d_fakes):
         d_real, d_fake = d_real.detach(), d_fake.detach()
         stats.append({"loss_d": total.detach(), "d_real": t.probability(d_real).mean(),
                       "d_fake": t.probability(d_fake).mean(), "grad_norm_d": _global_norm(grads),
@@ -737,16 +779,15 @@ def _g_steps(runs: list[Trainer], nets) -> list[dict[str, torch.Tensor]]:
         tracing.append(t.trace is not None and "g_loss" not in t.trace)
     # D's parameters get no gradient here; a traced step also takes the gradient at each fake
     wrt = [t.g_params + [fake] if traced else t.g_params for t, fake, traced in zip(runs, fakes, tracing)]
-    stats = []
-    for t, grads, total, fake, d_fake, traced in zip(runs, _grads_by_run(totals, wrt), totals, fakes, d_fakes, tracing):
+    grads_by_run = _grads_by_run(totals, wrt)
+    for i, (t, fake, d_fake, total, traced) in enumerate(zip(runs, fakes, d_fakes, totals, tracing)):
         if traced:
-            *grads, fake_grad = grads
+            *grads_by_run[i], fake_grad = grads_by_run[i]
             # The loss is a mean over the batch: scale by B for each point's own gradient.
             t.trace.update(g_fake=fake.detach(), g_d_fake=t.probability(d_fake.detach()), g_loss=total.detach(),
                            g_push=-fake_grad * len(fake))
-        t._update_g(grads)
-        stats.append({"loss_g": total.detach(), "grad_norm_g": _global_norm(grads)})
-    return stats
+    _update_g(runs, grads_by_run)
+    return [{"loss_g": total.detach(), "grad_norm_g": _global_norm(grads)} for total, grads in zip(totals, grads_by_run)]
 
 
 def _each_run_steps(steps, runs: list[Trainer], counts: list[int], nets, stats: list[dict]) -> None:
