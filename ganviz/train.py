@@ -266,6 +266,9 @@ class Trainer(TimedTraining):
             self.ema_g = copy.deepcopy(self.G).requires_grad_(False)
         elif self.config.ema == 0:
             self.ema_g = None
+        # what the average moves, listed once (module traversals cost more than the update itself)
+        self._ema_params = [] if self.ema_g is None else list(self.ema_g.parameters())
+        self._ema_buffers = [] if self.ema_g is None else list(zip(self.ema_g.buffers(), self.G.buffers()))
 
     # --- live settings ------------------------------------------------------------------------------
 
@@ -701,10 +704,10 @@ def _update_g(runs: list[Trainer], grads_by_run: list[list[torch.Tensor]]) -> No
         t.g_updates += 1
     with torch.no_grad():
         for decay, following in by_decay.items():
-            torch._foreach_lerp_([p for t in following for p in t.ema_g.parameters()],
+            torch._foreach_lerp_([p for t in following for p in t._ema_params],
                                  [p for t in following for p in t.g_params], 1.0 - decay)
             for t in following:
-                for b_ema, b in zip(t.ema_g.buffers(), t.G.buffers()):
+                for b_ema, b in t._ema_buffers:
                     b_ema.copy_(b)
 
 
