@@ -79,7 +79,7 @@ def bench_runs(runs: int = 4, seconds: float = 5.0, config: GANConfig | None = N
         "ratio_vs_one_run": timings["auto"] / seconds_one,
         "ratio_goal": RUNS_RATIO_GOAL,
         "goal_met": timings["auto"] / seconds_one <= RUNS_RATIO_GOAL,
-        "stacking": ("stacked" if auto._stack_now() else "one by one") if auto.tuned else "not settled",
+        "stacking": ("stacked" if auto.stacks_next() else "one by one") if auto.tuned else "not settled",
         "ratio_stacked": timings[True] / seconds_one,
         "ratio_one_by_one": timings[False] / seconds_one,
         "identical_to_alone": difference == 0.0,

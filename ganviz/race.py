@@ -265,7 +265,7 @@ class Race(TimedTraining):
         """The runs still training, as (runs, stacked) groups. Stacking (default: what the race has settled
         on, see `stacking`): runs that share `nets.stack_key` are stacked; the rest (digit runs, or a
         shape of their own) train one by one, as do all runs without stacking."""
-        stacking = self._stack_now() if stacking is None else stacking
+        stacking = self.stacks_next() if stacking is None else stacking
         stacks: dict[tuple, list[Trainer]] = {}
         alone: list[Trainer] = []
         for t in self.runs:
@@ -276,7 +276,7 @@ class Race(TimedTraining):
         alone += [runs[0] for runs in stacks.values() if len(runs) == 1]
         return groups + ([(alone, False)] if alone else [])
 
-    def _stack_now(self) -> bool:
+    def stacks_next(self) -> bool:
         """Whether to stack next: `stacking` itself, or while tuning ("auto") the way with fewer timed
         iterations, then the faster way per iteration."""
         if self.stacking != "auto":
@@ -298,7 +298,7 @@ class Race(TimedTraining):
             return "runs trained one by one (no two have networks of the same shapes)"
         if self.stacking == "auto" and not self.tuned:
             return f"timing {', '.join(stacks)} stacked against one by one"
-        if self._stack_now():
+        if self.stacks_next():
             return f"{', '.join(stacks)} stacked: one matrix product per layer for all of them" + (
                 " (the faster way here)" if self.stacking == "auto" else "")
         return "runs trained one by one" + (" (faster here than stacked)" if self.stacking == "auto" else "")
@@ -308,7 +308,7 @@ class Race(TimedTraining):
         race). Returns the iterations the race's clock advanced."""
         if self.divergence is not None:
             raise TrainingDiverged(self.divergence.message)
-        stacking = self._stack_now()
+        stacking = self.stacks_next()
         groups = self.groups(stacking)
         tuning = self.stacking == "auto" and not self.tuned and any(stacked for _, stacked in self.groups(True))
         start = time.perf_counter()

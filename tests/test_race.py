@@ -139,16 +139,16 @@ def test_an_auto_race_times_both_ways_then_keeps_the_faster_and_the_runs_do_not_
     assert auto.stacking == "auto" and not auto.tuned
     ways = []
     while not auto.tuned:
-        ways.append(auto._stack_now())
+        ways.append(auto.stacks_next())
         auto.step(10)
     assert auto.iteration == TUNE_AFTER + 2 * TUNE_ITERATIONS and True in ways and False in ways
     (s_stacked, n_stacked), (s_alone, n_alone) = auto._timings[True], auto._timings[False]
     assert n_stacked == n_alone == TUNE_ITERATIONS
-    assert auto._stack_now() == (s_stacked / n_stacked <= s_alone / n_alone)
+    assert auto.stacks_next() == (s_stacked / n_stacked <= s_alone / n_alone)
     auto._timings = {True: [2.0, 100], False: [1.0, 100]}
-    assert auto._stack_now() is False and [s for _, s in auto.groups()] == [False]
+    assert auto.stacks_next() is False and [s for _, s in auto.groups()] == [False]
     auto._timings = {True: [1.0, 100], False: [2.0, 100]}
-    assert auto._stack_now() is True and [s for _, s in auto.groups()] == [True]
+    assert auto.stacks_next() is True and [s for _, s in auto.groups()] == [True]
     for race in (stacked, alone):
         race.step(auto.iteration)
         for a, b in zip(auto.runs, race.runs):  # stacked or not, every run is the same run
