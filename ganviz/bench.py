@@ -69,6 +69,9 @@ def bench_runs(runs: int = 4, seconds: float = 5.0, config: GANConfig | None = N
         timings[stacking] = _timed_steps(race.step, iterations, race.device)
 
     difference = max(_max_difference(t, alone) for race in races.values() for t in race.runs)
+    operations = {"one_run": _operations_per_iteration(alone.step),
+                  "runs_stacked": _operations_per_iteration(races[True].step),
+                  "runs_one_by_one": _operations_per_iteration(races[False].step)}
     auto = races["auto"]
     return {
         "benchmark": "runs",
@@ -82,6 +85,9 @@ def bench_runs(runs: int = 4, seconds: float = 5.0, config: GANConfig | None = N
         "stacking": ("stacked" if auto.stacks_next() else "one by one") if auto.tuned else "not settled",
         "ratio_stacked": timings[True] / seconds_one,
         "ratio_one_by_one": timings[False] / seconds_one,
+        "operations_per_iteration": operations,
+        "operations_note": "tensor operations (each a kernel launch on a GPU, where these small networks are "
+                           "launch-bound) per iteration: one run, and all runs trained together each way",
         "identical_to_alone": difference == 0.0,
         "max_abs_difference": difference,
         "compared": "each run of the three races: its weights, EMA copy, optimiser moments, RNG state and history "
@@ -92,6 +98,21 @@ def bench_runs(runs: int = 4, seconds: float = 5.0, config: GANConfig | None = N
         "torch_threads": torch.get_num_threads(),
         "cpu": platform.processor() or platform.machine(),
     }
+
+
+OPERATIONS_ITERATIONS = 10  # iterations whose operations are counted (after the timed part)
+
+
+def _operations_per_iteration(step) -> float:
+    """Tensor operations that `step(n)` dispatches per iteration (outermost ones only: an operation that
+    another calls is part of it), forward and backward, counted by the profiler."""
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU]) as recorded:
+        step(OPERATIONS_ITERATIONS)
+    outermost = [e for e in recorded.events() if e.name.startswith("aten::")
+                 and (e.cpu_parent is None or not e.cpu_parent.name.startswith("aten::"))]
+    return len(outermost) / OPERATIONS_ITERATIONS
 
 
 def _max_difference(a: Trainer, b: Trainer) -> float:

@@ -1,7 +1,8 @@
 """The loss registry: name -> the discriminator's and the generator's objectives.
 
 Every function takes D's raw outputs (logits for probability losses, scores for the others),
-shape (B,), and returns a scalar to *minimise*. `real_target` is the label for real data
+shape (B,), and returns a scalar to *minimise*; given (R, B), several runs' outputs, it returns each
+run's loss (R,) (a mean over the batch axis only). `real_target` is the label for real data
 (1, or 1 - s with one-sided label smoothing s); losses without labels ignore it.
 Penalties that need D's input gradients (WGAN-GP, R1) and weight clipping are applied by the
 trainer, driven by the flags here. Adding a loss is one function plus one line in `LOSSES`.
@@ -23,44 +24,44 @@ Tensor = torch.Tensor
 def bce_d(d_real: Tensor, d_fake: Tensor, real_target: float = 1.0) -> Tensor:
     """-[t log D(x) + (1-t) log(1-D(x))] - log(1 - D(G(z))), D = sigmoid(logit)."""
     real = real_target * F.softplus(-d_real) + (1 - real_target) * F.softplus(d_real)
-    return real.mean() + F.softplus(d_fake).mean()
+    return real.mean(-1) + F.softplus(d_fake).mean(-1)
 
 
 def least_squares_d(d_real: Tensor, d_fake: Tensor, real_target: float = 1.0) -> Tensor:
     """½ E[(D(x) - t)²] + ½ E[D(G(z))²]  (LSGAN with a=0, b=t, c=1)."""
-    return 0.5 * ((d_real - real_target) ** 2).mean() + 0.5 * (d_fake**2).mean()
+    return 0.5 * ((d_real - real_target) ** 2).mean(-1) + 0.5 * (d_fake**2).mean(-1)
 
 
 def wasserstein_d(d_real: Tensor, d_fake: Tensor, real_target: float = 1.0) -> Tensor:
     """E[f(G(z))] - E[f(x)]: the critic maximises the gap, an estimate of W1 when f is 1-Lipschitz."""
-    return d_fake.mean() - d_real.mean()
+    return d_fake.mean(-1) - d_real.mean(-1)
 
 
 def hinge_d(d_real: Tensor, d_fake: Tensor, real_target: float = 1.0) -> Tensor:
     """E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))]."""
-    return F.relu(1 - d_real).mean() + F.relu(1 + d_fake).mean()
+    return F.relu(1 - d_real).mean(-1) + F.relu(1 + d_fake).mean(-1)
 
 
 # --- generator objectives -----------------------------------------------------------------------
 
 def minimax_g(d_fake: Tensor) -> Tensor:
     """E[log(1 - D(G(z)))]: the original, saturating objective (no gradient once D is confident)."""
-    return -F.softplus(d_fake).mean()
+    return -F.softplus(d_fake).mean(-1)
 
 
 def nonsaturating_g(d_fake: Tensor) -> Tensor:
     """-E[log D(G(z))]: same fixed point, strong gradient where D rejects the fakes."""
-    return F.softplus(-d_fake).mean()
+    return F.softplus(-d_fake).mean(-1)
 
 
 def least_squares_g(d_fake: Tensor) -> Tensor:
     """½ E[(D(G(z)) - 1)²]."""
-    return 0.5 * ((d_fake - 1) ** 2).mean()
+    return 0.5 * ((d_fake - 1) ** 2).mean(-1)
 
 
 def critic_g(d_fake: Tensor) -> Tensor:
     """-E[f(G(z))]: used by WGAN, WGAN-GP and hinge."""
-    return -d_fake.mean()
+    return -d_fake.mean(-1)
 
 
 # --- penalties -----------------------------------------------------------------------------------

@@ -125,10 +125,6 @@ def _set_grads(params, grads) -> None:
         p.grad = g
 
 
-def _global_norm(tensors) -> torch.Tensor:
-    return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(list(tensors))))
-
-
 @dataclass
 class Snapshot:
     """Everything a plot needs, as plain numpy arrays (float64 unless noted)."""
@@ -589,14 +585,82 @@ class Trainer(TimedTraining):
 #
 # Each function below takes a list of runs and trains every one of them by one step, exactly as the
 # run would step alone: each draws its own batches from its own random generator, in its own order,
-# and applies its own loss, penalties, optimiser and tricks. Only the networks' arithmetic can be
-# shared: `nets` evaluates all the runs' generators (or discriminators) for a stage, one by one
-# (`ONE_BY_ONE`, any runs) or as one stack of weights (`STACKED`, runs that share a `nets.stack_key`).
+# and applies its own loss, penalties, optimiser and tricks. Only arithmetic is shared, in two ways:
+# - `nets` evaluates all the runs' generators (or discriminators) for a stage, one by one
+#   (`ONE_BY_ONE`, any runs) or as one stack of weights (`STACKED`, runs that share a `nets.stack_key`);
+# - a *part* (consecutive runs whose loss settings match: equal `_d_key` or `_g_key`) computes its
+#   losses, penalties and statistics as one tensor program over a leading run axis, so a stage costs
+#   the same few operations for one run or four.
 # Runs never mix: a run's gradients depend on its own losses only.
+#
+# A stage's values for the runs are *per-run values*: a list (one tensor per run) from ONE_BY_ONE, or
+# one tensor whose leading axis is the run from STACKED. `values[i]` is run i's, either way.
+
+
+def _stack(values) -> torch.Tensor:
+    """Per-run values as one tensor with a leading run axis."""
+    return values if isinstance(values, torch.Tensor) else torch.stack(values)
+
+
+def _part_of(values, part: slice = slice(None)) -> torch.Tensor:
+    """The values of the runs in `part` as one tensor (R', ...) with a run axis, except a lone run's from
+    a list: its own tensor. The losses reduce over the batch (last) axis only, so either works."""
+    if isinstance(values, torch.Tensor):
+        return values[part]
+    chosen = values[part]
+    return chosen[0] if len(chosen) == 1 else torch.stack(chosen)
+
+
+def _per_run(value: torch.Tensor) -> list[torch.Tensor]:
+    """A part's statistic, (R',) or a lone run's scalar, as one scalar per run."""
+    return list(value.unbind(0)) if value.dim() else [value]
+
+
+def _d_key(t: Trainer) -> tuple:
+    """Runs with equal keys compute their D losses, penalties and statistics together (their values
+    must stack: the same kind of data and batch size)."""
+    cfg = t.config
+    return (t.is_image, cfg.batch_size, cfg.loss, cfg.label_smoothing,
+            cfg.gp_weight if t.loss.gradient_penalty else 0.0, cfg.r1_weight, cfg.acgan_weight)
+
+
+def _g_key(t: Trainer) -> tuple:
+    """Runs with equal keys compute their G losses and statistics together."""
+    cfg = t.config
+    extra = cfg.extra_g_loss if cfg.extra_g_weight > 0 else "none"
+    return (t.is_image, cfg.batch_size, cfg.unrolled_steps > 0, cfg.loss, extra, cfg.extra_g_weight, cfg.acgan_weight)
+
+
+def _run_order(runs: list[Trainer]) -> list[int]:
+    """An order of the runs in which equal keys are neighbours (so that parts are slices), and runs whose
+    G looks ahead at an unrolled D come last (the others' D outputs then come from one evaluation)."""
+    return sorted(range(len(runs)), key=lambda i: (runs[i].config.unrolled_steps > 0, _d_key(runs[i]),
+                                                   _g_key(runs[i])))
+
+
+def _parts(runs: list[Trainer], key) -> list[slice]:
+    """The runs as slices of neighbours with equal key(run)."""
+    parts, start = [], 0
+    for i in range(1, len(runs) + 1):
+        if i == len(runs) or key(runs[i]) != key(runs[start]):
+            parts.append(slice(start, i))
+            start = i
+    return parts
+
+
+def _blurred(runs: list[Trainer], xs):
+    """Each run's samples with its instance noise added (the per-run values unchanged when no run adds any)."""
+    if all(t.instance_noise_std() == 0 for t in runs):
+        return xs
+    return [t._blur(xs[i]) for i, t in enumerate(runs)]
 
 
 class _OneByOne:
     """Each run's own networks, one after another (any networks, 2D or images)."""
+
+    @staticmethod
+    def inputs(xs: list[torch.Tensor]) -> list[torch.Tensor]:
+        return list(xs)
 
     @staticmethod
     def generate(runs, zs, labels) -> list[torch.Tensor]:
@@ -604,11 +668,11 @@ class _OneByOne:
 
     @staticmethod
     def discriminate(runs, xs, labels) -> list[torch.Tensor]:
-        return [t._discriminate(x, y) for t, x, y in zip(runs, xs, labels)]
+        return [t._discriminate(xs[i], y) for i, (t, y) in enumerate(zip(runs, labels))]
 
     @staticmethod
     def d_outputs(runs, reals, fakes, labels) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
-        outputs = [t._d_outputs(real, fake, y) for t, real, fake, y in zip(runs, reals, fakes, labels)]
+        outputs = [t._d_outputs(reals[i], fakes[i], y) for i, (t, y) in enumerate(zip(runs, labels))]
         return [o[0] for o in outputs], [o[1] for o in outputs]
 
 
@@ -616,34 +680,56 @@ class _Stacked:
     """The runs' networks as one stack: one batched product per layer for all runs (2D points)."""
 
     @staticmethod
-    def generate(runs, zs, labels) -> list[torch.Tensor]:
-        return list(stacked_generate([t.G for t in runs], torch.stack(zs)).unbind(0))
+    def inputs(xs: list[torch.Tensor]) -> torch.Tensor:
+        return _stack(xs)
 
     @staticmethod
-    def discriminate(runs, xs, labels) -> list[torch.Tensor]:
-        return list(stacked_discriminate([t.D for t in runs], torch.stack(xs)).unbind(0))
+    def generate(runs, zs, labels) -> torch.Tensor:
+        return stacked_generate([t.G for t in runs], torch.stack(zs))
 
     @staticmethod
-    def d_outputs(runs, reals, fakes, labels) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    def discriminate(runs, xs, labels) -> torch.Tensor:
+        return stacked_discriminate([t.D for t in runs], _stack(xs))
+
+    @staticmethod
+    def d_outputs(runs, reals, fakes, labels) -> tuple[torch.Tensor, torch.Tensor]:
         if runs[0].D.batch_dependent:  # real and fake batches must not see each other's statistics
             return _Stacked.discriminate(runs, reals, labels), _Stacked.discriminate(runs, fakes, labels)
-        out = stacked_discriminate([t.D for t in runs], torch.cat([torch.stack(reals), torch.stack(fakes)], dim=1))
-        batch = reals[0].shape[0]
-        return list(out[:, :batch].unbind(0)), list(out[:, batch:].unbind(0))
+        reals = _stack(reals)
+        out = stacked_discriminate([t.D for t in runs], torch.cat([reals, _stack(fakes)], dim=1))
+        return out[:, :reals.shape[1]], out[:, reals.shape[1]:]
 
 
 ONE_BY_ONE, STACKED = _OneByOne(), _Stacked()
 
 
-def _grads_by_run(totals: list[torch.Tensor], wrt: list[list[torch.Tensor]]) -> list[list[torch.Tensor]]:
-    """Gradients of each run's total with respect to its own tensors, from one backward pass."""
+def _grads_by_run(total: torch.Tensor, wrt: list[list[torch.Tensor]]) -> list[list[torch.Tensor]]:
+    """Gradients of `total` (the sum of every run's loss) with respect to each run's own tensors, from
+    one backward pass."""
     # Contiguous: a stacked run's weight gradient arrives transposed, and the fused optimisers read a
     # gradient as flat memory in its parameter's layout, silently misreading it (torch 2.13).
-    flat = [g.contiguous() for g in torch.autograd.grad(total_of(totals), [x for xs in wrt for x in xs])]
+    flat = [g.contiguous() for g in torch.autograd.grad(total, [x for xs in wrt for x in xs])]
     out, start = [], 0
     for xs in wrt:
         out.append(list(flat[start:start + len(xs)]))
         start += len(xs)
+    return out
+
+
+def _sum_of_parts(part_totals: list[torch.Tensor]) -> torch.Tensor:
+    """The sum of every run's loss, each part's given as (R',) or a lone run's scalar."""
+    return total_of([total.sum() if total.dim() else total for total in part_totals])
+
+
+def _global_norms(grads_by_run: list[list[torch.Tensor]]) -> list[torch.Tensor]:
+    """Each run's gradient norm over all its parameters together (one scalar per run)."""
+    norms = torch._foreach_norm([g for grads in grads_by_run for g in grads])
+    if len(grads_by_run) > 1 and len({len(grads) for grads in grads_by_run}) == 1:
+        return _per_run(torch.linalg.vector_norm(torch.stack(norms).view(len(grads_by_run), -1), dim=1))
+    out, start = [], 0
+    for grads in grads_by_run:
+        out.append(torch.linalg.vector_norm(torch.stack(norms[start:start + len(grads)])))
+        start += len(grads)
     return out
 
 
@@ -716,44 +802,76 @@ def _d_steps(runs: list[Trainer], nets) -> list[dict[str, torch.Tensor]]:
     batches = [t._real_batch() for t in runs]
     zs = [t._noise() for t in runs]
     labels = [y for _, y in batches]
+    reals = _blurred(runs, [x for x, _ in batches])
     with torch.no_grad():  # a conditional G draws the same classes as the real batch
-        fakes = nets.generate(runs, zs, labels)
-    reals = []
-    for i, t in enumerate(runs):
-        real, fakes[i] = t._blur(batches[i][0]), t._blur(fakes[i])
-        if t.config.r1_weight > 0:
-            real.requires_grad_(True)
-        reals.append(real)
-    d_reals, d_fakes = nets.d_outputs(runs, reals, fakes, labels)
-    totals = [t.loss.d_loss(d_real, d_fake, t._real_target()) for t, d_real, d_fake in zip(runs, d_reals, d_fakes)]
-    gp = [i for i, t in enumerate(runs) if t.loss.gradient_penalty and t.config.gp_weight > 0]
-    if gp:
-        penalties = gradient_penalties(lambda xs: nets.discriminate([runs[i] for i in gp], xs, [labels[i] for i in gp]),
-                                       [reals[i].detach() for i in gp], [fakes[i] for i in gp], [runs[i].rng for i in gp])
-        for i, penalty in zip(gp, penalties):
-            totals[i] = totals[i] + runs[i].config.gp_weight * penalty
+        fakes = _blurred(runs, nets.generate(runs, zs, labels))
+    sample_dims = reals[0].dim() - 1  # the axes of one sample (after the run and batch axes)
+    reals = nets.inputs(reals)
     r1 = [i for i, t in enumerate(runs) if t.config.r1_weight > 0]
-    if r1:
-        grads_real = torch.autograd.grad(total_of([d_reals[i].sum() for i in r1]), [reals[i] for i in r1],
-                                         create_graph=True)
-        for i, grad_real in zip(r1, grads_real):
-            totals[i] = totals[i] + runs[i].config.r1_weight / 2 * grad_real.flatten(1).pow(2).sum(1).mean()
+    if r1 and isinstance(reals, torch.Tensor):
+        reals.requires_grad_(True)
+    for i in r1 if isinstance(reals, list) else ():
+        reals[i].requires_grad_(True)
+    d_reals, d_fakes = nets.d_outputs(runs, reals, fakes, labels)
+    parts = _parts(runs, _d_key)
+
+    gp = [i for i, t in enumerate(runs) if t.loss.gradient_penalty and t.config.gp_weight > 0]
+    penalties: list = [None] * len(runs)
+    if gp:  # one evaluation of D for every run's interpolates
+        penalties_gp = gradient_penalties(
+            lambda xs: nets.discriminate([runs[i] for i in gp], xs, [labels[i] for i in gp]),
+            [reals[i].detach() for i in gp], [fakes[i] for i in gp], [runs[i].rng for i in gp])
+        for i, penalty in zip(gp, penalties_gp):
+            penalties[i] = penalty
+    r1_parts = [part for part in parts if runs[part.start].config.r1_weight > 0]
+    grads_real: list | torch.Tensor = [None] * len(runs)
+    if r1_parts:  # each run's D gradients at its real samples, from one backward pass
+        inputs = [reals] if isinstance(reals, torch.Tensor) else [reals[i] for i in r1]
+        grads = torch.autograd.grad(total_of([_part_of(d_reals, part).sum() for part in r1_parts]), inputs,
+                                    create_graph=True)
+        if isinstance(reals, torch.Tensor):
+            grads_real = grads[0]
+        else:
+            for i, grad in zip(r1, grads):
+                grads_real[i] = grad
+
+    part_totals, part_outputs = [], []
+    for part in parts:
+        t, cfg = runs[part.start], runs[part.start].config
+        d_real, d_fake = _part_of(d_reals, part), _part_of(d_fakes, part)
+        total = t.loss.d_loss(d_real, d_fake, t._real_target())
+        if part.start in gp:
+            total = total + cfg.gp_weight * _part_of(penalties, part)
+        if cfg.r1_weight > 0:
+            grad = _part_of(grads_real, part)
+            grad = grad.flatten(-sample_dims) if sample_dims > 1 else grad
+            total = total + cfg.r1_weight / 2 * grad.pow(2).sum(-1).mean(-1)
+        if cfg.acgan_weight > 0:  # ACGAN: D also learns to name the class of real and fake samples
+            total = total + cfg.acgan_weight * _part_of([
+                F.cross_entropy(runs[i].D.classify(reals[i]), labels[i])
+                + F.cross_entropy(runs[i].D.classify(fakes[i]), labels[i]) for i in range(part.start, part.stop)])
+        part_totals.append(total)
+        part_outputs.append((d_real.detach(), d_fake.detach()))
+    totals = [total for part_total in part_totals for total in _per_run(part_total)]
+    grads_by_run = _grads_by_run(_sum_of_parts(part_totals), [t.d_params for t in runs])
     for i, t in enumerate(runs):
-        if t.config.acgan_weight > 0:  # ACGAN: D also learns to name the class of real and fake samples
-            totals[i] = totals[i] + t.config.acgan_weight * (F.cross_entropy(t.D.classify(reals[i]), labels[i])
-                                                             + F.cross_entropy(t.D.classify(fakes[i]), labels[i]))
-    grads_by_run = _grads_by_run(totals, [t.d_params for t in runs])
-    for t, z, real, fake, d_real, d_fake, total in zip(runs, zs, reals, fakes, d_reals, d_fakes, totals):
         if t.trace is not None and "d_loss" not in t.trace:
-            t.trace.update(z=z, real=real.detach(), fake=fake.detach(), d_real=t.probability(d_real.detach()),
-                           d_fake=t.probability(d_fake.detach()), d_loss=total.detach())
+            t.trace.update(z=zs[i], real=reals[i].detach(), fake=fakes[i].detach(),
+                           d_real=t.probability(d_reals[i].detach()), d_fake=t.probability(d_fakes[i].detach()),
+                           d_loss=totals[i].detach())
     _update_d(runs, grads_by_run)
-    stats = []
-    for t, grads, total, d_real, d_fake in zip(runs, grads_by_run, totals, d_reals, d_fakes):
-        d_real, d_fake = d_real.detach(), d_fake.detach()
-        stats.append({"loss_d": total.detach(), "d_real": t.probability(d_real).mean(),
-                      "d_fake": t.probability(d_fake).mean(), "grad_norm_d": _global_norm(grads),
-                      "critic_gap": d_real.mean() - d_fake.mean()})
+
+    stats = [{"loss_d": total.detach(), "grad_norm_d": norm} for total, norm in zip(totals, _global_norms(grads_by_run))]
+    for part, (d_real, d_fake) in zip(parts, part_outputs):
+        t = runs[part.start]
+        real_mean, fake_mean = d_real.mean(-1), d_fake.mean(-1)
+        probability = t.loss.output == "probability"  # else D's display value is its raw output
+        part_stats = {"d_real": t.probability(d_real).mean(-1) if probability else real_mean,
+                      "d_fake": t.probability(d_fake).mean(-1) if probability else fake_mean,
+                      "critic_gap": real_mean - fake_mean}
+        for key, value in part_stats.items():
+            for s, v in zip(stats[part], _per_run(value)):
+                s[key] = v
     return stats
 
 
@@ -761,36 +879,39 @@ def _g_steps(runs: list[Trainer], nets) -> list[dict[str, torch.Tensor]]:
     """One generator step of each run; returns each run's statistics."""
     labels = [t._fake_labels() for t in runs]
     zs = [t._noise() for t in runs]
-    fakes = [t._blur(fake) for t, fake in zip(runs, nets.generate(runs, zs, labels))]
-    d_fakes: list = [None] * len(runs)
-    plain = [i for i, t in enumerate(runs) if t.config.unrolled_steps == 0]
-    if plain:
-        for i, d_fake in zip(plain, nets.discriminate([runs[i] for i in plain], [fakes[i] for i in plain],
-                                                      [labels[i] for i in plain])):
-            d_fakes[i] = d_fake
-    totals, tracing = [], []
-    for i, t in enumerate(runs):
-        cfg = t.config
-        if cfg.unrolled_steps > 0:
-            d_fakes[i] = t._unrolled_d(fakes[i], labels[i])
-        total = t.loss.g_loss(d_fakes[i])
+    fakes = _blurred(runs, nets.generate(runs, zs, labels))
+    n_plain = sum(t.config.unrolled_steps == 0 for t in runs)  # the first runs (see `_run_order`)
+    assert all(t.config.unrolled_steps == 0 for t in runs[:n_plain]), "runs must be in `_run_order`"
+    d_plain = nets.discriminate(runs[:n_plain], fakes[:n_plain], labels[:n_plain]) if n_plain else []
+    d_unrolled = {i: runs[i]._unrolled_d(fakes[i], labels[i]) for i in range(n_plain, len(runs))}
+
+    parts = _parts(runs, _g_key)
+    part_totals = []
+    for part in parts:
+        t, cfg = runs[part.start], runs[part.start].config
+        each = range(part.start, part.stop)
+        d_fake = _part_of([d_unrolled[i] for i in each]) if cfg.unrolled_steps > 0 else _part_of(d_plain, part)
+        total = t.loss.g_loss(d_fake)
         if cfg.extra_g_loss != "none" and cfg.extra_g_weight > 0:
-            total = total + cfg.extra_g_weight * t._extra_g_loss(fakes[i])
+            total = total + cfg.extra_g_weight * _part_of([runs[i]._extra_g_loss(fakes[i]) for i in each])
         if cfg.acgan_weight > 0:  # ACGAN: G is also rewarded when D names the class it was asked for
-            total = total + cfg.acgan_weight * F.cross_entropy(t.D.classify(fakes[i]), labels[i])
-        totals.append(total)
-        tracing.append(t.trace is not None and "g_loss" not in t.trace)
+            total = total + cfg.acgan_weight * _part_of([F.cross_entropy(runs[i].D.classify(fakes[i]), labels[i])
+                                                        for i in each])
+        part_totals.append(total)
+    totals = [total for part_total in part_totals for total in _per_run(part_total)]
     # D's parameters get no gradient here; a traced step also takes the gradient at each fake
-    wrt = [t.g_params + [fake] if traced else t.g_params for t, fake, traced in zip(runs, fakes, tracing)]
-    grads_by_run = _grads_by_run(totals, wrt)
-    for i, (t, fake, d_fake, total, traced) in enumerate(zip(runs, fakes, d_fakes, totals, tracing)):
-        if traced:
-            *grads_by_run[i], fake_grad = grads_by_run[i]
-            # The loss is a mean over the batch: scale by B for each point's own gradient.
-            t.trace.update(g_fake=fake.detach(), g_d_fake=t.probability(d_fake.detach()), g_loss=total.detach(),
-                           g_push=-fake_grad * len(fake))
+    traced = [i for i, t in enumerate(runs) if t.trace is not None and "g_loss" not in t.trace]
+    at_fakes = [] if not traced else [fakes] if isinstance(fakes, torch.Tensor) else [fakes[i] for i in traced]
+    *grads_by_run, grads_at_fakes = _grads_by_run(_sum_of_parts(part_totals), [t.g_params for t in runs] + [at_fakes])
+    for j, i in enumerate(traced):
+        t, fake = runs[i], fakes[i]
+        fake_grad = grads_at_fakes[0][i] if isinstance(fakes, torch.Tensor) else grads_at_fakes[j]
+        d_fake = d_plain[i] if i < n_plain else d_unrolled[i]
+        # The loss is a mean over the batch: scale by B for each point's own gradient.
+        t.trace.update(g_fake=fake.detach(), g_d_fake=t.probability(d_fake.detach()), g_loss=totals[i].detach(),
+                       g_push=-fake_grad * len(fake))
     _update_g(runs, grads_by_run)
-    return [{"loss_g": total.detach(), "grad_norm_g": _global_norm(grads)} for total, grads in zip(totals, grads_by_run)]
+    return [{"loss_g": total.detach(), "grad_norm_g": norm} for total, norm in zip(totals, _global_norms(grads_by_run))]
 
 
 def _each_run_steps(steps, runs: list[Trainer], counts: list[int], nets, stats: list[dict]) -> None:
@@ -824,6 +945,8 @@ def _train_together(runs: list[Trainer], n: int, steps, record: bool, nets) -> l
     GUARD_EVERY with one finiteness check per run and chunk. A run whose chunk went non-finite is
     rolled back and replayed alone, one step at a time, to stop exactly at its last finite state
     (its `divergence` says where); the other runs go on. Returns the steps each run completed."""
+    order = _run_order(runs)
+    runs = [runs[i] for i in order]
     done = [0] * len(runs)
     going = list(range(len(runs)))
     while going and done[going[0]] < n:
@@ -841,7 +964,7 @@ def _train_together(runs: list[Trainer], n: int, steps, record: bool, nets) -> l
                 t._restore(saved[j])
                 done[i] += _replay_to_divergence(t, chunk, steps, record, nets)
         going = [i for i in going if runs[i].divergence is None]
-    return done
+    return [done[order.index(i)] for i in range(len(runs))]
 
 
 def _replay_to_divergence(t: Trainer, chunk: int, steps, record: bool, nets) -> int:

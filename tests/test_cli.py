@@ -129,6 +129,9 @@ def test_bench_runs_reports_the_ratio_and_that_every_raced_run_equals_the_run_al
     assert result["goal_met"] == (result["ratio_vs_one_run"] <= 1.5)
     assert result["stacking"] in ("stacked", "one by one")  # the race timed both ways during its warm-up
     assert result["identical_to_alone"] is True and result["max_abs_difference"] == 0.0
+    ops = result["operations_per_iteration"]
+    # stacked runs share their layers' products and their losses' and statistics' operations
+    assert 0 < ops["one_run"] < ops["runs_stacked"] < ops["runs_one_by_one"] <= 3 * ops["one_run"] + 1
 
 
 @pytest.mark.parametrize("argv,message", [
