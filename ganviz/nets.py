@@ -166,13 +166,68 @@ def _effective_weight(layer: nn.Linear) -> torch.Tensor:
     return layer.weight
 
 
-def _stacked_linear(layers: list[nn.Linear], h: torch.Tensor) -> torch.Tensor:
+def _bankable(layers) -> bool:
+    # a single output is a matrix-vector product (bmm sums it in another order); a spectrally normalised
+    # weight is computed from its own parameters at each forward
+    return layers[0].out_features > 1 and not any(parametrize.is_parametrized(layer, "weight") for layer in layers)
+
+
+class LayerBanks:
+    """Several runs' networks (equal `stack_key`) with each layer position's weights and biases held in one
+    (R, out, in) and one (R, out) tensor: each run's own parameters become views of its row, so its
+    optimiser, EMA and state dict work on them as before, while a stacked forward reads the bank as it is
+    (no stacking of R weights per layer and forward) and a backward pass gives the bank's gradient, whose
+    row r is run r's. Linear layers with one output or spectral norm are not banked (see `_bankable`).
+
+    Gradients must then be taken with respect to the banks (`rows_of`): a run's banked parameters get none
+    while stacked, so no run may use them on its own in a step whose gradient is taken (an unrolled D's
+    look-ahead through a lone G, say)."""
+
+    def __init__(self, modules_by_run: list[list[nn.Module]]):
+        """modules_by_run[r]: run r's networks, e.g. [G, D]; their Linear layers pair up by position."""
+        self._layer_rows: dict[int, tuple[int, int]] = {}  # id(layer) -> (bank, row)
+        self._param_rows: dict[int, tuple[torch.Tensor, int]] = {}  # id(parameter) -> (bank tensor, row)
+        self.weights, self.biases = [], []
+        linears = [[m for net in nets for m in net.modules() if isinstance(m, nn.Linear)] for nets in modules_by_run]
+        for layers in zip(*linears):
+            if not _bankable(layers):
+                continue
+            weight = torch.stack([layer.weight.detach() for layer in layers]).requires_grad_(True)
+            bias = torch.stack([layer.bias.detach() for layer in layers]).requires_grad_(True)
+            for row, layer in enumerate(layers):
+                layer.weight.data, layer.bias.data = weight.data[row], bias.data[row]
+                self._layer_rows[id(layer)] = (len(self.weights), row)
+                self._param_rows[id(layer.weight)] = (weight, row)
+                self._param_rows[id(layer.bias)] = (bias, row)
+            self.weights.append(weight)
+            self.biases.append(bias)
+
+    def rows_of(self, parameter: torch.Tensor) -> tuple[torch.Tensor, int] | None:
+        """(bank, row) when the parameter is a view of a bank's row, else None."""
+        return self._param_rows.get(id(parameter))
+
+    def lookup(self, layers) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """The stacked weight (R', out, in) and bias (R', out) of `layers` (one per run, all in one bank;
+        a subset of the bank's runs is gathered from it), or None when they are not banked together."""
+        rows = [self._layer_rows.get(id(layer)) for layer in layers]
+        if None in rows or len({bank for bank, _ in rows}) != 1:
+            return None
+        bank, index = rows[0][0], [row for _, row in rows]
+        weight, bias = self.weights[bank], self.biases[bank]
+        if index == list(range(len(weight))):
+            return weight, bias
+        return weight[index], bias[index]
+
+
+def _stacked_linear(layers: list[nn.Linear], h: torch.Tensor, banks: LayerBanks | None = None) -> torch.Tensor:
     """h (R, B, in) through run r's own layers[r] -> (R, B, out), as one batched product: the same
     numbers as each layer alone, bit for bit (checked in the tests)."""
     if layers[0].out_features == 1:  # a single output is a matrix-vector product, summed in another order by bmm
         return torch.stack([F.linear(x, _effective_weight(layer), layer.bias) for x, layer in zip(h.unbind(0), layers)])
-    weight = torch.stack([_effective_weight(layer) for layer in layers])
-    bias = torch.stack([layer.bias for layer in layers])
+    banked = banks.lookup(layers) if banks is not None else None
+    if banked is None:
+        banked = torch.stack([_effective_weight(layer) for layer in layers]), torch.stack([layer.bias for layer in layers])
+    weight, bias = banked
     return torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2))
 
 
@@ -183,10 +238,10 @@ def _stacked_batch_norm(layers: list[nn.BatchNorm1d], h: torch.Tensor) -> torch.
     return torch.stack([layer(x) for layer, x in zip(layers, h.unbind(0))])
 
 
-def _stacked_sequential(sequences: list[nn.Sequential], h: torch.Tensor) -> torch.Tensor:
+def _stacked_sequential(sequences: list[nn.Sequential], h: torch.Tensor, banks: LayerBanks | None) -> torch.Tensor:
     for layers in zip(*sequences):
         if isinstance(layers[0], nn.Linear):
-            h = _stacked_linear(layers, h)
+            h = _stacked_linear(layers, h, banks)
         elif isinstance(layers[0], nn.BatchNorm1d):
             h = _stacked_batch_norm(layers, h)
         else:  # an activation: elementwise, and the same in every run of a stack
@@ -194,16 +249,17 @@ def _stacked_sequential(sequences: list[nn.Sequential], h: torch.Tensor) -> torc
     return h
 
 
-def stacked_generate(generators: list[MLPGenerator], z: torch.Tensor) -> torch.Tensor:
+def stacked_generate(generators: list[MLPGenerator], z: torch.Tensor, banks: LayerBanks | None = None) -> torch.Tensor:
     """Run r's G on z[r]: z (R, B, noise_dim) -> (R, B, 2). The generators share a `stack_key` and
-    are in training mode."""
-    return _stacked_sequential([g.net for g in generators], z)
+    are in training mode; `banks` may hold their layers' weights (else each layer's are stacked)."""
+    return _stacked_sequential([g.net for g in generators], z, banks)
 
 
-def stacked_discriminate(discriminators: list[MLPDiscriminator], x: torch.Tensor) -> torch.Tensor:
+def stacked_discriminate(discriminators: list[MLPDiscriminator], x: torch.Tensor,
+                         banks: LayerBanks | None = None) -> torch.Tensor:
     """Run r's D on x[r], each sample compared with its own run's batch when D has minibatch features:
     x (R, B, 2) -> raw outputs (R, B)."""
-    h = _stacked_sequential([d.trunk for d in discriminators], x)
+    h = _stacked_sequential([d.trunk for d in discriminators], x, banks)
     minibatch = discriminators[0].minibatch
     if isinstance(minibatch, MinibatchDiscrimination):
         h = minibatch(h, h, T=torch.stack([d.minibatch.T for d in discriminators]))

@@ -31,7 +31,7 @@ from .losses import get_loss, gradient_penalties, gradient_penalty, total_of
 from .metrics import EVAL_SAMPLES, evaluate_samples
 from . import image_eval
 from .image_nets import build_image_networks
-from .nets import build_networks, spectral_sigmas, stack_key, stacked_discriminate, stacked_generate
+from .nets import LayerBanks, build_networks, spectral_sigmas, stack_key, stacked_discriminate, stacked_generate
 from .unrolled import differentiable_step, optimizer_state_by_name
 
 POOL_SIZE = 65_536  # real points drawn once per run; minibatches index into them
@@ -587,14 +587,14 @@ class Trainer(TimedTraining):
 # run would step alone: each draws its own batches from its own random generator, in its own order,
 # and applies its own loss, penalties, optimiser and tricks. Only arithmetic is shared, in two ways:
 # - `nets` evaluates all the runs' generators (or discriminators) for a stage, one by one
-#   (`ONE_BY_ONE`, any runs) or as one stack of weights (`STACKED`, runs that share a `nets.stack_key`);
+#   (`ONE_BY_ONE`, any runs) or as one stack of weights (`_Stacked`, runs that share a `nets.stack_key`);
 # - a *part* (consecutive runs whose loss settings match: equal `_d_key` or `_g_key`) computes its
 #   losses, penalties and statistics as one tensor program over a leading run axis, so a stage costs
 #   the same few operations for one run or four.
 # Runs never mix: a run's gradients depend on its own losses only.
 #
 # A stage's values for the runs are *per-run values*: a list (one tensor per run) from ONE_BY_ONE, or
-# one tensor whose leading axis is the run from STACKED. `values[i]` is run i's, either way.
+# one tensor whose leading axis is the run from `_Stacked`. `values[i]` is run i's, either way.
 
 
 def _stack(values) -> torch.Tensor:
@@ -616,11 +616,23 @@ def _per_run(value: torch.Tensor) -> list[torch.Tensor]:
     return list(value.unbind(0)) if value.dim() else [value]
 
 
+VECTOR_BATCH = 32  # batch sizes whose runs share a part on the CPU (see `_shape_key`)
+
+
+def _shape_key(t: Trainer) -> tuple:
+    """Runs' values stack when they hold the same kind of data and batch size. On the CPU, only batches of a
+    multiple of VECTOR_BATCH samples share a part: an elementwise kernel (softplus, sigmoid) runs its
+    vector loop over blocks of twice the vector width (32 floats with AVX-512) and rounds the rest one by
+    one, so a run's last B mod 32 outputs would round differently in a part's long (R', B) row than in
+    its own (B,) one, and the run would drift from its lone twin."""
+    alone = t.device.type == "cpu" and t.config.batch_size % VECTOR_BATCH != 0
+    return (t.is_image, t.config.batch_size, id(t) if alone else 0)
+
+
 def _d_key(t: Trainer) -> tuple:
-    """Runs with equal keys compute their D losses, penalties and statistics together (their values
-    must stack: the same kind of data and batch size)."""
+    """Runs with equal keys compute their D losses, penalties and statistics together."""
     cfg = t.config
-    return (t.is_image, cfg.batch_size, cfg.loss, cfg.label_smoothing,
+    return (*_shape_key(t), cfg.loss, cfg.label_smoothing,
             cfg.gp_weight if t.loss.gradient_penalty else 0.0, cfg.r1_weight, cfg.acgan_weight)
 
 
@@ -628,7 +640,7 @@ def _g_key(t: Trainer) -> tuple:
     """Runs with equal keys compute their G losses and statistics together."""
     cfg = t.config
     extra = cfg.extra_g_loss if cfg.extra_g_weight > 0 else "none"
-    return (t.is_image, cfg.batch_size, cfg.unrolled_steps > 0, cfg.loss, extra, cfg.extra_g_weight, cfg.acgan_weight)
+    return (*_shape_key(t), cfg.unrolled_steps > 0, cfg.loss, extra, cfg.extra_g_weight, cfg.acgan_weight)
 
 
 def _run_order(runs: list[Trainer]) -> list[int]:
@@ -675,45 +687,62 @@ class _OneByOne:
         outputs = [t._d_outputs(reals[i], fakes[i], y) for i, (t, y) in enumerate(zip(runs, labels))]
         return [o[0] for o in outputs], [o[1] for o in outputs]
 
+    @staticmethod
+    def gradients(total: torch.Tensor, wrt: list[list[torch.Tensor]]) -> list[list[torch.Tensor]]:
+        """Gradients of `total` (the sum of every run's loss) with respect to each run's own tensors wrt[i],
+        from one backward pass."""
+        # Contiguous: a stacked run's weight gradient arrives transposed, and the fused optimisers read a
+        # gradient as flat memory in its parameter's layout, silently misreading it (torch 2.13).
+        flat = [g.contiguous() for g in torch.autograd.grad(total, [x for xs in wrt for x in xs])]
+        out, start = [], 0
+        for xs in wrt:
+            out.append(list(flat[start:start + len(xs)]))
+            start += len(xs)
+        return out
+
 
 class _Stacked:
-    """The runs' networks as one stack: one batched product per layer for all runs (2D points)."""
+    """The runs' networks as one stack (2D points, equal `nets.stack_key`): one batched product per layer
+    for all runs, reading the layers' weights from banks (`nets.LayerBanks`) that the runs' parameters are
+    views of while they train together. Any subset of the runs can step through it."""
 
-    @staticmethod
-    def inputs(xs: list[torch.Tensor]) -> torch.Tensor:
-        return _stack(xs)
+    def __init__(self, runs: list[Trainer]):
+        # an unrolled D's look-ahead runs a lone G whose gradient G's optimiser needs: such a G stays unbanked
+        unrolled = any(t.config.unrolled_steps > 0 for t in runs)
+        self.banks = LayerBanks([[t.D] if unrolled else [t.G, t.D] for t in runs])
 
-    @staticmethod
-    def generate(runs, zs, labels) -> torch.Tensor:
-        return stacked_generate([t.G for t in runs], torch.stack(zs))
+    inputs = staticmethod(_stack)
 
-    @staticmethod
-    def discriminate(runs, xs, labels) -> torch.Tensor:
-        return stacked_discriminate([t.D for t in runs], _stack(xs))
+    def generate(self, runs, zs, labels) -> torch.Tensor:
+        return stacked_generate([t.G for t in runs], torch.stack(zs), self.banks)
 
-    @staticmethod
-    def d_outputs(runs, reals, fakes, labels) -> tuple[torch.Tensor, torch.Tensor]:
+    def discriminate(self, runs, xs, labels) -> torch.Tensor:
+        return stacked_discriminate([t.D for t in runs], _stack(xs), self.banks)
+
+    def d_outputs(self, runs, reals, fakes, labels) -> tuple[torch.Tensor, torch.Tensor]:
         if runs[0].D.batch_dependent:  # real and fake batches must not see each other's statistics
-            return _Stacked.discriminate(runs, reals, labels), _Stacked.discriminate(runs, fakes, labels)
+            return self.discriminate(runs, reals, labels), self.discriminate(runs, fakes, labels)
         reals = _stack(reals)
-        out = stacked_discriminate([t.D for t in runs], torch.cat([reals, _stack(fakes)], dim=1))
+        out = stacked_discriminate([t.D for t in runs], torch.cat([reals, _stack(fakes)], dim=1), self.banks)
         return out[:, :reals.shape[1]], out[:, reals.shape[1]:]
 
+    def gradients(self, total: torch.Tensor, wrt: list[list[torch.Tensor]]) -> list[list[torch.Tensor]]:
+        """As `_OneByOne.gradients`; a banked parameter's gradient is its row of its bank's gradient."""
+        sources, where, plans = [], {}, []
+        for xs in wrt:
+            plan = []
+            for x in xs:
+                source, row = self.banks.rows_of(x) or (x, None)
+                if id(source) not in where:
+                    where[id(source)] = len(sources)
+                    sources.append(source)
+                plan.append((where[id(source)], row))
+            plans.append(plan)
+        grads = [g.contiguous() for g in torch.autograd.grad(total, sources)]  # contiguous: see _OneByOne
+        return [[grads[k] if row is None else grads[k][row] for k, row in plan] for plan in plans]
 
-ONE_BY_ONE, STACKED = _OneByOne(), _Stacked()
 
-
-def _grads_by_run(total: torch.Tensor, wrt: list[list[torch.Tensor]]) -> list[list[torch.Tensor]]:
-    """Gradients of `total` (the sum of every run's loss) with respect to each run's own tensors, from
-    one backward pass."""
-    # Contiguous: a stacked run's weight gradient arrives transposed, and the fused optimisers read a
-    # gradient as flat memory in its parameter's layout, silently misreading it (torch 2.13).
-    flat = [g.contiguous() for g in torch.autograd.grad(total, [x for xs in wrt for x in xs])]
-    out, start = [], 0
-    for xs in wrt:
-        out.append(list(flat[start:start + len(xs)]))
-        start += len(xs)
-    return out
+ONE_BY_ONE = _OneByOne()
 
 
 def _sum_of_parts(part_totals: list[torch.Tensor]) -> torch.Tensor:
@@ -853,7 +882,7 @@ def _d_steps(runs: list[Trainer], nets) -> list[dict[str, torch.Tensor]]:
         part_totals.append(total)
         part_outputs.append((d_real.detach(), d_fake.detach()))
     totals = [total for part_total in part_totals for total in _per_run(part_total)]
-    grads_by_run = _grads_by_run(_sum_of_parts(part_totals), [t.d_params for t in runs])
+    grads_by_run = nets.gradients(_sum_of_parts(part_totals), [t.d_params for t in runs])
     for i, t in enumerate(runs):
         if t.trace is not None and "d_loss" not in t.trace:
             t.trace.update(z=zs[i], real=reals[i].detach(), fake=fakes[i].detach(),
@@ -902,7 +931,8 @@ def _g_steps(runs: list[Trainer], nets) -> list[dict[str, torch.Tensor]]:
     # D's parameters get no gradient here; a traced step also takes the gradient at each fake
     traced = [i for i, t in enumerate(runs) if t.trace is not None and "g_loss" not in t.trace]
     at_fakes = [] if not traced else [fakes] if isinstance(fakes, torch.Tensor) else [fakes[i] for i in traced]
-    *grads_by_run, grads_at_fakes = _grads_by_run(_sum_of_parts(part_totals), [t.g_params for t in runs] + [at_fakes])
+    *grads_by_run, grads_at_fakes = nets.gradients(_sum_of_parts(part_totals),
+                                                  [t.g_params for t in runs] + [at_fakes])
     for j, i in enumerate(traced):
         t, fake = runs[i], fakes[i]
         fake_grad = grads_at_fakes[0][i] if isinstance(fakes, torch.Tensor) else grads_at_fakes[j]
@@ -996,4 +1026,4 @@ def train_runs(runs: list[Trainer], n: int, stacked: bool = False) -> list[int]:
             raise TrainingDiverged(t.divergence.message + " Call resume() to continue.")
     if stacked and (any(t.is_image for t in runs) or len({stack_key(t.config) for t in runs}) != 1):
         raise ValueError("stacked runs must be 2D runs with equal nets.stack_key")
-    return _train_together(runs, n, _iterations, True, STACKED if stacked else ONE_BY_ONE)
+    return _train_together(runs, n, _iterations, True, _Stacked(runs) if stacked else ONE_BY_ONE)

@@ -15,8 +15,8 @@ import torch
 
 from ganviz import GANConfig, Trainer, TrainingDiverged
 from ganviz.losses import LOSSES
-from ganviz.nets import build_networks, stack_key, stacked_discriminate, stacked_generate
-from ganviz.train import train_runs
+from ganviz.nets import LayerBanks, build_networks, stack_key, stacked_discriminate, stacked_generate
+from ganviz.train import _d_key, _parts, _run_order, train_runs
 
 SMALL = dict(g_width=24, d_width=24, g_depth=2, d_depth=2, batch_size=32, device="cpu")
 
@@ -55,6 +55,8 @@ MIXES = {
     "noise": [dict(noise="uniform"), {}],
     "batch norm": [dict(batch_norm_g=True), dict(batch_norm_g=True, loss="wgan-gp", ema=0.0)],
     "minibatch stddev": [dict(minibatch_features="stddev"), dict(minibatch_features="stddev", loss="wgan-gp")],
+    # on the CPU, batches that are not a multiple of 32 samples compute each run's losses on its own
+    "batch of 40": [dict(batch_size=40), dict(batch_size=40, lr_d=3e-4), dict(batch_size=40, loss="hinge")],
     "minibatch discrimination": [dict(minibatch_features="discrimination", r1_weight=0.0),
                                  dict(minibatch_features="discrimination", r1_weight=0.0, loss="wgan-gp")],
 }
@@ -70,6 +72,15 @@ def test_stacked_runs_equal_their_lone_twins_bit_for_bit(mix):
         alone = Trainer(c)
         alone.step(30)
         assert_same_run(t, alone)
+
+
+def test_runs_with_the_same_loss_settings_compute_their_losses_together():
+    runs = [Trainer(c) for c in (config(), config(loss="wgan-gp"), config(lr_d=3e-4, d_steps=3),
+                                 config(batch_size=40), config(batch_size=40))]
+    ordered = [runs[i] for i in _run_order(runs)]
+    d_parts = [[runs.index(t) for t in ordered[part]] for part in _parts(ordered, _d_key)]
+    # the default loss at batch 32 is one part; the batch-40 runs keep their own (see `_shape_key`)
+    assert sorted(map(sorted, d_parts)) == [[0, 2], [1], [3], [4]]
 
 
 def test_one_by_one_runs_equal_their_lone_twins_bit_for_bit():
@@ -125,6 +136,25 @@ def test_stacked_networks_equal_each_run_s_own_forward():
             assert torch.equal(a, b), name
         for (name, a), b in zip(nets[r][1].state_dict().items(), d2.state_dict().values()):
             assert torch.equal(a, b), name
+
+
+def test_banked_parameters_are_views_of_one_tensor_per_layer_and_a_subset_reads_its_rows():
+    runs = [Trainer(c) for c in (config(), config(lr_d=3e-4), config(spectral_norm_d=True))]
+    before = [[p.detach().clone() for p in t.g_params + t.d_params] for t in runs]
+    banks = LayerBanks([[t.G, t.D] for t in runs])
+    for t, saved in zip(runs, before):  # the values are kept
+        assert all(torch.equal(p, s) for p, s in zip(t.g_params + t.d_params, saved))
+    first = runs[0].G.net[0]
+    bank, row = banks.rows_of(first.weight)
+    assert row == 0 and bank.shape == (3, *first.weight.shape)
+    with torch.no_grad():  # an optimiser's in-place update of a run's parameter is the bank's row
+        first.weight.add_(1.0)
+    assert torch.equal(bank[0], first.weight)
+    # a position where one run has spectral norm is not banked, and a one-output head never is
+    assert banks.rows_of(runs[0].D.trunk[0].weight) is None and banks.rows_of(runs[0].D.head.weight) is None
+    z = torch.randn(2, 32, 2)
+    out = stacked_generate([runs[2].G, runs[0].G], z, banks)
+    assert torch.equal(out[0], runs[2].G(z[0])) and torch.equal(out[1], runs[0].G(z[1]))
 
 
 def test_a_run_that_diverges_stops_exactly_where_it_would_alone_and_the_others_go_on():
