@@ -5,8 +5,10 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 
 from ganviz.__main__ import main
+from ganviz.bench import _OperationCounter
 from ganviz.config import GANConfig, choices_of, setting_fields
 from ganviz.data import read_points_csv
 from cli_helpers import last_json, run
@@ -130,8 +132,18 @@ def test_bench_runs_reports_the_ratio_and_that_every_raced_run_equals_the_run_al
     assert result["stacking"] in ("stacked", "one by one")  # the race timed both ways during its warm-up
     assert result["identical_to_alone"] is True and result["max_abs_difference"] == 0.0
     ops = result["operations_per_iteration"]
-    # stacked runs share their layers' products and their losses' and statistics' operations
-    assert 0 < ops["one_run"] < ops["runs_stacked"] < ops["runs_one_by_one"] <= 3 * ops["one_run"] + 1
+    # stacked runs share their layers' products and their losses' and statistics' operations: on a GPU,
+    # where each operation is a kernel launch, three runs cost less than one and a half
+    assert 0 < ops["one_run"] < ops["runs_stacked"] <= 1.5 * ops["one_run"] < ops["runs_one_by_one"]
+
+
+def test_the_operation_counter_counts_what_computes_and_leaves_out_views_and_allocations():
+    x = torch.ones(3, 2)
+    with _OperationCounter() as counter:
+        x.t(), x[0], x.detach(), torch.empty(4)  # views and an allocation: nothing computed
+        (x + 1).sum()  # an addition and a sum
+        torch.nn.functional.linear(x, torch.ones(5, 2))  # a fill and a product (the weight's transpose is a view)
+    assert counter.count == 4
 
 
 @pytest.mark.parametrize("argv,message", [
