@@ -59,15 +59,20 @@ def bench_runs(runs: int = 4, seconds: float = 5.0, config: GANConfig | None = N
     alone = Trainer(config)
     alone.step(WARMUP_ITERATIONS)
     iterations = alone.run_for(seconds)  # sizes the timed part, then timed on the same footing as the races
-    seconds_one = _timed_steps(alone.step, iterations, alone.device)
 
-    timings, races = {}, {}
-    for stacking in ("auto", True, False):
-        race = races[stacking] = Race(RaceConfig((config,) * runs), stacking=stacking)
+    races = {stacking: Race(RaceConfig((config,) * runs), stacking=stacking) for stacking in ("auto", True, False)}
+    for race in races.values():
         # the warm-up, the untimed part the lone run trained, and an "auto" race's timing of both ways
-        while race.iteration < WARMUP_ITERATIONS + iterations:
-            race.step(min(GUARD_EVERY, WARMUP_ITERATIONS + iterations - race.iteration))
-        timings[stacking] = _timed_steps(race.step, iterations, race.device)
+        while race.iteration < alone.iteration:
+            race.step(min(GUARD_EVERY, alone.iteration - race.iteration))
+    # Timed in turns, a guard chunk each: a machine whose speed drifts (a shared or throttled core)
+    # then slows every way alike instead of whichever happened to run last.
+    steps = {"one": alone.step, **{stacking: race.step for stacking, race in races.items()}}
+    timings = dict.fromkeys(steps, 0.0)
+    for start in range(0, iterations, GUARD_EVERY):
+        for way, step in steps.items():
+            timings[way] += _timed_steps(step, min(GUARD_EVERY, iterations - start), alone.device)
+    seconds_one = timings["one"]
 
     difference = max(_max_difference(t, alone) for race in races.values() for t in race.runs)
     operations = {"one_run": _operations_per_iteration(alone.step),

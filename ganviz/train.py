@@ -691,8 +691,9 @@ class _OneByOne:
     def gradients(total: torch.Tensor, wrt: list[list[torch.Tensor]]) -> list[list[torch.Tensor]]:
         """Gradients of `total` (the sum of every run's loss) with respect to each run's own tensors wrt[i],
         from one backward pass."""
-        # Contiguous: a stacked run's weight gradient arrives transposed, and the fused optimisers read a
-        # gradient as flat memory in its parameter's layout, silently misreading it (torch 2.13).
+        # Contiguous: a linear layer's weight gradient arrives transposed (it is the gradient of the weight's
+        # transpose), and the fused optimisers read a gradient as flat memory in its parameter's layout,
+        # silently misreading it (torch 2.13).
         flat = [g.contiguous() for g in torch.autograd.grad(total, [x for xs in wrt for x in xs])]
         out, start = [], 0
         for xs in wrt:
