@@ -837,11 +837,11 @@ def _d_steps(runs: list[Trainer], nets) -> list[dict[str, torch.Tensor]]:
         fakes = _blurred(runs, nets.generate(runs, zs, labels))
     sample_dims = reals[0].dim() - 1  # the axes of one sample (after the run and batch axes)
     reals = nets.inputs(reals)
+    # R1 takes D's gradient at the real samples: the stacked reals, or each R1 run's own
     r1 = [i for i, t in enumerate(runs) if t.config.r1_weight > 0]
-    if r1 and isinstance(reals, torch.Tensor):
-        reals.requires_grad_(True)
-    for i in r1 if isinstance(reals, list) else ():
-        reals[i].requires_grad_(True)
+    r1_inputs = [] if not r1 else [reals] if isinstance(reals, torch.Tensor) else [reals[i] for i in r1]
+    for x in r1_inputs:
+        x.requires_grad_(True)
     d_reals, d_fakes = nets.d_outputs(runs, reals, fakes, labels)
     parts = _parts(runs, _d_key)
 
@@ -853,12 +853,10 @@ def _d_steps(runs: list[Trainer], nets) -> list[dict[str, torch.Tensor]]:
             [reals[i].detach() for i in gp], [fakes[i] for i in gp], [runs[i].rng for i in gp])
         for i, penalty in zip(gp, penalties_gp):
             penalties[i] = penalty
-    r1_parts = [part for part in parts if runs[part.start].config.r1_weight > 0]
     grads_real: list | torch.Tensor = [None] * len(runs)
-    if r1_parts:  # each run's D gradients at its real samples, from one backward pass
-        inputs = [reals] if isinstance(reals, torch.Tensor) else [reals[i] for i in r1]
-        grads = torch.autograd.grad(total_of([_part_of(d_reals, part).sum() for part in r1_parts]), inputs,
-                                    create_graph=True)
+    if r1_inputs:  # each R1 run's D gradients at its real samples, from one backward pass
+        r1_outputs = [_part_of(d_reals, part).sum() for part in parts if runs[part.start].config.r1_weight > 0]
+        grads = torch.autograd.grad(total_of(r1_outputs), r1_inputs, create_graph=True)
         if isinstance(reals, torch.Tensor):
             grads_real = grads[0]
         else:
