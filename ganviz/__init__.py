@@ -8,10 +8,10 @@ Headless use, with the same code the app runs:
     print(trainer.evaluate())          # modes captured, % high quality, JS, W1, ...
     snap = trainer.snapshot()          # numpy arrays for plots: samples, D surface, gradients
 """
-from .config import ConfigError, GANConfig
-from .data import DATASETS, DataError, read_points_csv
-from .losses import LOSSES
-from .train import Divergence, Snapshot, Trainer, TrainingDiverged
+from ganviz.config import ConfigError, GANConfig
+from ganviz.data import DATASETS, DataError, read_points_csv
+from ganviz.losses import LOSSES
+from ganviz.training.trainer import Divergence, Snapshot, Trainer, TrainingDiverged
 
 __all__ = ["ConfigError", "DATASETS", "DataError", "Divergence", "GANConfig", "LOSSES", "Snapshot", "Trainer",
            "TrainingDiverged", "read_points_csv"]

@@ -13,10 +13,10 @@ import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-from .data import DATASETS, NOISE_KINDS
-from .data.images import IMAGE_DATASETS
-from .image_nets import IMAGE_MODELS
-from .losses import LOSSES
+from ganviz.data import DATASETS, NOISE_KINDS
+from ganviz.data.images import IMAGE_DATASETS
+from ganviz.models.image import IMAGE_MODELS
+from ganviz.losses import LOSSES
 
 ACTIVATION_CHOICES = ("relu", "leaky_relu", "tanh", "elu", "gelu", "silu")
 OPTIMIZER_CHOICES = ("adam", "sgd", "rmsprop")

@@ -14,7 +14,7 @@ from typing import Callable
 
 import torch
 import torch.nn.functional as F
-from .registry import lookup
+from ganviz.registry import lookup
 
 Tensor = torch.Tensor
 

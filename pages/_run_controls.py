@@ -9,10 +9,10 @@ from typing import Callable, Mapping
 
 import streamlit as st
 
-from ganviz import exports
+from ganviz.io import checkpoints
 from ganviz.config import GANConfig
 from ganviz.data.images import load_images
-from ganviz.live import LiveRun
+from ganviz.live.run import LiveRun
 
 
 def set_widgets(config: GANConfig, widget_prefix: str) -> None:
@@ -116,8 +116,8 @@ def weights_upload(run: LiveRun, prefix: str, max_mb: int) -> None:
     if weights is not None and st.button("Load these weights", key=f"{prefix}load_weights"):
         try:
             with run.paused() as t:
-                exports.load_weights(t, weights.getvalue())
+                checkpoints.load_weights(t, weights.getvalue())
             run.record_now()
             st.success(f"Loaded {weights.name}.")
-        except exports.WeightsError as e:
+        except checkpoints.WeightsError as e:
             st.error(f"{weights.name}: {e}")

@@ -12,14 +12,16 @@ import urllib.parse
 import pandas as pd
 import streamlit as st
 
-from ganviz import exports, plots_compare
-from ganviz.comparisons import COMPARISONS, DEFAULT_COMPARISON
+from ganviz.figures import compare
+from ganviz.io import tables
+from ganviz.racing.comparisons import COMPARISONS, DEFAULT_COMPARISON
 from ganviz.config import CUSTOM_DATASET, ConfigError, GANConfig, image_config, is_image_dataset, setting_fields
 from ganviz.data import DATASETS
-from ganviz.data.images import IMAGE_DATASETS, DataError
-from ganviz.live import METRICS_EVERY_S, SPEEDS, LiveRun
-from ganviz.presets import IMAGE_LESSONS, LESSONS
-from ganviz.race import MAX_RUNS, SHARED_SETTINGS, RaceConfig, run_metrics_log, setting_rows
+from ganviz.data.images import IMAGE_DATASETS
+from ganviz.data.points_io import DataError
+from ganviz.live.run import METRICS_EVERY_S, SPEEDS, LiveRun
+from ganviz.lessons.presets import IMAGE_LESSONS, LESSONS
+from ganviz.racing.race import MAX_RUNS, SHARED_SETTINGS, RaceConfig, run_metrics_log, setting_rows
 from pages._plotly_live import plotly_live
 from pages._run_controls import install_run, load_images_with_progress, show_link_messages, write_link
 from pages._settings import setting_widget
@@ -291,7 +293,7 @@ def live_view() -> None:
         st.warning("Every run has diverged. Change their settings (lower learning rates, another loss) to race again.",
                    icon=":material/warning:")
     st.markdown(_status(race))
-    plotly_live(plots_compare.small_multiples(run.snapshot, config.labels(), stopped=_stopped(race)), key="cp_view",
+    plotly_live(compare.small_multiples(run.snapshot, config.labels(), stopped=_stopped(race)), key="cp_view",
                 config={"displayModeBar": False})
 
 
@@ -301,7 +303,7 @@ def charts() -> None:
     with run.paused() as race:  # a download may be reading the race on another thread
         runs = [(name, label, t.history.as_dict(), run_metrics_log(run.metrics_log, name))
                 for name, label, t in zip(race.names, config.labels(), race.runs)]
-    plotly_live(plots_compare.race_charts(runs, metrics="images" if race.is_image else "points"), key="cp_charts")
+    plotly_live(compare.race_charts(runs, metrics="images" if race.is_image else "points"), key="cp_charts")
     st.caption(f"Metrics are measured every {METRICS_EVERY_S:g} s while playing and at every step. Click a run in "
                "the legend to hide or show its curves.")
 
@@ -317,7 +319,7 @@ choices = editable(domain)
 run_cols = st.columns(len(config.runs))
 for i, (col, name, label, t) in enumerate(zip(run_cols, config.names, config.labels(), race.runs)):
     with col.container(border=True):
-        colour = plots_compare.RUN_COLOURS[i]
+        colour = compare.RUN_COLOURS[i]
         st.markdown(f"<span style='color:{colour}; font-weight:700; font-size:1.2em'>{name}</span> "
                     f"{label.partition(': ')[2] if i else 'the reference run'}", unsafe_allow_html=True)
         if t.divergence is not None:
@@ -369,9 +371,9 @@ with st.expander("Settings side by side", expanded=True):
 with st.expander("Export and share"):
     def metrics_file() -> str:
         with run.paused() as race:
-            return exports.race_metrics_csv(
+            return tables.race_metrics_csv(
                 {n: (t.history.as_dict(), run_metrics_log(run.metrics_log, n)) for n, t in zip(race.names, race.runs)},
-                exports.IMAGE_METRIC_KEYS if race.is_image else exports.METRIC_KEYS)
+                tables.IMAGE_METRIC_KEYS if race.is_image else tables.METRIC_KEYS)
 
     c = st.columns(2)
     c[0].download_button("the runs' settings (JSON)", config.to_json(), "ganviz-comparison.json", "application/json",

@@ -8,13 +8,12 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ganviz import theory
+from ganviz.theory import divergences
 from ganviz.losses import LOSSES
-from ganviz.metrics import js_divergence_1d, wasserstein1_1d
-from ganviz.optimal_d import DiscriminatorFit
-from ganviz.plots_divergences import (densities_figure, divergence_curves_figure, duel_figure,
-                                      duel_positions_figure, parallel_lines_figure)
-from ganviz.shift_duel import MAX_ITERATIONS, ShiftDuel, ShiftGANConfig, estimate_kind
+from ganviz.metrics.points import js_divergence_1d, wasserstein1_1d
+from ganviz.theory.optimal_d import DiscriminatorFit
+from ganviz.figures.divergences import densities_figure, divergence_curves_figure, duel_figure, duel_positions_figure, parallel_lines_figure
+from ganviz.theory.shift_duel import MAX_ITERATIONS, ShiftDuel, ShiftGANConfig, estimate_kind
 from pages._plotly_live import plotly_live
 
 FRAME_S = 0.45  # redraw period of the live parts while playing
@@ -34,7 +33,7 @@ st.caption("What a GAN's loss measures, and why it matters: Jensen–Shannon sta
 
 # --- session state ------------------------------------------------------------------------------------
 for key, value in {"dv_fit": None, "dv_fit_playing": False, "dv_duel": None, "dv_duel_playing": False,
-                   "dv_custom": (theory.LECTURE_MU, theory.LECTURE_NU)}.items():
+                   "dv_custom": (divergences.LECTURE_MU, divergences.LECTURE_NU)}.items():
     st.session_state.setdefault(key, value)
 
 
@@ -51,12 +50,12 @@ with text:
     st.markdown("JS gives a generator at θ = 0.1 the same score as one at θ = 10, and no gradient to "
                 "follow. W₁ shrinks smoothly as θ → 0.")
     line_theta = st.slider("θ, the generator's shift", -3.0, 3.0, 1.0, 0.05, key="dv_lines_theta")
-    lines_now = theory.parallel_lines(line_theta)
+    lines_now = divergences.parallel_lines(line_theta)
     a, b = st.columns(2)
     a.metric("JS (nats)", f"{lines_now['js']:.4f}")
     b.metric("W₁", f"{lines_now['w1']:.4f}")
 thetas = np.linspace(-3, 3, CURVE_POINTS)
-exact = [theory.parallel_lines(t) for t in thetas]
+exact = [divergences.parallel_lines(t) for t in thetas]
 with lines:
     st.plotly_chart(parallel_lines_figure(line_theta), key="dv_lines_figure", config=STATIC)
 with curves:
@@ -72,25 +71,25 @@ st.markdown("The data p stays put; the generator's distribution q is moved by θ
             "**μ = ¼·1[1,2] + ¼·1[3,4] + ½·1[9,10]** against **μ′ = ½·1[5,7]**. JS is exact (the densities "
             "are constant between breakpoints, so the integral is a finite sum); W₁ = ∫|F_p − F_q| dx, "
             "also exact.")
-examples = {name: ex.title for name, ex in theory.SHIFT_EXAMPLES.items()} | {CUSTOM: "your own mixtures"}
+examples = {name: ex.title for name, ex in divergences.SHIFT_EXAMPLES.items()} | {CUSTOM: "your own mixtures"}
 example_name = st.radio("example", list(examples), format_func=examples.get, horizontal=True, key="dv_example")
 
 
-def _custom_mixtures() -> tuple[theory.Mixture1D, theory.Mixture1D]:
+def _custom_mixtures() -> tuple[divergences.Mixture1D, divergences.Mixture1D]:
     """The mixtures typed by the user; a bad entry shows its error and keeps the last good pair."""
     st.caption("Each piece is `weight start end` (a uniform density on [start, end]); separate pieces with `;`. "
-               f"Up to {theory.MAX_PIECES} pieces within ±{theory.MAX_ABS_END:g}; weights are rescaled to sum to 1.")
+               f"Up to {divergences.MAX_PIECES} pieces within ±{divergences.MAX_ABS_END:g}; weights are rescaled to sum to 1.")
     good_p, good_q = st.session_state.dv_custom
     c1, c2 = st.columns(2)
-    p_text = c1.text_input("p (data)", theory.format_mixture(good_p), key="dv_p_text")
-    q_text = c2.text_input("q (generator, before the shift)", theory.format_mixture(good_q), key="dv_q_text")
+    p_text = c1.text_input("p (data)", divergences.format_mixture(good_p), key="dv_p_text")
+    q_text = c2.text_input("q (generator, before the shift)", divergences.format_mixture(good_q), key="dv_q_text")
     try:
-        p = theory.parse_mixture(p_text)
+        p = divergences.parse_mixture(p_text)
     except ValueError as e:
         c1.error(f"p: {e}. Still showing the last valid p.", icon=":material/error:")
         p = good_p
     try:
-        q = theory.parse_mixture(q_text)
+        q = divergences.parse_mixture(q_text)
     except ValueError as e:
         c2.error(f"q: {e}. Still showing the last valid q.", icon=":material/error:")
         q = good_q
@@ -100,35 +99,35 @@ def _custom_mixtures() -> tuple[theory.Mixture1D, theory.Mixture1D]:
 
 if example_name == CUSTOM:
     p, q = _custom_mixtures()
-    lo, hi = theory.support(p, q)
+    lo, hi = divergences.support(p, q)
     reach = float(np.ceil(hi - lo + 1))  # far enough to move q past p on either side
     theta_range, theta_default, duel_start = (-reach, reach), 0.0, min(reach, 8.0)
 else:
-    example = theory.SHIFT_EXAMPLES[example_name]
+    example = divergences.SHIFT_EXAMPLES[example_name]
     p, q = example.p, example.q
     theta_range, theta_default, duel_start = example.theta_range, example.theta_default, example.duel_start
 
 theta = st.slider("θ, the shift of q", *theta_range, theta_default, 0.05,
                   key=f"dv_theta_{example_name}_{theta_range[1]:g}")
 moved = q.shifted(theta)
-view_lo, view_hi = theory.support(p, q.shifted(theta_range[0]), q.shifted(theta_range[1]))
+view_lo, view_hi = divergences.support(p, q.shifted(theta_range[0]), q.shifted(theta_range[1]))
 view = (view_lo - 0.5, view_hi + 0.5)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _curves(p: theory.Mixture1D, q: theory.Mixture1D, lo: float, hi: float) -> dict:
-    return theory.divergence_curves(p, q, np.linspace(lo, hi, CURVE_POINTS))
+def _curves(p: divergences.Mixture1D, q: divergences.Mixture1D, lo: float, hi: float) -> dict:
+    return divergences.divergence_curves(p, q, np.linspace(lo, hi, CURVE_POINTS))
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _from_samples(p: theory.Mixture1D, q: theory.Mixture1D) -> tuple[float, float]:
+def _from_samples(p: divergences.Mixture1D, q: divergences.Mixture1D) -> tuple[float, float]:
     """(histogram JS, W1 of the samples) from SAMPLES draws of each, seed 0."""
     rng = np.random.default_rng(0)
     a, b = p.sample(SAMPLES, rng), q.sample(SAMPLES, rng)
-    return js_divergence_1d(a, b, HISTOGRAM_CELLS, theory.support(p, q)), wasserstein1_1d(a, b)
+    return js_divergence_1d(a, b, HISTOGRAM_CELLS, divergences.support(p, q)), wasserstein1_1d(a, b)
 
 
-js_now, w1_now = theory.js_divergence(p, moved), theory.wasserstein1(p, moved)
+js_now, w1_now = divergences.js_divergence(p, moved), divergences.wasserstein1(p, moved)
 js_est, w1_est = _from_samples(p, moved)
 left, right = st.columns(2)
 with left:
@@ -172,7 +171,7 @@ def _kept(name: str, settings: tuple, build):
     return held[1]
 
 
-def _fit_for(p: theory.Mixture1D, q: theory.Mixture1D) -> DiscriminatorFit:
+def _fit_for(p: divergences.Mixture1D, q: divergences.Mixture1D) -> DiscriminatorFit:
     """The session's fit for this pair; a new one (from scratch) when p or q changed."""
     return _kept("fit", (p, q), lambda: DiscriminatorFit(p, q, seed=0))
 
@@ -202,7 +201,7 @@ _play_controls("fit", "Train D", "Reset D", "a new network with fresh weights",
 
 
 @st.fragment(run_every=FRAME_S if st.session_state.dv_fit_playing else None)
-def optimal_d_view(p: theory.Mixture1D, q: theory.Mixture1D, view: tuple[float, float]) -> None:
+def optimal_d_view(p: divergences.Mixture1D, q: divergences.Mixture1D, view: tuple[float, float]) -> None:
     fit = _fit_for(p, q)
     if st.session_state.dv_fit_playing:
         fit.run_for(TRAIN_S)
@@ -213,10 +212,10 @@ def optimal_d_view(p: theory.Mixture1D, q: theory.Mixture1D, view: tuple[float, 
     plotly_live(densities_figure(p, q, view, title=f"D* and a trained D after {fit.steps:,} steps",
                                  show_d_star=True, d_fit=(x, fit.probability(x))),
                 key="dv_fit_figure", config=STATIC)
-    exact_value = theory.value_at_optimum(p, q)
+    exact_value = divergences.value_at_optimum(p, q)
     cols = st.columns(4)
     cols[0].metric("V(D*, G), exact", f"{exact_value:.4f}")
-    cols[1].metric("2·JS − 2·log 2", f"{2 * theory.js_divergence(p, q) - 2 * theory.LOG2:.4f}",
+    cols[1].metric("2·JS − 2·log 2", f"{2 * divergences.js_divergence(p, q) - 2 * divergences.LOG2:.4f}",
                    help="the same number computed the other way: the lecture's identity")
     cols[2].metric("V(D, G), trained D", f"{fit.value():.4f}",
                    help="never above V(D*, G): D* is the maximiser (integrated on a fine grid)")

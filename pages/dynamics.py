@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ganviz import plots_dynamics as figs
+from ganviz.figures import dynamics
 from ganviz.data import DATASETS
-from ganviz.lipschitz import MAX_MATRIX_SIDE, compare_spectral_norm, power_iteration_run
-from ganviz.theory import XY_METHODS, g_loss_curves, simultaneous_radius_factor, xy_trajectory
+from ganviz.theory.lipschitz import MAX_MATRIX_SIDE, compare_spectral_norm, power_iteration_run
+from ganviz.theory.dynamics import XY_METHODS, g_loss_curves, simultaneous_radius_factor, xy_trajectory
 
 XY_START = (1.0, 1.0)  # the lecture's Step 0: x > 0, y > 0
 DEFAULT_METHODS = ["simultaneous", "alternating", "extragradient", "optimistic"]
@@ -66,12 +66,12 @@ gamma = controls[2].slider("consensus γ", 0.0, 2.0, 1.0, 0.1, key="dy_gamma",
 
 simultaneous = xy_trajectory("simultaneous", eta, steps, XY_START)
 alternating = xy_trajectory("alternating", eta, steps, XY_START)
-factors = figs.radius_factors(simultaneous)
+factors = dynamics.radius_factors(simultaneous)
 numbers = st.columns(3)
 numbers[0].metric("simultaneous: measured ‖zₜ₊₁‖ / ‖zₜ‖", f"{factors.mean():.9f}",
                   help=f"Mean over the {steps} steps; smallest {factors.min():.12f}, largest {factors.max():.12f}.")
 numbers[1].metric("closed form √(1+η²)", f"{simultaneous_radius_factor(eta):.9f}")
-numbers[2].metric("alternating: largest drift of x² + y² + ηxy", f"{figs.invariant_drift(alternating, eta):.1e}",
+numbers[2].metric("alternating: largest drift of x² + y² + ηxy", f"{dynamics.invariant_drift(alternating, eta):.1e}",
                   help="max over the run of |I(z_t) − I(z_0)| / I(z_0): zero up to rounding. (With x "
                        "stepping first, x² + y² − ηxy is the conserved quantity instead.)")
 
@@ -80,8 +80,8 @@ if not methods:
 else:
     paths = {m: xy_trajectory(m, eta, steps, XY_START, gamma) for m in methods}
     plane, radius = st.columns(2, gap="medium")
-    plane.plotly_chart(figs.xy_plane_figure(paths, eta), width="stretch", config=PLOT_CONFIG, key="dy_xy_plane")
-    radius.plotly_chart(figs.xy_radius_figure(paths, eta), width="stretch", config=PLOT_CONFIG, key="dy_xy_radius")
+    plane.plotly_chart(dynamics.xy_plane_figure(paths, eta), width="stretch", config=PLOT_CONFIG, key="dy_xy_plane")
+    radius.plotly_chart(dynamics.xy_radius_figure(paths, eta), width="stretch", config=PLOT_CONFIG, key="dy_xy_radius")
 
 # --- saturating vs non-saturating ----------------------------------------------------------------
 
@@ -115,9 +115,9 @@ values[0].metric("saturating loss log(1 − D(G(z)))", f"{at['saturating']:.4f}"
 values[1].metric("its gradient −D(G(z))", f"{at['saturating_grad']:.4f}")
 values[2].metric("non-saturating loss −log D(G(z))", f"{at['nonsaturating']:.4f}")
 values[3].metric("its gradient D(G(z)) − 1", f"{at['nonsaturating_grad']:.4f}")
-st.plotly_chart(figs.g_loss_figure(d_fake), width="stretch", config=PLOT_CONFIG, key="dy_g_loss")
-st.caption(f"Shaded: where a loss's gradient is smaller than {figs.FLAT_GRADIENT:g} in size. For the "
-           f"saturating loss that is D(G(z)) < {figs.FLAT_GRADIENT:g}, a confident D: the fakes get no "
+st.plotly_chart(dynamics.g_loss_figure(d_fake), width="stretch", config=PLOT_CONFIG, key="dy_g_loss")
+st.caption(f"Shaded: where a loss's gradient is smaller than {dynamics.FLAT_GRADIENT:g} in size. For the "
+           f"saturating loss that is D(G(z)) < {dynamics.FLAT_GRADIENT:g}, a confident D: the fakes get no "
            "signal. The non-saturating loss only goes flat once D is fooled, when G has nothing left to learn.")
 
 # --- spectral normalisation ------------------------------------------------------------------------
@@ -153,7 +153,7 @@ else:
     readout[2].metric("relative error", f"{run.relative_errors[-1]:.1e}")
     readout[3].metric("σ₂ / σ₁", f"{run.gap_ratio:.3f}",
                       help="The error shrinks by about (σ₂/σ₁)⁴ per step once the first singular vector dominates.")
-    st.plotly_chart(figs.power_iteration_figure(run), width="stretch", config=PLOT_CONFIG, key="dy_power")
+    st.plotly_chart(dynamics.power_iteration_figure(run), width="stretch", config=PLOT_CONFIG, key="dy_power")
 
 st.subheader("A discriminator with and without spectral norm")
 explain, formulas = st.columns([2, 3], gap="large")
@@ -205,7 +205,7 @@ else:
                      help="The product of each layer's largest singular value (by SVD, after spectral norm).")
         column.caption(f"Per layer, input first: σ = {', '.join(f'{s:.3f}' for s in est.layer_sigmas)}. "
                        f"{est.accuracy:.0%} of the training points on the right side of D = ½.")
-    st.plotly_chart(figs.spectral_surfaces_figure(comparison), width="stretch", config=PLOT_CONFIG,
+    st.plotly_chart(dynamics.spectral_surfaces_figure(comparison), width="stretch", config=PLOT_CONFIG,
                     key="dy_sn_surfaces")
     st.caption("D(x) = P(real) on each network's grid. Without spectral norm D is free to become as steep "
                "as it likes around the data; with it, the logit can change by at most about one unit per "

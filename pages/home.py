@@ -3,7 +3,7 @@ import streamlit as st
 
 from ganviz.data import DATASETS
 from ganviz.losses import LOSSES
-from ganviz.plots import dataset_gallery
+from ganviz.figures.gallery import dataset_gallery
 
 OUTPUT_KIND = {
     "probability": "D outputs a probability (a sigmoid of its logit)",

@@ -10,12 +10,16 @@ import math
 
 import streamlit as st
 
-from ganviz import latent
-from ganviz import plots_latent as pl
+from ganviz.latent import embedding
+from ganviz.latent import fgsm
+from ganviz.figures import latent
+from ganviz.latent import noise
+from ganviz.latent import probe
+from ganviz.latent import truncation
 from ganviz.config import GANConfig, image_config
 from ganviz.data.images import load_images
-from ganviz.live import LiveRun
-from ganviz.train import DISPLAY_SAMPLES
+from ganviz.live.run import LiveRun
+from ganviz.training.trainer import DISPLAY_SAMPLES
 from pages._run_controls import install_run
 
 SOURCES = {"pg_": "2D playground", "mn_": "Digits (MNIST)"}
@@ -25,7 +29,7 @@ MORE_ITERATIONS = 1000
 FEW_ITERATIONS = 500  # below this a run has not learnt much: say so
 TRAIN_CHUNK = 100  # iterations between progress-bar updates
 GRID = 40  # the digit samples to pick from: four rows of ten
-PSIS = [math.inf if p is None else p for p in latent.TRUNCATION_PSIS]  # a slider of numbers: inf is untruncated
+PSIS = [math.inf if p is None else p for p in noise.TRUNCATION_PSIS]  # a slider of numbers: inf is untruncated
 TRUNCATED_POINTS = 1000
 FGSM_POINTS = {False: 64, True: 8}  # by is_image
 FGSM_STEP_SIZES = {False: [0.005, 0.01, 0.02, 0.05, 0.1, 0.2], True: [0.002, 0.005, 0.01, 0.02, 0.05, 0.1]}
@@ -173,12 +177,12 @@ st.markdown("Walk in a straight line (**linear**) or along the sphere (**spheric
             "radius √dim: the straight line's middle cuts inside it, where G has rarely been.")
 
 with run.paused() as trainer:
-    picks = latent.latent_samples(trainer, GRID if is_image else DISPLAY_SAMPLES)
-    typical = latent.typical_norm(cfg.noise, cfg.noise_dim)
+    picks = probe.latent_samples(trainer, GRID if is_image else DISPLAY_SAMPLES)
+    typical = noise.typical_norm(cfg.noise, cfg.noise_dim)
 n_picks = len(picks.z)
 # default picks far apart (G may put many samples on one mode): the path's ends, then a, b and c
-for key, index in zip(("start", "end", "a", "b", "c"), latent.farthest_points(picks.outputs, 2)
-                      + latent.farthest_points(picks.outputs, 3, first=1)):
+for key, index in zip(("start", "end", "a", "b", "c"), probe.farthest_points(picks.outputs, 2)
+                      + probe.farthest_points(picks.outputs, 3, first=1)):
     st.session_state.setdefault(f"lt_{key}_{kind}", index)
 
 
@@ -208,7 +212,7 @@ with controls:
         start = _picker("start: sample #" if is_image else "start: fake #", f"lt_start_{kind}")
     with c2:
         end = _picker("end: sample #" if is_image else "end: fake #", f"lt_end_{kind}")
-    path_kind = st.radio("path", ["spherical", "linear"], format_func=pl.PATH_NAMES.get, horizontal=True,
+    path_kind = st.radio("path", ["spherical", "linear"], format_func=latent.PATH_NAMES.get, horizontal=True,
                          key="lt_path")
     steps = st.slider("points along the path", 5, 24 if is_image else 60, 12 if is_image else 25, key="lt_steps")
     path_label = None
@@ -220,25 +224,25 @@ with controls:
                                   help="a conditional G draws one digit: the path changes its style only")
 
 with run.paused() as trainer:
-    walks = {name: latent.walk(trainer, fn(picks.z[start], picks.z[end], steps), path_label)
-             for name, fn in (("spherical", latent.slerp), ("linear", latent.lerp))}
+    walks = {name: probe.walk(trainer, fn(picks.z[start], picks.z[end], steps), path_label)
+             for name, fn in (("spherical", noise.slerp), ("linear", noise.lerp))}
 d_output = walks["spherical"].d_output
 t_axis = [i / (steps - 1) for i in range(steps)]
-profile = pl.path_profile(t_axis, {k: w.scores for k, w in walks.items()}, {k: w.norms for k, w in walks.items()},
+profile = latent.path_profile(t_axis, {k: w.scores for k, w in walks.items()}, {k: w.norms for k, w in walks.items()},
                           path_kind, d_output, typical, height=340 if is_image else 360)
 if is_image:
     with grid_col:
-        st.plotly_chart(pl.numbered_grid(picks.outputs, title="G's samples for the run's fixed z: pick two",
+        st.plotly_chart(latent.numbered_grid(picks.outputs, title="G's samples for the run's fixed z: pick two",
                                          picked={start: "start", end: "end"},
                                          labels=picks.labels if conditional else None),
                         key="lt_grid", config=STATIC)
-    st.plotly_chart(pl.interpolation_strip({k: w.outputs for k, w in walks.items()}, path_kind, start, end),
+    st.plotly_chart(latent.interpolation_strip({k: w.outputs for k, w in walks.items()}, path_kind, start, end),
                     key="lt_strip", config=STATIC)
     st.plotly_chart(profile, key="lt_profile", config=STATIC)
 else:
-    interpolation = pl.interpolation_2d(run.snapshot, {k: w.outputs for k, w in walks.items()}, path_kind, start,
+    interpolation = latent.interpolation_2d(run.snapshot, {k: w.outputs for k, w in walks.items()}, path_kind, start,
                                         end)
-    st.session_state.lt_fake_trace = pl.fake_trace_index(interpolation)
+    st.session_state.lt_fake_trace = latent.fake_trace_index(interpolation)
     with figure_col:
         st.plotly_chart(interpolation, key="lt_pick", on_select=_on_click, selection_mode="points",
                         config={"displayModeBar": False})
@@ -263,17 +267,17 @@ if conditional:
     if st.session_state.get("lt_result_digit") not in cfg.digit_list():
         st.session_state.lt_result_digit = int(picks.labels[abc["a"]])
     result_label = pickers[3].selectbox("digit asked for the result", cfg.digit_list(), key="lt_result_digit")
-result_z = latent.arithmetic(*(picks.z[abc[n]] for n in "abc"))
+result_z = noise.arithmetic(*(picks.z[abc[n]] for n in "abc"))
 with run.paused() as trainer:
-    near = latent.generate(trainer, latent.around(result_z, 1 + NEIGHBOURS, NEIGHBOUR_SPREAD, seed), result_label)
+    near = probe.generate(trainer, noise.around(result_z, 1 + NEIGHBOURS, NEIGHBOUR_SPREAD, seed), result_label)
 if is_image:
     cells = [picks.outputs[abc[n]] for n in "abc"] + list(near)
     captions = ["a", "b", "c", "a − b + c"] + ["nearby"] * NEIGHBOURS
-    st.plotly_chart(pl.image_row(cells, captions, title="G(a), G(b), G(c) and G(a − b + c)",
+    st.plotly_chart(latent.image_row(cells, captions, title="G(a), G(b), G(c) and G(a − b + c)",
                                  uirevision="lt-arithmetic"), key="lt_arithmetic", config=STATIC)
 else:
     with figure_col:
-        st.plotly_chart(pl.arithmetic_2d(run.snapshot, {n: picks.outputs[abc[n]] for n in "abc"}, near[0],
+        st.plotly_chart(latent.arithmetic_2d(run.snapshot, {n: picks.outputs[abc[n]] for n in "abc"}, near[0],
                                          near[1:]), key="lt_arithmetic", config=STATIC)
     with side:
         rows = [f"| G({n}) | fake #{abc[n]} | ({picks.outputs[abc[n]][0]:.2f}, {picks.outputs[abc[n]][1]:.2f}) |"
@@ -290,8 +294,8 @@ if conditional:
     switch = st.selectbox("the noise of sample #", range(n_picks), key="lt_switch")
     digits = cfg.digit_list()
     with run.paused() as trainer:
-        switched = latent.generate(trainer, [picks.z[switch]] * len(digits), digits)
-    st.plotly_chart(pl.image_row(switched, [str(d) for d in digits], title=f"G(z #{switch}, digit)",
+        switched = probe.generate(trainer, [picks.z[switch]] * len(digits), digits)
+    st.plotly_chart(latent.image_row(switched, [str(d) for d in digits], title=f"G(z #{switch}, digit)",
                                  uirevision="lt-switch"), key="lt_switched", config=STATIC)
 
 
@@ -308,19 +312,19 @@ psi = st.select_slider("ψ, the truncation threshold", PSIS, value=1.0, key="lt_
                        format_func=lambda p: "none (untruncated)" if math.isinf(p) else f"{p:g}")
 engine_psi = None if math.isinf(psi) else psi
 with run.paused() as trainer:
-    truncated = latent.truncated_samples(trainer, GRID if is_image else TRUNCATED_POINTS, engine_psi, seed)
+    truncated = truncation.truncated_samples(trainer, GRID if is_image else TRUNCATED_POINTS, engine_psi, seed)
     with st.spinner("Measuring fidelity and variety at every ψ…"):
         sweep = cached("sweep", (*run_key, seed),
-                       lambda: latent.truncation_sweep(trainer, latent.TRUNCATION_PSIS, seed=seed))
+                       lambda: truncation.truncation_sweep(trainer, noise.TRUNCATION_PSIS, seed=seed))
 i = PSIS.index(psi)
 low, full = sweep.fidelity[0], sweep.fidelity[-1]
 left, right = st.columns([1, 1.2])
 with left:
     if is_image:
-        st.plotly_chart(pl.numbered_grid(truncated.outputs, title=f"G(z), z truncated at ψ = {psi:g}",
+        st.plotly_chart(latent.numbered_grid(truncated.outputs, title=f"G(z), z truncated at ψ = {psi:g}",
                                          numbered=False, height=300), key="lt_truncated", config=STATIC)
     else:
-        st.plotly_chart(pl.truncation_points(run.snapshot, truncated.outputs, psi), key="lt_truncated",
+        st.plotly_chart(latent.truncation_points(run.snapshot, truncated.outputs, psi), key="lt_truncated",
                         config=STATIC)
 with right:
     coverage = (f" · {sweep.coverage_name}: **{sweep.coverage[i]:.0f} of {sweep.coverage_total}**"
@@ -342,7 +346,7 @@ with right:
     else:
         st.info(f"Fidelity barely moves with ψ here ({full:.1%} untruncated, {low:.1%} at ψ = {PSIS[0]:g}); "
                 "variety still drops as ψ falls.", icon=":material/info:")
-st.plotly_chart(pl.truncation_curve(sweep, psi), key="lt_sweep", config=STATIC)
+st.plotly_chart(latent.truncation_curve(sweep, psi), key="lt_sweep", config=STATIC)
 
 
 # --- the discriminator's embedding space --------------------------------------------------------------------
@@ -352,22 +356,22 @@ st.markdown("Lecture 000: the layers of a well-trained discriminator are an embe
             "clusters. Here are D's penultimate-layer features of real and generated samples, projected to 2D.")
 embed_key = (*run_key, seed)
 with run.paused() as trainer:
-    inputs = cached("embedding_inputs", embed_key, lambda: latent.embedding_features(trainer, seed=seed))
-pca = cached("pca", embed_key, lambda: latent.embed(inputs.features, "pca", seed))
+    inputs = cached("embedding_inputs", embed_key, lambda: embedding.embedding_features(trainer, seed=seed))
+pca = cached("pca", embed_key, lambda: embedding.embed(inputs.features, "pca", seed))
 n_embedded = len(inputs.features)
-st.plotly_chart(pl.embedding_figure(pca, inputs.is_real, inputs.classes, inputs.class_name, scores=inputs.scores,
+st.plotly_chart(latent.embedding_figure(pca, inputs.is_real, inputs.classes, inputs.class_name, scores=inputs.scores,
                                     title=f"PCA of D's {inputs.features.shape[1]} features ({n_embedded} samples)"),
                 key="lt_pca", config=STATIC)
 if st.button("Run t-SNE on the same features (about a second or two)", key="lt_tsne", icon=":material/hub:"):
     bar = st.progress(0.0, text="t-SNE…")
-    keep("tsne", embed_key, latent.embed(inputs.features, "tsne", seed,
+    keep("tsne", embed_key, embedding.embed(inputs.features, "tsne", seed,
                                          progress=lambda f, message: bar.progress(f, text=message)))
     bar.empty()
 tsne = stored("tsne", embed_key)
 if tsne is not None:
-    st.plotly_chart(pl.embedding_figure(tsne, inputs.is_real, inputs.classes, inputs.class_name, scores=inputs.scores,
+    st.plotly_chart(latent.embedding_figure(tsne, inputs.is_real, inputs.classes, inputs.class_name, scores=inputs.scores,
                                         title=f"t-SNE of D's features (perplexity "
-                                              f"{min(latent.TSNE_PERPLEXITY, (n_embedded - 1) / 3):g})"),
+                                              f"{min(embedding.TSNE_PERPLEXITY, (n_embedded - 1) / 3):g})"),
                     key="lt_tsne_figure", config=STATIC)
 st.caption("Real samples are circles, G's samples crosses. "
            + ("Real digits are coloured by their label, generated ones by what the judge classifier reads. "
@@ -396,19 +400,19 @@ fgsm_key = (*run_key, seed, fgsm_steps, step_size, spread)
 if c4.button("Push noise toward “real”", key="lt_fgsm", type="primary", icon=":material/trending_up:",
              help=f"{FGSM_POINTS[is_image]} noise {kind}, each step along the sign of D's gradient"):
     with run.paused() as trainer, st.spinner("Following D's gradient…"):
-        keep("fgsm", fgsm_key, latent.fgsm_from_noise(trainer, FGSM_POINTS[is_image], fgsm_steps, step_size, seed,
+        keep("fgsm", fgsm_key, fgsm.fgsm_from_noise(trainer, FGSM_POINTS[is_image], fgsm_steps, step_size, seed,
                                                       spread))
 fgsm = stored("fgsm", fgsm_key)
 if fgsm is None:
     st.caption("Press the button to run it with these settings.")
 else:
     if is_image:
-        st.plotly_chart(pl.fgsm_images(fgsm, labels=fgsm.labels), key="lt_fgsm_images", config=STATIC)
-        st.plotly_chart(pl.fgsm_curves(fgsm), key="lt_fgsm_curves", config=STATIC)
+        st.plotly_chart(latent.fgsm_images(fgsm, labels=fgsm.labels), key="lt_fgsm_images", config=STATIC)
+        st.plotly_chart(latent.fgsm_curves(fgsm), key="lt_fgsm_curves", config=STATIC)
     else:  # a square view: beside the curves, not stretched across the page
         paths, curves = st.columns([1, 1.2], gap="medium")
-        paths.plotly_chart(pl.fgsm_paths_2d(run.snapshot, fgsm), key="lt_fgsm_paths", config=STATIC)
-        curves.plotly_chart(pl.fgsm_curves(fgsm, height=560, stacked=True), key="lt_fgsm_curves", config=STATIC)
+        paths.plotly_chart(latent.fgsm_paths_2d(run.snapshot, fgsm), key="lt_fgsm_paths", config=STATIC)
+        curves.plotly_chart(latent.fgsm_curves(fgsm, height=560, stacked=True), key="lt_fgsm_curves", config=STATIC)
     first, last = fgsm.scores[0].mean(), fgsm.scores[-1].mean()
     verdict = (f"D's mean score went from **{first:.3g}** to **{last:.3g}**. The samples' mean distance to the "
                f"nearest real sample went from {fgsm.distance_to_data[0]:.3g} to "

@@ -1,7 +1,7 @@
 """Running the CLI in-process from tests."""
 import json
 
-from ganviz.__main__ import main
+from ganviz.cli import main
 
 
 def run(capsys, *argv):

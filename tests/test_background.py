@@ -5,9 +5,9 @@ import time
 import numpy as np
 import torch
 
-from ganviz.background import BackgroundTraining
+from ganviz.training.worker import BackgroundTraining
 from ganviz.config import GANConfig
-from ganviz.live import LiveRun
+from ganviz.live.run import LiveRun
 
 SMALL = dict(g_width=16, d_width=16, g_depth=2, d_depth=2, batch_size=32)
 EXPLODING = dict(SMALL, optimizer_d="sgd", optimizer_g="sgd", lr_d=10.0, lr_g=10.0, r1_weight=0.0, ema=0.0,
@@ -133,16 +133,16 @@ def test_frames_skip_the_field_and_latent_grid_when_the_page_hides_them():
 
 
 def test_an_image_worker_uses_the_files_the_page_has_and_never_downloads(monkeypatch, tmp_path):
-    from ganviz.background import worker_trainer
+    from ganviz.training.worker import worker_trainer
     from ganviz.config import image_config
-    from ganviz.data import images
+    from ganviz.data import images as mnist_images, mnist
 
     def no_network(*args, **kwargs):
         raise AssertionError("a worker must not download")
-    monkeypatch.setattr(images, "urlopen", no_network)
+    monkeypatch.setattr(mnist, "urlopen", no_network)
     monkeypatch.setenv("GANVIZ_CACHE_DIR", str(tmp_path))
     monkeypatch.delenv("GANVIZ_MNIST_DIR", raising=False)
-    images.clear_image_cache()
+    mnist_images.clear_image_cache()
     trainer = worker_trainer(image_config("mnist", batch_size=16), None)  # nothing cached: the page's fallback
     assert trainer.image_data.name == "digits" and trainer.all_images.notice
-    images.clear_image_cache()
+    mnist_images.clear_image_cache()

@@ -9,17 +9,9 @@ import pytest
 import torch
 from sklearn.datasets import load_digits
 
-import ganviz.classifier as clf
-from ganviz.classifier import (
-    FEATURE_DIM,
-    DigitClassifier,
-    cache_key,
-    features,
-    load_or_train_classifier,
-    predict,
-    train_classifier,
-)
-from ganviz.metrics import image_metrics
+from ganviz.metrics import judge
+from ganviz.metrics.judge import FEATURE_DIM, DigitClassifier, cache_key, features, load_or_train_classifier, predict, train_classifier
+from ganviz.metrics.images import image_metrics
 
 MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 
@@ -88,7 +80,7 @@ def test_different_seeds_give_different_weights(digits):
 
 def test_heldout_split_is_stratified():
     labels = np.repeat(np.arange(10), [20, 40, 60, 80, 100, 20, 40, 60, 80, 100])
-    train, held = clf._stratified_split(labels, 0.15, np.random.default_rng(0))
+    train, held = judge._stratified_split(labels, 0.15, np.random.default_rng(0))
     np.testing.assert_array_equal(np.bincount(labels[held], minlength=10), [3, 6, 9, 12, 15, 3, 6, 9, 12, 15])
     np.testing.assert_array_equal(np.sort(np.concatenate([train, held])), np.arange(len(labels)))
 
@@ -119,7 +111,7 @@ def test_bad_inputs_are_rejected(digits):
 def forbid_training(monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("trained although a usable cache file exists")
-    monkeypatch.setattr(clf, "train_classifier", fail)
+    monkeypatch.setattr(judge, "train_classifier", fail)
 
 
 def test_cache_round_trip_loads_without_retraining(digits, tmp_path, monkeypatch):
@@ -148,13 +140,13 @@ def test_cache_key_follows_data_and_seed(digits):
 
 
 def truncated_cache_file(path):
-    torch.save({"version": clf.CLASSIFIER_VERSION, "image_size": 8, "accuracy": 0.5,
+    torch.save({"version": judge.CLASSIFIER_VERSION, "image_size": 8, "accuracy": 0.5,
                 "state_dict": DigitClassifier(8).state_dict()}, path)
     path.write_bytes(path.read_bytes()[:200])
 
 
 def wrong_model_cache_file(path):  # a well-formed file whose tensors belong to the 28x28 model
-    torch.save({"version": clf.CLASSIFIER_VERSION, "image_size": 8, "accuracy": 0.5,
+    torch.save({"version": judge.CLASSIFIER_VERSION, "image_size": 8, "accuracy": 0.5,
                 "state_dict": DigitClassifier(28).state_dict()}, path)
 
 
@@ -164,7 +156,7 @@ CORRUPTIONS = {
     "truncated": truncated_cache_file,
     "foreign dict": lambda p: torch.save({"hello": 1}, p),
     "wrong model": wrong_model_cache_file,
-    "accuracy out of range": lambda p: torch.save({"version": clf.CLASSIFIER_VERSION, "image_size": 8,
+    "accuracy out of range": lambda p: torch.save({"version": judge.CLASSIFIER_VERSION, "image_size": 8,
                                                    "accuracy": 7.0, "state_dict": DigitClassifier(8).state_dict()}, p),
 }
 
@@ -180,7 +172,7 @@ def test_corrupt_cache_file_is_retrained_and_replaced(digits, tmp_path, monkeypa
         calls.append(seed)
         return DigitClassifier(images.shape[-1]).eval(), 0.25
 
-    monkeypatch.setattr(clf, "train_classifier", fake_training)
+    monkeypatch.setattr(judge, "train_classifier", fake_training)
     _, accuracy = load_or_train_classifier(images, labels, cache_dir=tmp_path, seed=0)
     assert calls == [0] and accuracy == 0.25
 
@@ -230,13 +222,13 @@ def test_collapsed_generator_covers_one_class_and_scores_far_above_the_floor(dig
 def test_one_pass_gives_the_same_features_and_probabilities(digits, digits_model):
     model, _ = digits_model
     images = digits[0][:300]
-    f, p = clf.features_and_probs(model, images, batch_size=64)
+    f, p = judge.features_and_probs(model, images, batch_size=64)
     np.testing.assert_allclose(f, features(model, images, batch_size=64), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(p, predict(model, images, batch_size=64), rtol=1e-12, atol=1e-15)
 
 
 def test_precomputed_real_statistics_give_the_same_metrics(digits_model, three_real_sets):
-    from ganviz.metrics import real_feature_stats
+    from ganviz.metrics.images import real_feature_stats
     model, _ = digits_model
     samples, real, reference = three_real_sets
     once = real_feature_stats(model, real, reference)

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from ganviz.__main__ import main
-from ganviz.bench import _OperationCounter
+from ganviz.cli import main
+from ganviz.bench.train import _OperationCounter
 from ganviz.config import GANConfig, choices_of, setting_fields
 from ganviz.data import read_points_csv
 from cli_helpers import last_json, run

@@ -6,9 +6,9 @@ import pytest
 from page_helpers import live_figures, open_page
 from streamlit.testing.v1 import AppTest
 
-from ganviz.comparisons import COMPARISONS, DEFAULT_COMPARISON
+from ganviz.racing.comparisons import COMPARISONS, DEFAULT_COMPARISON
 from ganviz.config import GANConfig
-from ganviz.race import RaceConfig
+from ganviz.racing.race import RaceConfig
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "compare.py")
 SMALL = {"g_width": "16", "d_width": "16", "g_depth": "2", "d_depth": "2", "batch_size": "32"}  # fast networks

@@ -1,10 +1,10 @@
 """Named comparisons: valid races that differ exactly where they say, and one measured claim."""
 import pytest
 
-from ganviz.comparisons import COMPARISONS, DEFAULT_COMPARISON, get_comparison
+from ganviz.racing.comparisons import COMPARISONS, DEFAULT_COMPARISON, get_comparison
 from ganviz.config import GANConfig
-from ganviz.presets import HINGE_SN, MODE_COLLAPSE
-from ganviz.race import Race
+from ganviz.lessons.checks import HINGE_SN, MODE_COLLAPSE
+from ganviz.racing.race import Race
 
 
 @pytest.mark.parametrize("name", list(COMPARISONS))

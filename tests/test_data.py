@@ -7,10 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from ganviz.data import (
-    DATASETS, MAX_BYTES, MAX_POINTS, MIN_POINTS, NOISE_KINDS, DataError, get_dataset, parse_points,
-    points_dataset, read_points_csv, sample_noise,
-)
+from ganviz.data import DATASETS, MAX_BYTES, MAX_POINTS, MIN_POINTS, NOISE_KINDS, DataError, get_dataset, parse_points, points_dataset, read_points_csv, sample_noise
 
 
 def nearest_centre_distance(x: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from page_helpers import live_figures, open_page, plotly_array
 
-from ganviz import theory
-from ganviz.theory import LECTURE_MU, LECTURE_NU, LOG2
+from ganviz.theory import divergences
+from ganviz.theory.divergences import LECTURE_MU, LECTURE_NU, LOG2
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "divergences.py")
 
@@ -64,12 +64,12 @@ def test_lecture_example_curve_and_shift(page):
     page.radio(key="dv_example").set_value("lecture-002").run()
     page.slider(key="dv_theta_lecture-002_8").set_value(-4.0).run()
     moved = LECTURE_NU.shifted(-4.0)
-    assert metric(page, "JS (nats), exact") == pytest.approx(theory.js_divergence(LECTURE_MU, moved), abs=5e-5)
-    assert metric(page, "W₁, exact") == pytest.approx(theory.wasserstein1(LECTURE_MU, moved), abs=5e-5)
+    assert metric(page, "JS (nats), exact") == pytest.approx(divergences.js_divergence(LECTURE_MU, moved), abs=5e-5)
+    assert metric(page, "W₁, exact") == pytest.approx(divergences.wasserstein1(LECTURE_MU, moved), abs=5e-5)
     fig = static_figures(page)["dv_curves"]
     (w1,) = traces(fig, "w1")
     t, values = plotly_array(w1["x"]), plotly_array(w1["y"], dtype=float)
-    expected = theory.divergence_curves(LECTURE_MU, LECTURE_NU, t[::40])["w1"]
+    expected = divergences.divergence_curves(LECTURE_MU, LECTURE_NU, t[::40])["w1"]
     np.testing.assert_allclose(values[::40], expected, atol=1e-12)
     assert fig["layout"]["shapes"][0]["x0"] == -4.0  # the current θ is marked
     (q,) = traces(static_figures(page)["dv_densities"], "q")

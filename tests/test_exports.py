@@ -10,10 +10,12 @@ import torch
 from PIL import Image
 
 from ganviz import GANConfig, Trainer
-from ganviz.exports import (ARCHITECTURE_FIELDS, DIVERGING_STOPS, FAKE_RGB, METRIC_KEYS, REAL_RGB, WeightsError,
-                            config_json, load_weights, metrics_csv, snapshots_gif, surface_rgb, weights_bytes)
-from ganviz.history import HISTORY_KEYS
-from ganviz.train import Snapshot
+from ganviz.io import checkpoints
+from ganviz.io.checkpoints import ARCHITECTURE_FIELDS, WeightsError, load_weights, weights_bytes
+from ganviz.io.animation import DIVERGING_STOPS, FAKE_RGB, REAL_RGB, snapshots_gif, surface_rgb
+from ganviz.io.tables import METRIC_KEYS, config_json, metrics_csv
+from ganviz.training.history import HISTORY_KEYS
+from ganviz.training.trainer import Snapshot
 
 SMALL = dict(g_width=16, d_width=16, g_depth=2, d_depth=2, batch_size=32)
 
@@ -226,8 +228,7 @@ def test_bad_files_raise_weights_error_and_leave_the_trainer_unchanged(trained, 
 
 def test_oversized_uploads_are_refused(trained, monkeypatch):
     _, data = trained
-    import ganviz.exports as exports
-    monkeypatch.setattr(exports, "MAX_UPLOAD_BYTES", len(data) - 1)
+    monkeypatch.setattr(checkpoints, "MAX_UPLOAD_BYTES", len(data) - 1)
     b = Trainer(small(seed=4))
     before = everything(b)
     with pytest.raises(WeightsError, match="MB limit"):
@@ -367,7 +368,7 @@ def test_gif_of_a_real_run():
 
 
 def test_samples_png_is_the_grid_black_on_white():
-    from ganviz.exports import samples_png
+    from ganviz.io.animation import samples_png
     grid = np.zeros((2, 3, 8, 8))
     grid[1, 2] = 1.0  # one all-ink cell: row 1, column 2
     image = np.asarray(Image.open(io.BytesIO(samples_png(grid, scale=2))))
@@ -376,7 +377,7 @@ def test_samples_png_is_the_grid_black_on_white():
 
 
 def test_image_metrics_csv_has_the_image_columns():
-    from ganviz.exports import IMAGE_METRIC_KEYS
+    from ganviz.io.tables import IMAGE_METRIC_KEYS
     text = metrics_csv({}, [{"iteration": 0, "fid": 12.5, "fid_floor": 2.0, "classes_covered": 3}], IMAGE_METRIC_KEYS)
     rows = list(csv.DictReader(io.StringIO(text)))
     assert rows[0]["fid"] == "12.5" and rows[0]["classes_covered"] == "3" and "js" not in rows[0]

@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from ganviz.metrics import CONFIDENT, class_histogram, frechet_distance, gaussian_stats, nearest_neighbours
+from ganviz.metrics import images as image_metrics_module
+from ganviz.metrics.images import CONFIDENT, class_histogram, frechet_distance, gaussian_stats, nearest_neighbours
 
 
 def random_covariance(rng, dim, rank=None):
@@ -69,10 +70,10 @@ def test_frechet_rank_deficient_covariances(rank1, rank2):
 def test_frechet_eps_retry_only_nudges_the_result(monkeypatch):
     # Force the fallback (as when sqrtm fails on a singular product). With S1 = 0 and S2 = diag(s)
     # the retried root is diag(sqrt(eps (s + eps))): 2 * sum of that below the exact |dmu|^2 + Tr S2.
-    import ganviz.metrics
+    from ganviz.metrics import images as image_metrics_mod
 
-    monkeypatch.setattr(ganviz.metrics, "_is_accurate_root", lambda root, a: False)
-    s, eps = np.array([1.0, 2.0, 3.0]), ganviz.metrics._SQRTM_EPS
+    monkeypatch.setattr(image_metrics_module, "_is_accurate_root", lambda root, a: False)
+    s, eps = np.array([1.0, 2.0, 3.0]), image_metrics_mod._SQRTM_EPS
     d = frechet_distance(np.zeros(3), np.zeros((3, 3)), np.ones(3), np.diag(s))
     assert d == pytest.approx(3.0 + s.sum() - 2 * np.sum(np.sqrt(eps * (s + eps))), rel=1e-12)
     assert d == pytest.approx(3.0 + s.sum(), rel=1e-3)

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 from torch.nn.utils import parametrize
 
-from ganviz.image_nets import IMAGE_MODELS, build_image_networks, count_parameters
+from ganviz.models.image import IMAGE_MODELS, build_image_networks, count_parameters
 
 MODELS = sorted(IMAGE_MODELS)
 SIZES = [(28, 28), (8, 8)]

@@ -9,10 +9,10 @@ import pytest
 import torch
 from torch import nn
 
-from ganviz.__main__ import main
+from ganviz.cli import main
 from ganviz.config import image_config
 from ganviz.data.images import load_images
-from ganviz.train import Trainer
+from ganviz.training.trainer import Trainer
 
 FAST = dict(batch_size=16)
 

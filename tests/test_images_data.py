@@ -15,12 +15,10 @@ from urllib.error import URLError
 import numpy as np
 import pytest
 
-from ganviz.data import images as img
-from ganviz.data.csv_points import DataError
-from ganviz.data.images import (
-    IMAGE_DATASETS, MNIST_FILES, ImageData, clear_image_cache, default_cache_dir, load_images, read_idx,
-    select_digits,
-)
+from ganviz.data import mnist
+from ganviz.data.points_io import DataError
+from ganviz.data.images import IMAGE_DATASETS, ImageData, clear_image_cache, default_cache_dir, load_images, select_digits
+from ganviz.data.mnist import MNIST_FILES, read_idx
 
 SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 TEST_SPLIT_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
@@ -35,7 +33,7 @@ def isolated(monkeypatch, tmp_path):
     """No network, a private download cache, no user MNIST folder, and nothing remembered between tests."""
     monkeypatch.setenv("GANVIZ_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("GANVIZ_MNIST_DIR", raising=False)
-    monkeypatch.setattr(img, "urlopen", offline)
+    monkeypatch.setattr(mnist, "urlopen", offline)
     clear_image_cache()
     yield
     clear_image_cache()
@@ -211,7 +209,7 @@ class FakeResponse(io.BytesIO):
 class FakeMirrors:
     """Serves `files` by name from the mirrors in `up`; every other request fails like a dead network."""
 
-    def __init__(self, files: dict[str, bytes], up: tuple[str, ...] = img.MNIST_MIRRORS):
+    def __init__(self, files: dict[str, bytes], up: tuple[str, ...] = mnist.MNIST_MIRRORS):
         self.files, self.up, self.requests = files, up, []
 
     def __call__(self, url: str, timeout: float | None = None):
@@ -241,11 +239,11 @@ def official_synthetic(monkeypatch, served_test_split) -> dict[str, bytes]:
     return served_test_split
 
 
-@pytest.mark.parametrize("up", [img.MNIST_MIRRORS, img.MNIST_MIRRORS[1:]], ids=["both-mirrors", "second-only"])
+@pytest.mark.parametrize("up", [mnist.MNIST_MIRRORS, mnist.MNIST_MIRRORS[1:]], ids=["both-mirrors", "second-only"])
 def test_download_lands_in_the_cache_and_reports_progress(monkeypatch, tmp_path, official_synthetic, up):
     mirrors = FakeMirrors(official_synthetic, up)
-    monkeypatch.setattr(img, "urlopen", mirrors)
-    monkeypatch.setattr(img, "CHUNK_BYTES", 1000)  # several chunks even for the small labels file
+    monkeypatch.setattr(mnist, "urlopen", mirrors)
+    monkeypatch.setattr(mnist, "CHUNK_BYTES", 1000)  # several chunks even for the small labels file
     seen: list[tuple[int, int | None, str]] = []
 
     data = load_images("mnist", progress=lambda done, total, name: seen.append((done, total, name)))
@@ -269,20 +267,20 @@ def test_download_lands_in_the_cache_and_reports_progress(monkeypatch, tmp_path,
 
 def test_the_cache_is_used_and_a_damaged_cached_file_is_fetched_again(monkeypatch, tmp_path, official_synthetic):
     mirrors = FakeMirrors(official_synthetic)
-    monkeypatch.setattr(img, "urlopen", mirrors)
+    monkeypatch.setattr(mnist, "urlopen", mirrors)
     first = load_images("mnist")
     assert load_images("mnist") is first  # remembered in memory: no second round of requests
     assert mirrors.fetched(TEST_IMAGES) == 1 and mirrors.fetched(TEST_LABELS) == 1
 
     cached_labels = tmp_path / "cache" / "mnist" / TEST_LABELS
     cached_labels.write_bytes(official_synthetic[TEST_LABELS][:100])  # an interrupted earlier download
-    monkeypatch.setattr(img, "urlopen", offline)
+    monkeypatch.setattr(mnist, "urlopen", offline)
     clear_image_cache()
     stranded = load_images("mnist")
     assert stranded.name == "digits" and f"cached {TEST_LABELS} was damaged" in stranded.notice
     assert not cached_labels.exists()  # deleted, so it is never trusted again
 
-    monkeypatch.setattr(img, "urlopen", mirrors)
+    monkeypatch.setattr(mnist, "urlopen", mirrors)
     clear_image_cache()
     again = load_images("mnist")
 
@@ -294,7 +292,7 @@ def test_the_cache_is_used_and_a_damaged_cached_file_is_fetched_again(monkeypatc
 
 
 def test_a_download_that_fails_verification_on_every_mirror_is_an_error(monkeypatch, tmp_path, served_test_split):
-    monkeypatch.setattr(img, "urlopen", FakeMirrors(served_test_split))  # not the official MD5s
+    monkeypatch.setattr(mnist, "urlopen", FakeMirrors(served_test_split))  # not the official MD5s
     with pytest.raises(DataError, match="MD5 checksum mismatch") as err:
         load_images("mnist")
     assert_one_line_naming(err, TEST_LABELS)
@@ -303,10 +301,10 @@ def test_a_download_that_fails_verification_on_every_mirror_is_an_error(monkeypa
 
 def test_downloads_stop_after_the_network_fails_once(monkeypatch):
     mirrors = FakeMirrors({})
-    monkeypatch.setattr(img, "urlopen", mirrors)
+    monkeypatch.setattr(mnist, "urlopen", mirrors)
     load_images("mnist")
     # Two mirrors for the first file, then no more attempts (each could wait for a timeout).
-    assert len(mirrors.requests) == len(img.MNIST_MIRRORS)
+    assert len(mirrors.requests) == len(mnist.MNIST_MIRRORS)
 
 
 # --- offline fallback ----------------------------------------------------------------------------
@@ -331,7 +329,7 @@ def test_offline_without_fallback_is_an_error():
 
 
 def test_an_empty_local_folder_without_downloads_falls_back(tmp_path, monkeypatch):
-    monkeypatch.setattr(img, "urlopen", lambda *a, **k: pytest.fail("download=False must not download"))
+    monkeypatch.setattr(mnist, "urlopen", lambda *a, **k: pytest.fail("download=False must not download"))
     data = load_images("mnist", mnist_dir=tmp_path, download=False)
     assert data.name == "digits"
     assert "downloading is off" in data.notice and str(tmp_path) in data.notice

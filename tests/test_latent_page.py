@@ -10,8 +10,9 @@ import pytest
 from page_helpers import open_page, plotly_array
 from streamlit.testing.v1 import AppTest
 
-from ganviz import GANConfig, latent
-from ganviz.live import LiveRun
+from ganviz import GANConfig
+from ganviz.latent import probe
+from ganviz.live.run import LiveRun
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "latent.py")
@@ -70,7 +71,7 @@ def test_without_a_run_it_offers_quick_training_and_its_run_is_the_playgrounds()
     assert {"lt_pick", "lt_profile", "lt_arithmetic", "lt_truncated", "lt_sweep", "lt_pca"} <= set(figures(at))
 
     # the playground finds the run, its settings and everything else it reads
-    playground = AppTest.from_file(str(ROOT / "pages" / "playground_2d.py"), default_timeout=60)
+    playground = AppTest.from_file(str(ROOT / "pages" / "playground.py"), default_timeout=60)
     for key, value in at.session_state.items():
         if key.startswith(("pg_", "w_")):
             playground.session_state[key] = value
@@ -94,7 +95,7 @@ def test_the_interpolation_joins_g_at_the_two_picked_fakes():
     assert traces(fig, "path_linear")[0]["line"]["width"] > traces(fig, "path_spherical")[0]["line"]["width"]
     np.testing.assert_allclose(points(traces(fig, "start")[0])[0], fake[5], atol=1e-6)
     with run.paused() as trainer:  # G at the picked noise, computed apart from the page
-        expected = latent.generate(trainer, trainer.fixed_z[[5, 40]].double().numpy())
+        expected = probe.generate(trainer, trainer.fixed_z[[5, 40]].double().numpy())
     np.testing.assert_allclose(points(traces(fig, "path_linear")[0])[[0, -1]], expected, rtol=1e-5, atol=1e-5)
     profile = figures(at)["lt_profile"]
     (norms,) = traces(profile, "norm_spherical")
@@ -160,11 +161,11 @@ def test_a_conditional_digits_run_beside_a_2d_run():
     at.selectbox(key="lt_path_digit").set_value(8).run()
     figs = figures(at)
     grid, strip = (picture(figs[k]) for k in ("lt_grid", "lt_strip"))
-    picks = latent.latent_samples(run.trainer, 40)
+    picks = probe.latent_samples(run.trainer, 40)
     assert grid.shape == (4 * 9 - 1, 10 * 9 - 1)
     first, last = strip[:8, :8], strip[:8, -8:]
     with run.paused() as trainer:
-        ends = latent.generate(trainer, picks.z[[3, 17]], 8)
+        ends = probe.generate(trainer, picks.z[[3, 17]], 8)
     np.testing.assert_allclose(first, (ends[0, 0] + 1) / 2, atol=1e-4)
     np.testing.assert_allclose(last, (ends[1, 0] + 1) / 2, atol=1e-4)
     assert list(figs["lt_switched"]["layout"]["xaxis"]["ticktext"]) == [str(d) for d in range(10)]

@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-import ganviz.__main__ as cli
 from ganviz.config import GANConfig, setting_fields
-from ganviz.presets import LESSONS, PRESETS
+from ganviz import cli as cli_module
+from ganviz.lessons.presets import LESSONS, PRESETS
 from cli_helpers import last_json, run
 
 LESSON_NAMES = ["mode-collapse", "vanishing-gradients", "balance", "non-convergence", "wgan", "hinge-sn", "minibatch"]
@@ -89,7 +89,7 @@ def test_cli_check_exits_1_when_a_promise_does_not_hold(capsys, monkeypatch):
     flaky = [0, 1, 0]  # passes for the 2nd of 3 seeds only: 1 < ceil(0.8 * 3)
     lesson = dataclasses.replace(LESSONS[0], check=lambda seed: {"passed": bool(flaky[seed - LESSONS[0].seed]),
                                                                  "measured": {"x": seed}})
-    monkeypatch.setattr(cli, "LESSONS", (lesson,))
+    monkeypatch.setattr(cli_module, "LESSONS", (lesson,))
     code, out, err = run(capsys, "lessons", "--check", "--seeds", "3")
     assert code == 1
     r = last_json(out)[lesson.name]

@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from ganviz.lipschitz import (SpectralComparison, _twin_discriminators, compare_spectral_norm, measure_discriminator,
-                              power_iteration_run)
-from ganviz.nets import MLPDiscriminator
-from ganviz.train import eval_mode
+from ganviz.theory.lipschitz import SpectralComparison, _twin_discriminators, compare_spectral_norm, measure_discriminator, power_iteration_run
+from ganviz.models.mlp import MLPDiscriminator
+from ganviz.training.trainer import eval_mode
 
 # Spectral norm divides W by a power-iteration estimate σ̂ ≤ σ(W), refreshed by one step per update
 # while Adam moves W, so a normalised layer's σ is 1 or a little above (1.04 for this product with

@@ -2,11 +2,11 @@
 import numpy as np
 import pytest
 
-import ganviz.live as live
 from ganviz.config import GANConfig
 from ganviz.data import DataError
-from ganviz.data.drawing import cell_size, canvas_cells, fill_cells
-from ganviz.live import LiveRun
+from ganviz.data.points_io import cell_size, canvas_cells, fill_cells
+from ganviz.live import run as live_run
+from ganviz.live.run import LiveRun
 
 SMALL = dict(g_width=16, d_width=16, g_depth=2, d_depth=2, batch_size=32)
 
@@ -26,7 +26,7 @@ def test_full_speed_trains_within_the_frame_budget():
 
 
 def test_metrics_are_measured_sparsely_but_always_shown(monkeypatch):
-    monkeypatch.setattr(live, "METRICS_EVERY_S", 3600.0)
+    monkeypatch.setattr(live_run, "METRICS_EVERY_S", 3600.0)
     run = LiveRun(GANConfig(**SMALL))
     assert [m["iteration"] for m in run.metrics_log] == [0]
     run.tick(1.0, "10 iterations / frame")
@@ -34,7 +34,7 @@ def test_metrics_are_measured_sparsely_but_always_shown(monkeypatch):
     assert run.snapshot.metrics["w1"] == run.metrics_log[0]["w1"]  # ...the latest measurement is shown
     run.step()  # a step always measures
     assert [m["iteration"] for m in run.metrics_log] == [0, 11]
-    monkeypatch.setattr(live, "METRICS_EVERY_S", 0.0)
+    monkeypatch.setattr(live_run, "METRICS_EVERY_S", 0.0)
     run.tick(1.0, "1 iteration / frame")
     assert run.metrics_log[-1]["iteration"] == 12
 

@@ -9,17 +9,7 @@ from scipy.spatial.distance import jensenshannon
 from scipy.stats import wasserstein_distance
 
 from ganviz.data.toy2d import DATASETS
-from ganviz.metrics import (
-    EVAL_SAMPLES,
-    HISTOGRAM_BINS,
-    data_extent,
-    evaluate_samples,
-    js_divergence,
-    js_divergence_1d,
-    mode_stats,
-    sliced_wasserstein1,
-    wasserstein1_exact,
-)
+from ganviz.metrics.points import EVAL_SAMPLES, HISTOGRAM_BINS, data_extent, evaluate_samples, js_divergence, js_divergence_1d, mode_stats, sliced_wasserstein1, wasserstein1_exact
 
 # P(|x - mu| <= 3 sigma) for an isotropic 2D Gaussian: the radius is Rayleigh, CDF 1 - exp(-r^2 / 2)
 HQ_PERFECT = 1 - math.exp(-9 / 2)

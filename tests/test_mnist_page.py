@@ -7,10 +7,10 @@ import pytest
 from page_helpers import live_figures, open_page
 from streamlit.testing.v1 import AppTest
 
-from ganviz.data import images
-from ganviz.presets import IMAGE_LESSONS
+from ganviz.data import images, mnist
+from ganviz.lessons.presets import IMAGE_LESSONS
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "mnist.py")
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "digits.py")
 
 
 @pytest.fixture(autouse=True)
@@ -71,7 +71,7 @@ def test_the_url_sets_the_run_and_bad_values_say_so():
 def test_a_2d_dataset_is_refused_and_offline_mnist_falls_back_to_digits_with_a_notice(monkeypatch):
     def offline(*args, **kwargs):
         raise URLError("no network")
-    monkeypatch.setattr(images, "urlopen", offline)
+    monkeypatch.setattr(mnist, "urlopen", offline)
     monkeypatch.delenv("GANVIZ_MNIST_DIR", raising=False)
     images.clear_image_cache()
     at = page(dataset="ring8")

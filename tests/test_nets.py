@@ -10,10 +10,7 @@ from torch import nn
 from torch.nn.utils import parametrize
 
 from ganviz.config import GANConfig
-from ganviz.nets import (
-    ACTIVATIONS, MinibatchDiscrimination, MinibatchStddev, MLPDiscriminator, MLPGenerator, build_networks,
-    spectral_sigmas,
-)
+from ganviz.models.mlp import ACTIVATIONS, MinibatchDiscrimination, MinibatchStddev, MLPDiscriminator, MLPGenerator, build_networks, spectral_sigmas
 
 
 def count(module: nn.Module, kind: type) -> int:

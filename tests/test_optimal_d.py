@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 import torch
 
-from ganviz import theory
-from ganviz.optimal_d import Discriminator1D, DiscriminatorFit
-from ganviz.theory import LECTURE_MU, LECTURE_NU, LOG2, UNIT_INTERVAL
+from ganviz.theory import divergences
+from ganviz.theory.optimal_d import Discriminator1D, DiscriminatorFit
+from ganviz.theory.divergences import LECTURE_MU, LECTURE_NU, LOG2, UNIT_INTERVAL
 
 OVERLAPPING = (LECTURE_MU, LECTURE_NU.shifted(-4.0))  # μ′ on [1, 3]: overlaps μ's first piece
 
@@ -14,10 +14,10 @@ def test_quadrature_of_the_optimal_d_reproduces_the_exact_value():
     # V(D, G) at D = D* by the same midpoint rule the fit uses must equal value_at_optimum
     p, q = OVERLAPPING
     fit = DiscriminatorFit(p, q)
-    d_star = np.clip(theory.optimal_d(fit._p, fit._q), 1e-12, 1 - 1e-12)
+    d_star = np.clip(divergences.optimal_d(fit._p, fit._q), 1e-12, 1 - 1e-12)
     value = np.sum(fit._p * np.log(d_star) + fit._q * np.log1p(-d_star)) * fit._dx
     # cells straddling a jump mix two constants: error O(jumps × cell width) ≈ 1e-3
-    assert value == pytest.approx(theory.value_at_optimum(p, q), abs=2e-3)
+    assert value == pytest.approx(divergences.value_at_optimum(p, q), abs=2e-3)
 
 
 def test_trained_d_approaches_the_optimum_and_never_beats_it():
@@ -25,7 +25,7 @@ def test_trained_d_approaches_the_optimum_and_never_beats_it():
     fit = DiscriminatorFit(p, q, seed=0)
     start_gap = fit.gap()
     fit.step(1200)
-    exact = theory.value_at_optimum(p, q)
+    exact = divergences.value_at_optimum(p, q)
     assert fit.steps == 1200
     assert fit.gap() < 0.05 < start_gap
     # D* maximises V: any D's value is below it (up to the 2e-3 quadrature error above)

@@ -6,9 +6,9 @@ from page_helpers import live_figures, open_page
 from streamlit.testing.v1 import AppTest
 
 from ganviz.config import GANConfig
-from ganviz.presets import LESSONS
+from ganviz.lessons.presets import LESSONS
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "playground_2d.py")
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "playground.py")
 SMALL = {"g_width": "16", "d_width": "16", "batch_size": "32"}  # fast networks through the URL
 
 

@@ -5,13 +5,14 @@ import numpy as np
 import pytest
 
 from ganviz.data import DATASETS
-from ganviz.history import HISTORY_KEYS, History
-from ganviz.plots import (ARROW_FRACTION, ARROW_STRIDE, CIRCLE_POINTS, FIELD_FILL, HIGHLIGHT_FILL,
-                          MAX_CHART_POINTS, MODE_RADIUS_SIGMAS, OVERVIEW_BOXES, STAGE_BOXES, SURFACE_TITLES,
-                          arrow_segments, dataset_gallery, downsample, main_view, model_overview,
-                          training_charts)
-from ganviz.train import Snapshot
-from ganviz.walkthrough import STAGE_KEYS, Stage
+from ganviz.training.history import HISTORY_KEYS, History
+from ganviz.figures.points import ARROW_FRACTION, ARROW_STRIDE, CIRCLE_POINTS, FIELD_FILL, MODE_RADIUS_SIGMAS, arrow_segments, main_view
+from ganviz.figures.overview import HIGHLIGHT_FILL, OVERVIEW_BOXES, STAGE_BOXES, model_overview
+from ganviz.figures.curves import MAX_CHART_POINTS, downsample, training_charts
+from ganviz.figures.style import SURFACE_TITLES
+from ganviz.figures.gallery import dataset_gallery
+from ganviz.training.trainer import Snapshot
+from ganviz.live.walkthrough import STAGE_KEYS, Stage
 
 
 def _traces(fig, kind):
@@ -493,7 +494,7 @@ def test_overview_has_no_axes_and_a_transparent_background():
 # --- digit images --------------------------------------------------------------------------------------
 
 def test_tile_places_each_image_in_its_cell():
-    from ganviz.plots import tile
+    from ganviz.figures.images import tile
     images = np.arange(2 * 3 * 4 * 5, dtype=float).reshape(2, 3, 4, 5)
     out = tile(images, pad=-1.0)
     assert out.shape == (2 * 5 - 1, 3 * 6 - 1)
@@ -502,8 +503,8 @@ def test_tile_places_each_image_in_its_cell():
 
 
 def test_sample_grid_labels_each_row_with_its_digit():
-    from ganviz.image_eval import ImageSnapshot
-    from ganviz.plots import sample_grid
+    from ganviz.training.images import ImageSnapshot
+    from ganviz.figures.images import sample_grid
     fig = sample_grid(ImageSnapshot(12, np.random.default_rng(0).random((3, 10, 8, 8)), [0, 1, 7], {}))
     assert fig.layout.title.text.startswith("iteration 12") and fig.data[0].z.shape == (3 * 9 - 1, 10 * 9 - 1)
     assert list(fig.layout.yaxis.ticktext) == ["0", "1", "7"]
@@ -511,7 +512,8 @@ def test_sample_grid_labels_each_row_with_its_digit():
 
 
 def test_digit_histogram_marks_missing_trained_digits():
-    from ganviz.plots import FAKE_COLOUR, MODE_COLOUR, digit_histogram
+    from ganviz.figures.style import FAKE_COLOUR, MODE_COLOUR
+    from ganviz.figures.images import digit_histogram
     counts = [0, 500, 5, 0, 0, 0, 0, 495, 0, 0]
     colours = digit_histogram(counts, trained=[0, 1, 7], missing=[0, 7]).data[0].marker.color
     assert colours[0] == colours[7] == MODE_COLOUR and colours[1] == FAKE_COLOUR  # 0 and 7 judged missing

@@ -4,8 +4,8 @@ import pytest
 from page_helpers import plotly_array
 
 from ganviz.config import GANConfig, image_config
-from ganviz.plots_compare import RUN_COLOURS, grid_shape, race_charts, small_multiples
-from ganviz.race import Race, RaceConfig, run_metrics_log
+from ganviz.figures.compare import RUN_COLOURS, grid_shape, race_charts, small_multiples
+from ganviz.racing.race import Race, RaceConfig, run_metrics_log
 
 SMALL = dict(g_width=16, d_width=16, g_depth=2, d_depth=2, batch_size=32, device="cpu")
 

@@ -3,9 +3,8 @@ import numpy as np
 import pytest
 from page_helpers import plotly_array
 
-from ganviz.plots_divergences import (densities_figure, divergence_curves_figure, duel_figure, optimal_d_outline,
-                                      step_outline)
-from ganviz.theory import LECTURE_MU, LECTURE_NU, LOG2, UNIT_INTERVAL, divergence_curves
+from ganviz.figures.divergences import densities_figure, divergence_curves_figure, duel_figure, optimal_d_outline, step_outline
+from ganviz.theory.divergences import LECTURE_MU, LECTURE_NU, LOG2, UNIT_INTERVAL, divergence_curves
 
 
 def _area(x, y) -> float:

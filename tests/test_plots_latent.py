@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from test_plots import make_snap, trace, xy
 
-from ganviz import plots_latent as pl
-from ganviz.latent import FGSMResult, TruncationSweep
+from ganviz.figures import latent
+from ganviz.latent.fgsm import FGSMResult
+from ganviz.latent.truncation import TruncationSweep
 
 
 def kinds(fig):
@@ -17,15 +18,15 @@ def kinds(fig):
 
 def test_to_unit_maps_g_range_to_grey_levels():
     images = np.array([[[[-1.0, 0.0], [1.0, 3.0]]]])  # (1, 1, 2, 2)
-    np.testing.assert_array_equal(pl.to_unit(images), [[[0.0, 0.5], [1.0, 1.0]]])
+    np.testing.assert_array_equal(latent.to_unit(images), [[[0.0, 0.5], [1.0, 1.0]]])
 
 
 def test_interpolation_figure_marks_the_picks_and_only_fakes_answer_clicks():
     snap = make_snap()
     paths = {"spherical": np.linspace(snap.fake[2], snap.fake[9], 7), "linear": np.linspace(snap.fake[2], [5, 5], 7)}
-    fig = pl.interpolation_2d(snap, paths, "linear", 2, 9)
-    assert fig.data[pl.fake_trace_index(fig)].meta["kind"] == "fake"
-    np.testing.assert_array_equal(fig.data[pl.fake_trace_index(fig)].customdata, np.arange(len(snap.fake)))
+    fig = latent.interpolation_2d(snap, paths, "linear", 2, 9)
+    assert fig.data[latent.fake_trace_index(fig)].meta["kind"] == "fake"
+    np.testing.assert_array_equal(fig.data[latent.fake_trace_index(fig)].customdata, np.arange(len(snap.fake)))
     np.testing.assert_allclose(xy(trace(fig, "start"))[0], snap.fake[2])
     np.testing.assert_allclose(xy(trace(fig, "end"))[0], snap.fake[9])
     assert trace(fig, "path_linear").line.width > trace(fig, "path_spherical").line.width  # the chosen one bold
@@ -37,28 +38,28 @@ def test_interpolation_figure_marks_the_picks_and_only_fakes_answer_clicks():
 
 def test_path_profile_draws_scores_norms_and_the_typical_norm():
     t = np.linspace(0, 1, 5)
-    fig = pl.path_profile(t, {"spherical": t, "linear": 1 - t}, {"spherical": np.full(5, 2.0),
+    fig = latent.path_profile(t, {"spherical": t, "linear": 1 - t}, {"spherical": np.full(5, 2.0),
                                                                  "linear": np.array([2, 1.5, 1.4, 1.5, 2])},
                           "spherical", "probability", typical_norm=8.0)
     assert trace(fig, "typical_norm").y == (8.0, 8.0)
     assert fig.layout.yaxis2.range[1] == pytest.approx(9.2) and fig.layout.yaxis.range[1] > 1
     with pytest.raises(KeyError):
-        pl.path_profile(t, {"spherical": t}, {"spherical": t}, "spherical", "logit", 1.0)
+        latent.path_profile(t, {"spherical": t}, {"spherical": t}, "spherical", "logit", 1.0)
 
 
 def test_numbered_grid_and_rows_of_images():
     images = np.random.default_rng(0).uniform(-1, 1, size=(13, 1, 8, 8))
-    fig = pl.numbered_grid(images, title="pick", picked={0: "start", 12: "end"}, labels=list(range(13)))
+    fig = latent.numbered_grid(images, title="pick", picked={0: "start", 12: "end"}, labels=list(range(13)))
     z = np.asarray(fig.data[0].z)
     assert z.shape == (2 * 9 - 1, 10 * 9 - 1)  # two rows of ten cells of 8 pixels, 1-pixel gaps
-    np.testing.assert_allclose(z[9:17, 18:26], pl.to_unit(images[12]), atol=1e-6)  # cell 12: row 1, column 2
+    np.testing.assert_allclose(z[9:17, 18:26], latent.to_unit(images[12]), atol=1e-6)  # cell 12: row 1, column 2
     assert (z[9:17, 27:] == 0).all()  # the cells after the last sample are blank
     texts = [a.text for a in fig.layout.annotations]
     assert "12·12" in texts and "<b>end</b>" in texts and len(fig.layout.shapes) == 2
-    assert not any(a.text == "0" for a in pl.numbered_grid(images, title="t", numbered=False).layout.annotations)
-    row = pl.image_row(images[:4], ["a", "b", "c", "a − b + c"], title="r", uirevision="r")
+    assert not any(a.text == "0" for a in latent.numbered_grid(images, title="t", numbered=False).layout.annotations)
+    row = latent.image_row(images[:4], ["a", "b", "c", "a − b + c"], title="r", uirevision="r")
     assert list(row.layout.xaxis.ticktext) == ["a", "b", "c", "a − b + c"]
-    strip = pl.interpolation_strip({"spherical": images[:5], "linear": images[5:10]}, "linear", 3, 4)
+    strip = latent.interpolation_strip({"spherical": images[:5], "linear": images[5:10]}, "linear", 3, 4)
     assert list(strip.layout.yaxis.ticktext) == ["linear (lerp)", "spherical (slerp)"]  # the chosen path on top
 
 
@@ -70,30 +71,30 @@ def sweep(coverage=(1.0, 4.0, 8.0)) -> TruncationSweep:
 
 
 def test_truncation_curve_rings_the_chosen_psi():
-    fig = pl.truncation_curve(sweep(), 1.0)
+    fig = latent.truncation_curve(sweep(), 1.0)
     assert list(trace(fig, "fidelity").x) == ["0.25", "1", "none"]
     np.testing.assert_allclose(trace(fig, "fidelity").y, [90, 70, 60])
     assert trace(fig, "chosen").x == ("1",) and trace(fig, "chosen_coverage").y == (4.0,)
     assert trace(fig, "chosen_tradeoff").x == (0.5,)
     assert list(trace(fig, "tradeoff").text) == ["ψ 0.25", "ψ 1", "ψ none"]
-    assert trace(pl.truncation_curve(sweep(), math.inf), "chosen").x == ("none",)
-    no_modes = pl.truncation_curve(sweep(coverage=(math.nan,) * 3), 0.25)
+    assert trace(latent.truncation_curve(sweep(), math.inf), "chosen").x == ("none",)
+    no_modes = latent.truncation_curve(sweep(coverage=(math.nan,) * 3), 0.25)
     assert "coverage" not in kinds(no_modes) and "tradeoff" in kinds(no_modes)
     with pytest.raises(ValueError, match="not one of"):
-        pl.truncation_curve(sweep(), 0.5)
+        latent.truncation_curve(sweep(), 0.5)
 
 
 def test_embedding_figure_splits_real_fake_and_classes():
     coords = np.arange(20, dtype=float).reshape(10, 2)
     is_real = np.arange(10) < 4
     classes = np.array([0, 1, 1, 2, 0, 0, 1, 2, 2, 2])
-    fig = pl.embedding_figure(coords, is_real, classes, "digit", title="PCA")
+    fig = latent.embedding_figure(coords, is_real, classes, "digit", title="PCA")
     assert len(trace(fig, "real").x) == 4 and len(trace(fig, "fake").x) == 6
     by_class = [t for t in fig.data if t.meta["kind"] == "class"]
     assert sum(len(t.x) for t in by_class) == 10
     assert {(t.meta["class"], t.meta["real"]) for t in by_class} == {(0, True), (1, True), (2, True), (0, False),
                                                                       (1, False), (2, False)}
-    assert "class" not in kinds(pl.embedding_figure(coords, is_real, None, None, title="no classes"))
+    assert "class" not in kinds(latent.embedding_figure(coords, is_real, None, None, title="no classes"))
 
 
 def fgsm_result(images: bool) -> FGSMResult:
@@ -108,16 +109,16 @@ def fgsm_result(images: bool) -> FGSMResult:
 
 def test_fgsm_figures():
     result = fgsm_result(images=False)
-    fig = pl.fgsm_paths_2d(make_snap(), result)
+    fig = latent.fgsm_paths_2d(make_snap(), result)
     paths = xy(trace(fig, "paths"))
     assert len(paths) == 3 * 12 and np.isnan(paths[11::12]).all()  # one polyline per point, NaN between
     np.testing.assert_allclose(paths[:11], result.trajectory[:, 0])
     np.testing.assert_allclose(xy(trace(fig, "end")), result.trajectory[-1])
     assert fig.layout.xaxis.range == (-5, 5)  # D's surface as far out as the paths go
-    curves = pl.fgsm_curves(result)
+    curves = latent.fgsm_curves(result)
     np.testing.assert_allclose(trace(curves, "score_mean").y, result.scores.mean(1))
     assert trace(curves, "distance_real").y == (0.5, 0.5)
-    images = pl.fgsm_images(fgsm_result(images=True), columns=4)
+    images = latent.fgsm_images(fgsm_result(images=True), columns=4)
     score = result.scores.mean(1)
     assert list(images.layout.xaxis.ticktext) == [f"step {s}<br>D {score[s]:.2f}" for s in (0, 3, 7, 10)]
     assert len(images.layout.yaxis.ticktext) == 3

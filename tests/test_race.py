@@ -1,7 +1,6 @@
 """Races: 2-4 runs on the same data and seed, their configs, links, table and training side by side."""
 import csv
 import io
-import json
 import time
 from pathlib import Path
 
@@ -11,12 +10,11 @@ import torch
 
 from ganviz import ConfigError, GANConfig, Trainer, TrainingDiverged
 from ganviz.config import image_config
-from ganviz.exports import race_metrics_csv
-from ganviz.history import HISTORY_KEYS
-from ganviz.live import LiveRun
-from ganviz.race import (MAX_RUNS, RACE_GRID_SIZE, TUNE_AFTER, TUNE_ITERATIONS, Race, RaceConfig, RaceDivergence, build_trainer,
-                         run_metrics_log, setting_rows)
-from ganviz.train import Snapshot
+from ganviz.io.tables import race_metrics_csv
+from ganviz.training.history import HISTORY_KEYS
+from ganviz.live.run import LiveRun
+from ganviz.racing.race import MAX_RUNS, RACE_GRID_SIZE, TUNE_AFTER, TUNE_ITERATIONS, Race, RaceConfig, RaceDivergence, build_trainer, run_metrics_log, setting_rows
+from ganviz.training.trainer import Snapshot
 
 SMALL = dict(g_width=16, d_width=16, g_depth=2, d_depth=2, batch_size=32, device="cpu")
 EXPLODING = dict(optimizer_d="sgd", optimizer_g="sgd", lr_d=10.0, lr_g=10.0, r1_weight=0.0, ema=0.0,

@@ -3,7 +3,7 @@ import pytest
 
 from ganviz.data import DATASETS, get_dataset
 from ganviz.losses import LOSSES, get_loss
-from ganviz.presets import PRESETS, get_preset
+from ganviz.lessons.presets import PRESETS, get_preset
 
 
 @pytest.mark.parametrize("registry, get, known", [

@@ -5,11 +5,11 @@ import numpy as np
 import ot
 import pytest
 
-from ganviz import theory
+from ganviz.theory import divergences
 from ganviz.losses import LOSSES
-from ganviz.metrics import wasserstein1_1d
-from ganviz.shift_duel import HISTORY_KEYS, ShiftDuel, ShiftGAN, ShiftGANConfig, estimate_kind
-from ganviz.theory import LECTURE_MU, LECTURE_NU, LOG2, UNIT_INTERVAL
+from ganviz.metrics.points import wasserstein1_1d
+from ganviz.theory.shift_duel import HISTORY_KEYS, ShiftDuel, ShiftGAN, ShiftGANConfig, estimate_kind
+from ganviz.theory.divergences import LECTURE_MU, LECTURE_NU, LOG2, UNIT_INTERVAL
 
 
 def test_strips_keep_w1_of_the_x_parts():
@@ -23,7 +23,7 @@ def test_strips_keep_w1_of_the_x_parts():
     w1_strips = ot.emd2([], [], ot.dist(real, fake, metric="euclidean"), numItermax=1_000_000)
     w1_x = wasserstein1_1d(real[:, 0], fake[:, 0])
     # a 1,500-sample W1 is off by about spread/√n ≈ 0.1 (the exact 1D value is tested at 100k elsewhere)
-    assert w1_x == pytest.approx(theory.wasserstein1(LECTURE_MU, LECTURE_NU.shifted(-4.0)), abs=0.2)
+    assert w1_x == pytest.approx(divergences.wasserstein1(LECTURE_MU, LECTURE_NU.shifted(-4.0)), abs=0.2)
     # samples: the x-sorted pairing, with its u's as they fall, is one coupling of the strips
     order_r, order_f = np.argsort(real[:, 0]), np.argsort(fake[:, 0])
     sorted_pairing = np.linalg.norm(real[order_r] - fake[order_f], axis=1).mean()

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from ganviz import GANConfig, Trainer
-from ganviz.snapshots import SnapshotStore
+from ganviz.live.store import SnapshotStore
 
 SMALL = dict(g_width=16, d_width=16, g_depth=2, d_depth=2, batch_size=32)
 

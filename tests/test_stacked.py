@@ -15,8 +15,8 @@ import torch
 
 from ganviz import GANConfig, Trainer, TrainingDiverged
 from ganviz.losses import LOSSES
-from ganviz.nets import LayerBanks, build_networks, stack_key, stacked_discriminate, stacked_generate
-from ganviz.train import _d_key, _parts, _run_order, train_runs
+from ganviz.models.mlp import LayerBanks, build_networks, stack_key, stacked_discriminate, stacked_generate
+from ganviz.training.trainer import _d_key, _parts, _run_order, train_runs
 
 SMALL = dict(g_width=24, d_width=24, g_depth=2, d_depth=2, batch_size=32, device="cpu")
 

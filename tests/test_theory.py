@@ -9,9 +9,10 @@ import pytest
 import torch
 from scipy import integrate, stats
 
-from ganviz import theory
-from ganviz.metrics import js_divergence_1d, wasserstein1_1d
-from ganviz.theory import LECTURE_MU, LECTURE_NU, LOG2, Mixture1D
+from ganviz.theory import divergences
+from ganviz.theory import dynamics
+from ganviz.metrics.points import js_divergence_1d, wasserstein1_1d
+from ganviz.theory.divergences import LECTURE_MU, LECTURE_NU, LOG2, Mixture1D
 
 # μ′ shifted by θ: −4 puts it on [1, 3] (overlaps [1, 2]), −1.5 on [3.5, 5.5] (overlaps [3, 4]),
 # 3 on [8, 10] (overlaps [9, 10]), 0 on [5, 7] and 10 on [15, 17] (disjoint from μ).
@@ -75,37 +76,37 @@ def test_shift_and_sample():
 @pytest.mark.parametrize("theta", SHIFTS)
 def test_js_and_w1_match_quadrature(theta):
     nu = LECTURE_NU.shifted(theta)
-    assert theory.js_divergence(LECTURE_MU, nu) == pytest.approx(_js_quad(LECTURE_MU, nu), abs=1e-6)
-    assert theory.wasserstein1(LECTURE_MU, nu) == pytest.approx(_w1_quad(LECTURE_MU, nu), abs=1e-6)
+    assert divergences.js_divergence(LECTURE_MU, nu) == pytest.approx(_js_quad(LECTURE_MU, nu), abs=1e-6)
+    assert divergences.wasserstein1(LECTURE_MU, nu) == pytest.approx(_w1_quad(LECTURE_MU, nu), abs=1e-6)
 
 
 @pytest.mark.parametrize("theta", [0.0, 10.0, -6.0])
 def test_js_is_log2_for_disjoint_supports(theta):
-    assert theory.js_divergence(LECTURE_MU, LECTURE_NU.shifted(theta)) == pytest.approx(LOG2, abs=1e-12)
+    assert divergences.js_divergence(LECTURE_MU, LECTURE_NU.shifted(theta)) == pytest.approx(LOG2, abs=1e-12)
 
 
 def test_js_is_strictly_below_log2_when_supports_overlap():
-    assert theory.js_divergence(LECTURE_MU, LECTURE_NU.shifted(-4.0)) < LOG2 - 0.05
+    assert divergences.js_divergence(LECTURE_MU, LECTURE_NU.shifted(-4.0)) < LOG2 - 0.05
 
 
 def test_w1_grows_with_distance_where_js_is_flat():
     # the lecture's point: all disjoint positions are "as good" for JS, not for W1
-    far = [theory.wasserstein1(LECTURE_MU, LECTURE_NU.shifted(t)) for t in (10.0, 12.0, 14.0)]
+    far = [divergences.wasserstein1(LECTURE_MU, LECTURE_NU.shifted(t)) for t in (10.0, 12.0, 14.0)]
     assert far[0] < far[1] < far[2]
     assert far[1] - far[0] == pytest.approx(2.0, abs=1e-12)  # everything right of μ: W1 = mean gap
 
 
 @pytest.mark.parametrize("theta", [-3.3, 0.7, 5.0])
 def test_w1_of_pure_shift_is_abs_theta(theta):
-    assert theory.wasserstein1(LECTURE_MU, LECTURE_MU.shifted(theta)) == pytest.approx(abs(theta), abs=1e-12)
+    assert divergences.wasserstein1(LECTURE_MU, LECTURE_MU.shifted(theta)) == pytest.approx(abs(theta), abs=1e-12)
 
 
 def test_divergences_are_symmetric_and_zero_on_identical():
     nu = LECTURE_NU.shifted(-1.5)
-    assert theory.js_divergence(LECTURE_MU, nu) == pytest.approx(theory.js_divergence(nu, LECTURE_MU), abs=1e-15)
-    assert theory.wasserstein1(LECTURE_MU, nu) == pytest.approx(theory.wasserstein1(nu, LECTURE_MU), abs=1e-15)
-    assert theory.js_divergence(LECTURE_MU, LECTURE_MU) == pytest.approx(0.0, abs=1e-15)
-    assert theory.wasserstein1(LECTURE_MU, LECTURE_MU) == pytest.approx(0.0, abs=1e-15)
+    assert divergences.js_divergence(LECTURE_MU, nu) == pytest.approx(divergences.js_divergence(nu, LECTURE_MU), abs=1e-15)
+    assert divergences.wasserstein1(LECTURE_MU, nu) == pytest.approx(divergences.wasserstein1(nu, LECTURE_MU), abs=1e-15)
+    assert divergences.js_divergence(LECTURE_MU, LECTURE_MU) == pytest.approx(0.0, abs=1e-15)
+    assert divergences.wasserstein1(LECTURE_MU, LECTURE_MU) == pytest.approx(0.0, abs=1e-15)
 
 
 def test_w1_exact_when_the_cdf_difference_crosses_zero_inside_a_cell():
@@ -114,8 +115,8 @@ def test_w1_exact_when_the_cdf_difference_crosses_zero_inside_a_cell():
     # ½·½·⅓ each: total ⅙ + ⅙ + ⅙ = ½.
     p = Mixture1D(((1.0, 0.0, 3.0),))
     q = Mixture1D(((1.0, 1.0, 2.0),))
-    assert theory.wasserstein1(p, q) == pytest.approx(0.5, abs=1e-12)
-    assert theory.wasserstein1(p, q) == pytest.approx(_w1_quad(p, q), abs=1e-9)
+    assert divergences.wasserstein1(p, q) == pytest.approx(0.5, abs=1e-12)
+    assert divergences.wasserstein1(p, q) == pytest.approx(_w1_quad(p, q), abs=1e-9)
 
 
 # --- against samples ------------------------------------------------------------------------------
@@ -124,7 +125,7 @@ def test_w1_matches_pot_and_scipy_on_samples():
     rng = np.random.default_rng(1)
     nu = LECTURE_NU.shifted(-1.5)
     a, b = LECTURE_MU.sample(200_000, rng), nu.sample(200_000, rng)
-    exact = theory.wasserstein1(LECTURE_MU, nu)
+    exact = divergences.wasserstein1(LECTURE_MU, nu)
     # empirical W1 error is O(spread/√n) ≈ 0.01 here; 0.03 leaves room without hiding a bug
     assert stats.wasserstein_distance(a, b) == pytest.approx(exact, abs=0.03)
     assert float(ot.wasserstein_1d(a, b, p=1)) == pytest.approx(exact, abs=0.03)
@@ -138,20 +139,20 @@ def test_js_matches_fine_histograms(theta):
     # 0.05-wide cells on [0, 12], aligned with every breakpoint, so no edge bias
     estimate = js_divergence_1d(LECTURE_MU.sample(n, rng), nu.sample(n, rng), bins=240, extent=(0.0, 12.0))
     # plug-in bias ~ (#bins)/n ≈ 2e-4 plus noise ~1e-3: 5e-3 is a stated, generous bound
-    assert estimate == pytest.approx(theory.js_divergence(LECTURE_MU, nu), abs=5e-3)
+    assert estimate == pytest.approx(divergences.js_divergence(LECTURE_MU, nu), abs=5e-3)
 
 
 def test_w1_of_samples_matches_the_exact_value():
     rng = np.random.default_rng(3)
     nu = LECTURE_NU.shifted(-4.0)
     a, b = LECTURE_MU.sample(100_000, rng), nu.sample(100_000, rng)
-    assert wasserstein1_1d(a, b) == pytest.approx(theory.wasserstein1(LECTURE_MU, nu), abs=0.03)
+    assert wasserstein1_1d(a, b) == pytest.approx(divergences.wasserstein1(LECTURE_MU, nu), abs=0.03)
     assert wasserstein1_1d(a, b) == pytest.approx(stats.wasserstein_distance(a, b), abs=1e-9)
 
 
 def test_parallel_lines():
-    assert theory.parallel_lines(0.0) == {"js": 0.0, "w1": 0.0}
-    assert theory.parallel_lines(-0.3) == {"js": pytest.approx(LOG2), "w1": pytest.approx(0.3)}
+    assert divergences.parallel_lines(0.0) == {"js": 0.0, "w1": 0.0}
+    assert divergences.parallel_lines(-0.3) == {"js": pytest.approx(LOG2), "w1": pytest.approx(0.3)}
 
 
 # --- optimal discriminator ------------------------------------------------------------------------
@@ -159,15 +160,15 @@ def test_parallel_lines():
 @pytest.mark.parametrize("theta", SHIFTS)
 def test_value_at_optimum_is_2js_minus_2log2(theta):
     nu = LECTURE_NU.shifted(theta)
-    expected = 2 * theory.js_divergence(LECTURE_MU, nu) - 2 * LOG2
-    assert theory.value_at_optimum(LECTURE_MU, nu) == pytest.approx(expected, abs=1e-9)
+    expected = 2 * divergences.js_divergence(LECTURE_MU, nu) - 2 * LOG2
+    assert divergences.value_at_optimum(LECTURE_MU, nu) == pytest.approx(expected, abs=1e-9)
 
 
 def test_optimal_d_is_half_when_p_equals_q_and_when_both_vanish():
     x = np.linspace(0, 11, 1001)
     dens = LECTURE_MU.density(x)
-    np.testing.assert_array_equal(theory.optimal_d(dens, dens), np.full_like(x, 0.5))
-    np.testing.assert_allclose(theory.optimal_d(np.array([2.0, 0.0, 1.0]), np.array([0.0, 3.0, 3.0])),
+    np.testing.assert_array_equal(divergences.optimal_d(dens, dens), np.full_like(x, 0.5))
+    np.testing.assert_allclose(divergences.optimal_d(np.array([2.0, 0.0, 1.0]), np.array([0.0, 3.0, 3.0])),
                                [1.0, 0.0, 0.25])
 
 
@@ -177,25 +178,25 @@ ETA, STEPS = 0.1, 1000
 
 
 def _radii(method: str, **kw) -> np.ndarray:
-    return np.linalg.norm(theory.xy_trajectory(method, ETA, STEPS, **kw), axis=1)
+    return np.linalg.norm(dynamics.xy_trajectory(method, ETA, STEPS, **kw), axis=1)
 
 
 def test_trajectory_shape_and_start_and_unknown_method():
-    path = theory.xy_trajectory("simultaneous", ETA, 5, start=(0.5, -2.0))
+    path = dynamics.xy_trajectory("simultaneous", ETA, 5, start=(0.5, -2.0))
     assert path.shape == (6, 2)
     np.testing.assert_array_equal(path[0], [0.5, -2.0])
     with pytest.raises(ValueError, match="simultaneous"):
-        theory.xy_trajectory("nope", ETA, 5)
+        dynamics.xy_trajectory("nope", ETA, 5)
 
 
 def test_simultaneous_radius_grows_by_the_closed_factor():
     r = _radii("simultaneous")
-    np.testing.assert_allclose(r[1:] / r[:-1], theory.simultaneous_radius_factor(ETA), rtol=1e-9)
+    np.testing.assert_allclose(r[1:] / r[:-1], dynamics.simultaneous_radius_factor(ETA), rtol=1e-9)
 
 
 def test_alternating_conserves_its_invariant():
-    path = theory.xy_trajectory("alternating", ETA, STEPS)
-    inv = theory.alternating_invariant(path[:, 0], path[:, 1], ETA)
+    path = dynamics.xy_trajectory("alternating", ETA, STEPS)
+    inv = dynamics.alternating_invariant(path[:, 0], path[:, 1], ETA)
     np.testing.assert_allclose(inv, inv[0], rtol=1e-9)
     # and it is not the plain radius, which does oscillate
     assert np.ptp(np.linalg.norm(path, axis=1)) > 1e-2
@@ -203,7 +204,7 @@ def test_alternating_conserves_its_invariant():
 
 def test_alternating_follows_the_lecture_order_y_first():
     # Step 0y: x, y > 0 ⇒ y increases first; then x moves using the new y
-    x1, y1 = theory.xy_trajectory("alternating", 0.5, 1, start=(1.0, 1.0))[1]
+    x1, y1 = dynamics.xy_trajectory("alternating", 0.5, 1, start=(1.0, 1.0))[1]
     assert (x1, y1) == (pytest.approx(1.0 - 0.5 * 1.5), pytest.approx(1.5))
 
 
@@ -221,20 +222,20 @@ def test_extragradient_contracts_by_its_closed_factor():
 
 
 def test_optimistic_first_step_is_plain_gda():
-    np.testing.assert_allclose(theory.xy_trajectory("optimistic", ETA, 1)[1],
-                               theory.xy_trajectory("simultaneous", ETA, 1)[1])
+    np.testing.assert_allclose(dynamics.xy_trajectory("optimistic", ETA, 1)[1],
+                               dynamics.xy_trajectory("simultaneous", ETA, 1)[1])
 
 
 def test_consensus_with_gamma_zero_is_simultaneous():
-    np.testing.assert_allclose(theory.xy_trajectory("consensus", ETA, 50, gamma=0.0),
-                               theory.xy_trajectory("simultaneous", ETA, 50))
+    np.testing.assert_allclose(dynamics.xy_trajectory("consensus", ETA, 50, gamma=0.0),
+                               dynamics.xy_trajectory("simultaneous", ETA, 50))
 
 
 # --- generator losses -----------------------------------------------------------------------------
 
 def test_g_loss_curves_match_autograd_on_the_logit():
     logits = torch.linspace(-8, 8, 101, dtype=torch.float64, requires_grad=True)
-    curves = theory.g_loss_curves(torch.sigmoid(logits).detach().numpy())
+    curves = dynamics.g_loss_curves(torch.sigmoid(logits).detach().numpy())
     for name, loss_of in [("saturating", lambda s: torch.log(1 - s)), ("nonsaturating", lambda s: -torch.log(s))]:
         loss = loss_of(torch.sigmoid(logits))
         (grad,) = torch.autograd.grad(loss.sum(), logits)
@@ -243,7 +244,7 @@ def test_g_loss_curves_match_autograd_on_the_logit():
 
 
 def test_saturating_gradient_vanishes_where_d_rejects_fakes():
-    curves = theory.g_loss_curves(np.array([1e-4]))
+    curves = dynamics.g_loss_curves(np.array([1e-4]))
     assert abs(curves["saturating_grad"][0]) < 1e-3 < abs(curves["nonsaturating_grad"][0])
 
 
@@ -253,7 +254,7 @@ def test_power_iteration_converges_from_below_to_the_top_singular_value():
     rng = np.random.default_rng(3)
     W = rng.standard_normal((30, 20))
     sigma = float(torch.linalg.svdvals(torch.from_numpy(W))[0])
-    est = theory.power_iteration(W, steps=500, seed=0)
+    est = dynamics.power_iteration(W, steps=500, seed=0)
     assert est.shape == (500,)
     assert est[-1] == pytest.approx(sigma, abs=1e-6)
     assert np.all(est <= sigma + 1e-9)
@@ -263,13 +264,13 @@ def test_power_iteration_converges_from_below_to_the_top_singular_value():
 # --- mixtures as text, examples, curves -----------------------------------------------------------
 
 def test_parse_mixture_reads_the_lecture_density_and_round_trips():
-    m = theory.parse_mixture("0.25 1 2; 0.25 3 4\n0.5, 9, 10")
+    m = divergences.parse_mixture("0.25 1 2; 0.25 3 4\n0.5, 9, 10")
     assert m == LECTURE_MU
-    assert theory.parse_mixture(theory.format_mixture(m)) == m
+    assert divergences.parse_mixture(divergences.format_mixture(m)) == m
 
 
 def test_parse_mixture_normalises_the_weights():
-    m = theory.parse_mixture("1 0 1; 3 2 3")
+    m = divergences.parse_mixture("1 0 1; 3 2 3")
     assert [w for w, _, _ in m.pieces] == [0.25, 0.75]
 
 
@@ -285,24 +286,24 @@ def test_parse_mixture_normalises_the_weights():
 ])
 def test_parse_mixture_rejects_bad_text_with_a_message(text, message):
     with pytest.raises(ValueError, match=re.escape(message)):
-        theory.parse_mixture(text)
+        divergences.parse_mixture(text)
 
 
 def test_divergence_curves_match_the_pointwise_values_and_shifted_interval_closed_form():
     thetas = np.linspace(-3, 3, 25)
-    curves = theory.divergence_curves(theory.UNIT_INTERVAL, theory.UNIT_INTERVAL, thetas)
+    curves = divergences.divergence_curves(divergences.UNIT_INTERVAL, divergences.UNIT_INTERVAL, thetas)
     # U[0,1] against U[θ, 1+θ]: JS = min(|θ|, 1)·log 2, W1 = |θ|
     np.testing.assert_allclose(curves["js"], np.minimum(np.abs(thetas), 1) * LOG2, atol=1e-12)
     np.testing.assert_allclose(curves["w1"], np.abs(thetas), atol=1e-12)
-    lecture = theory.divergence_curves(LECTURE_MU, LECTURE_NU, SHIFTS)
+    lecture = divergences.divergence_curves(LECTURE_MU, LECTURE_NU, SHIFTS)
     for theta, js, w1 in zip(SHIFTS, lecture["js"], lecture["w1"]):
-        assert js == theory.js_divergence(LECTURE_MU, LECTURE_NU.shifted(theta))
-        assert w1 == theory.wasserstein1(LECTURE_MU, LECTURE_NU.shifted(theta))
+        assert js == divergences.js_divergence(LECTURE_MU, LECTURE_NU.shifted(theta))
+        assert w1 == divergences.wasserstein1(LECTURE_MU, LECTURE_NU.shifted(theta))
 
 
 def test_shift_examples_and_support():
-    for example in theory.SHIFT_EXAMPLES.values():
+    for example in divergences.SHIFT_EXAMPLES.values():
         lo, hi = example.theta_range
         assert lo < example.theta_default < hi or lo <= example.theta_default <= hi
         assert lo <= example.duel_start <= hi
-    assert theory.support(LECTURE_MU, LECTURE_NU.shifted(10)) == (1.0, 17.0)
+    assert divergences.support(LECTURE_MU, LECTURE_NU.shifted(10)) == (1.0, 17.0)

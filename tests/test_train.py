@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from ganviz import ConfigError, GANConfig, Trainer, TrainingDiverged
-from ganviz.history import HISTORY_KEYS
+from ganviz.training.history import HISTORY_KEYS
 from ganviz.losses import LOSSES
-from ganviz.train import DISPLAY_SAMPLES, GRID_SIZE
+from ganviz.training.trainer import DISPLAY_SAMPLES, GRID_SIZE
 
 SMALL = dict(g_width=16, d_width=16, g_depth=2, d_depth=2, batch_size=32)
 
@@ -329,7 +329,7 @@ def test_run_for_sizes_its_chunks_from_earlier_calls_until_the_settings_change()
 
 
 def test_history_rows_are_a_copy_that_append_takes_back():
-    from ganviz.history import History
+    from ganviz.training.history import History
     h = History()
     rows = np.arange(3 * len(HISTORY_KEYS), dtype=float).reshape(3, -1)
     h.append(rows)

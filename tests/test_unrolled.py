@@ -6,7 +6,7 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
-from ganviz.unrolled import differentiable_step, optimizer_state_by_name
+from ganviz.training.unrolled import differentiable_step, optimizer_state_by_name
 
 LR = 0.01
 BETA1, BETA2 = 0.5, 0.999

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from ganviz import GANConfig, Trainer
-from ganviz.walkthrough import STAGE_KEYS, walk_one_iteration
+from ganviz.live.walkthrough import STAGE_KEYS, walk_one_iteration
 
 SMALL = dict(g_width=16, d_width=16, g_depth=2, d_depth=2, batch_size=32)
 

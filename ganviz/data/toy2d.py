@@ -14,7 +14,7 @@ from typing import Callable
 
 import numpy as np
 from sklearn import datasets as skd
-from ..registry import lookup
+from ganviz.registry import lookup
 
 Sampler = Callable[[int, np.random.Generator], np.ndarray]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
-from ganviz.bench_live import CHROMIUM_ARGS, app_command, find_chromium, free_port, healthy, open_home_first
+from ganviz.bench.browser import CHROMIUM_ARGS, app_command, find_chromium, free_port, healthy, open_home_first
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"

@@ -1,0 +1,150 @@
+"""`python -m ganviz bench --live`: frames/s and iterations/s of the 2D playground in a real browser.
+
+Starts the app headless, opens the playground in headless Chromium (Playwright, a test dependency),
+presses Play, and for `seconds` counts redraws of the main figure (changes of its "iteration N"
+title) and reads the iteration counter; then compares with the headless benchmark of the same
+config on the same machine.
+"""
+from __future__ import annotations
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from ganviz.bench.train import bench_train_2d
+from ganviz.config import GANConfig
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+
+STATUS = re.compile(r"iteration ([\d,]+) ·")
+
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # required when running as root (containers, CI)
+    "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+
+COUNT_REDRAWS = """() => {
+  // Count frames as changes of the main figure's title ("iteration N"), polled every 10 ms.
+  if (!window.__ganvizCounter) {
+    window.__ganvizFrames = 0;
+    window.__ganvizCounter = setInterval(() => {
+      const title = document.querySelector('.st-key-pg_main .gtitle');
+      const text = title ? title.textContent : '';
+      if (text !== window.__ganvizLast) { window.__ganvizLast = text; window.__ganvizFrames += 1; }
+    }, 10);
+  }
+  return window.__ganvizFrames;
+}"""
+
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+
+def app_command(port: int) -> list[str]:
+    """`streamlit run app.py` headless on 127.0.0.1:port, run from the repository root (ROOT)."""
+    return [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true", f"--server.port={port}",
+            "--server.address=127.0.0.1", "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"]
+
+
+
+def healthy(base: str) -> bool:
+    """Whether the app at `base` answers its health check with "ok"."""
+    try:
+        with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+            return response.status == 200 and response.read().decode().strip() == "ok"
+    except OSError:  # URLError is an OSError
+        return False
+
+
+
+def find_chromium() -> str:
+    """GANVIZ_CHROMIUM if set (it must then be valid), else `chromium` on PATH, else /usr/bin/chromium.
+    Raises RuntimeError with a one-line instruction when there is none."""
+    override = os.environ.get("GANVIZ_CHROMIUM")
+    if override:
+        if os.path.isfile(override) and os.access(override, os.X_OK):
+            return override
+        raise RuntimeError(f"GANVIZ_CHROMIUM={override!r} is not an executable file; point it at Chromium "
+                           "or unset it")
+    for candidate in (shutil.which("chromium"), "/usr/bin/chromium"):
+        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    raise RuntimeError("Chromium not found: install Chromium, e.g. apt-get install -y chromium, "
+                       "or set GANVIZ_CHROMIUM")
+
+
+
+def open_home_first(page, base: str) -> None:
+    """Open the home page in the first session after the app starts: over a deep-linked page, that
+    session gets a spurious "Page not found" modal that blocks every click (streamlit/streamlit#9992)."""
+    page.goto(base, wait_until="domcontentloaded")
+    page.get_by_text("ganviz — see why GANs are hard").first.wait_for(timeout=60_000)
+
+
+
+def _iteration(page) -> int:
+    return int(STATUS.search(page.get_by_text(STATUS).first.inner_text()).group(1).replace(",", ""))
+
+
+
+def bench_live(seconds: float = 20.0, warmup: float = 5.0) -> dict:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        raise RuntimeError("the live benchmark drives a browser: pip install -r requirements-dev.txt") from None
+    headless = bench_train_2d(GANConfig(), seconds=5.0)
+    port = free_port()
+    server = subprocess.Popen(app_command(port), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while not healthy(base):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the app did not start within 60 s")
+            time.sleep(0.25)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=find_chromium(), headless=True, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            open_home_first(page, base)
+            page.goto(f"{base}/playground", wait_until="domcontentloaded")
+            page.get_by_text(STATUS).first.wait_for(timeout=60_000)
+            page.get_by_role("button", name="Play").click()
+            time.sleep(warmup)
+            page.evaluate(COUNT_REDRAWS)
+            frames0, it0, t0 = page.evaluate(COUNT_REDRAWS), _iteration(page), time.perf_counter()
+            time.sleep(seconds)
+            frames1, it1, t1 = page.evaluate(COUNT_REDRAWS), _iteration(page), time.perf_counter()
+            page.get_by_role("button", name="Pause").click()
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    live = (it1 - it0) / (t1 - t0)
+    return {
+        "benchmark": "live-2d",
+        "frames_per_sec": (frames1 - frames0) / (t1 - t0),
+        "live_iters_per_sec": live,
+        "headless_iters_per_sec": headless["iters_per_sec"],
+        "live_vs_headless": live / headless["iters_per_sec"],
+        "seconds": t1 - t0,
+        "config": headless["config"],
+        "device": headless["device"],
+        "torch": headless["torch"],
+    }
