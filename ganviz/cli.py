@@ -6,20 +6,20 @@ A bad value exits with status 2 and a one-line message on stderr.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
 
-from ganviz.bench.train import bench_runs, bench_train_2d
-from ganviz.config import CUSTOM_DATASET, ConfigError, GANConfig, choices_of, image_defaults, is_image_dataset, setting_fields
+from ganviz.bench.races import bench_runs
+from ganviz.bench.train import bench_train_2d
+from ganviz.config import (CUSTOM_DATASET, IMAGES, POINTS, ConfigError, GANConfig, choices_of, domain_of,
+                           image_defaults, setting_fields)
 from ganviz.data import DataError, read_points_csv
 from ganviz.lessons.presets import LESSONS, PRESETS, get_preset
-from ganviz.training.images import IMAGE_EVAL_SAMPLES, generate
+from ganviz.io.samples import save_samples
 from ganviz.training.trainer import Trainer
 from ganviz.training.runtime import use_one_thread
 
@@ -47,7 +47,7 @@ def _describe(f) -> str:
         text += f" (one of: {', '.join(choices)})"
     elif meta["min"] is not None:
         text += f" [{meta['min']:g} to {meta['max']:g}]"
-    return text + f" (default: {f.default})" + ("" if meta["live"] else " [new networks]")
+    return text + f" (default: {f.default})" + ("" if "live" in meta["roles"] else " [new networks]")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,10 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
                        "to use (default: mnist; offline it falls back to digits and says so)")
     bench.add_argument("--max-seconds", default="300", help="with --mnist: give up on recognisable digits after "
                        "this much training [1 to 3600] (default: 300)")
-    bench.add_argument("--runs", default=None, metavar="N", help="N runs of the default config trained together "
-                       "(the Compare page's race) against one run: ratio_vs_one_run is the wall time for N runs "
-                       "divided by the time for one (goal <= 1.5), and identical_to_alone says whether each run "
-                       "equals the run trained alone [2 to 4]")
+    bench.add_argument("--runs", default=None, metavar="N", help="N runs of the default config raced (the Compare "
+                       "page's race: a worker process per run) against one run: ratio_vs_one_run is the wall time "
+                       "for N runs divided by the time for one (ratio_goal: 2.2 for four runs on two cores, 1.3 "
+                       "with a core per run), and identical_to_alone says whether each run equals the run trained "
+                       "alone [2 to 4]")
     bench.add_argument("--config", type=Path, metavar="FILE.json", help="with --runs: race this config (e.g. an "
                        "earlier run's \"config\") instead of the default")
     bench.add_argument("--live", action="store_true", help="measure the 2D playground in a real browser "
@@ -126,7 +127,7 @@ def resolve_config(args) -> tuple[GANConfig, object]:
     if args.config:
         values.update(_read_config(args.config).to_dict())
     flags = {f.name: getattr(args, f.name) for f in setting_fields() if getattr(args, f.name) is not None}
-    if not values and is_image_dataset(flags.get("dataset", "")):  # digits need other defaults than points
+    if not values and domain_of(flags.get("dataset", "")) == IMAGES:  # digits need other defaults than points
         values.update(image_defaults(flags.get("image_model"), flags.get("device", "auto")))
     points = None
     if args.data_csv:
@@ -182,24 +183,12 @@ def cmd_train(args) -> dict:
                                                             "problem": trainer.divergence.problem},
         "device": str(trainer.device),
     }
-    if trainer.is_image:
-        if args.samples_out:
-            _write_images(args.samples_out, trainer)
-        return {**common, "data": trainer.image_data.source, "notice": trainer.image_data.notice,
-                **{k: metrics[k] for k in ("fid", "fid_floor", "classes_covered", "classes_total", "mean_confidence",
-                                           "missing", "class_counts", "classifier_accuracy")}}
     if args.samples_out:
-        _write_points(args.samples_out, trainer.sample())
-    return {
-        **common,
-        **{k: metrics[k] for k in ("modes_captured", "modes_total", "hq_fraction", "reverse_kl", "js")},
-        "js_units": "nats",
-        "js_floor": metrics["js_floor"],
-        "w1": metrics["w1"],
-        "w1_points": metrics["w1_points"],
-        "sliced_w1": metrics["sliced_w1"],
-        "critic_estimate": metrics["critic_estimate"],
-    }
+        try:
+            save_samples(trainer, args.samples_out)
+        except OSError as e:
+            raise CliError(f"--samples-out: cannot write {args.samples_out} ({e.strerror})") from None
+    return {**common, **trainer.domain.report(metrics)}
 
 
 def cmd_lessons(args) -> tuple[dict, int]:
@@ -248,30 +237,9 @@ def _bench_config(args) -> GANConfig | None:
     if args.config is None:
         return None
     config = _read_config(args.config)
-    if is_image_dataset(config.dataset) or config.dataset == CUSTOM_DATASET:
+    if config.domain != POINTS or config.dataset == CUSTOM_DATASET:
         raise CliError(f"--config: races are benchmarked on a built-in 2D dataset (got {config.dataset!r})")
     return config
-
-
-def _write_points(path: Path, points) -> None:
-    try:
-        with open(path, "w", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow(["x", "y"])
-            writer.writerows(points.tolist())
-    except OSError as e:
-        raise CliError(f"--samples-out: cannot write {path} ({e.strerror})") from None
-
-
-def _write_images(path: Path, trainer) -> None:
-    """1,000 generated images as a numpy array (1000, H, W) of floats in [0, 1]."""
-    n = IMAGE_EVAL_SAMPLES
-    labels = None if trainer.eval_labels is None else trainer.eval_labels[:n]
-    images = (generate(trainer, trainer.eval_z[:n], labels)[:, 0].astype(np.float64) + 1) / 2
-    try:
-        np.save(path, images.clip(0, 1))
-    except OSError as e:
-        raise CliError(f"--samples-out: cannot write {path} ({e.strerror})") from None
 
 
 def main(argv=None) -> int:

@@ -2,9 +2,16 @@
 round trips.
 
 One flat dataclass so every setting has one name everywhere: the field `lr_d` is the CLI flag
-`--lr-d`, the JSON key `"lr_d"` and the URL parameter `lr_d`. Each field's metadata holds its help
-text, its range or choices, whether it can change mid-run (`live`) or needs new networks, and its
-`domain`: "any", or "image" for settings that only image runs (dataset mnist or digits) use.
+`--lr-d`, the JSON key `"lr_d"` and the URL parameter `lr_d`. Each setting is declared once, with its
+metadata: help text, range or choices (choices come from the registries: datasets, losses, models,
+optimisers, ...), its `group`, its `domain` ("any", or "points" / "images" for settings only runs of
+that kind use) and its `roles`:
+- "live": it can change mid-run; otherwise changing it needs new networks (a new run);
+- "shared": every run of a race shares it (the data, the seed, the machine); a weights file trained with
+  another value still loads;
+- "architecture": it shapes the networks (neither live nor shared): weights only load where these match.
+Every list of settings (the CLI's flags, the pages' widgets, a race's shared settings, a weights file's
+architecture) is derived from this metadata with `setting_fields` / `setting_names`.
 """
 from __future__ import annotations
 
@@ -13,18 +20,22 @@ import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
+import torch
+
 from ganviz.data import DATASETS, NOISE_KINDS
 from ganviz.data.images import IMAGE_DATASETS
-from ganviz.models.image import IMAGE_MODELS
 from ganviz.losses import LOSSES
+from ganviz.models.image import IMAGE_MODELS
+from ganviz.models.minibatch import MINIBATCH_FEATURES
+from ganviz.models.mlp import ACTIVATIONS
+from ganviz.training.optim import OPTIMIZERS
+from ganviz.training.runtime import DEVICES
+from ganviz.training.tricks import EXTRA_G_LOSSES
 
-ACTIVATION_CHOICES = ("relu", "leaky_relu", "tanh", "elu", "gelu", "silu")
-OPTIMIZER_CHOICES = ("adam", "sgd", "rmsprop")
-MINIBATCH_CHOICES = ("none", "stddev", "discrimination")
-EXTRA_G_LOSS_CHOICES = ("none", "feature-matching", "moment-matching")
-DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 CUSTOM_DATASET = "custom"  # the user's own points (CSV upload or drawn), passed to the Trainer
-
+POINTS, IMAGES = "points", "images"  # the two kinds of run (`GANConfig.domain`)
+DOMAINS = ("any", POINTS, IMAGES)
+ROLES = ("live", "shared", "architecture")
 
 class ConfigError(ValueError):
     """A setting out of range or of the wrong kind; `field` names it, str() says what to do."""
@@ -35,14 +46,18 @@ class ConfigError(ValueError):
         self.message = message
 
 
-def setting(default, help: str, *, min=None, max=None, choices=None, live=True, group: str, domain: str = "any"):
-    """A config field with its validation rules and docs in one place."""
-    return field(default=default, metadata=dict(help=help, min=min, max=max, choices=choices, live=live, group=group,
-                                                domain=domain))
+def setting(default, help: str, *, min=None, max=None, choices=None, live=True, shared=False, group: str,
+            domain: str = "any"):
+    """A config field with its validation rules, docs and roles in one place. Settings that are neither
+    live nor shared shape the networks: their role is "architecture"."""
+    roles = frozenset({"live"} if live else {"shared"} if shared else {"architecture"})
+    return field(default=default, metadata=dict(help=help, min=min, max=max, choices=choices, roles=roles,
+                                                group=group, domain=domain))
 
 
-def is_image_dataset(name: str) -> bool:
-    return name in IMAGE_DATASETS
+def domain_of(dataset: str) -> str:
+    """The kind of run a dataset makes: IMAGES for the digit datasets, POINTS for the rest."""
+    return IMAGES if dataset in IMAGE_DATASETS else POINTS
 
 
 @dataclass(frozen=True)
@@ -50,39 +65,47 @@ class GANConfig:
     # --- data
     dataset: str = setting("ring8", "data: a 2D distribution, custom (your own CSV points), or digit images "
                            "(mnist, or digits: scikit-learn's 8×8 digits)",
-                           choices=lambda: (*DATASETS, CUSTOM_DATASET, *IMAGE_DATASETS), live=False, group="data")
+                           choices=lambda: (*DATASETS, CUSTOM_DATASET, *IMAGE_DATASETS), live=False, shared=True, group="data")
     noise_dim: int = setting(2, "dimension of the generator's noise z", min=1, max=128, live=False, group="data")
     noise: str = setting("gaussian", "distribution of z: N(0, I) or uniform on [-1, 1]", choices=NOISE_KINDS,
                          group="data")
     # --- images only
     image_model: str = setting("mlp-cpu", "image networks (G and D): see `python -m ganviz train --help`",
-                               choices=lambda: tuple(IMAGE_MODELS), live=False, group="images", domain="image")
-    digits: str = setting("0123456789", "which digits to train on, e.g. 017", live=False, group="images",
-                          domain="image")
+                               choices=lambda: tuple(IMAGE_MODELS), live=False, group="images", domain=IMAGES)
+    digits: str = setting("0123456789", "which digits to train on, e.g. 017", live=False, shared=True, group="images",
+                          domain=IMAGES)
     digit_weights: str = setting("", "their proportions, e.g. 9,1: nine times as many of the first digit "
-                                 "(empty: as in the data)", live=False, group="images", domain="image")
+                                 "(empty: as in the data)", live=False, shared=True, group="images", domain=IMAGES)
     conditional: bool = setting(False, "conditional GAN: G and D see the digit's class", live=False,
-                                group="images", domain="image")
+                                group="images", domain=IMAGES)
     acgan_weight: float = setting(0.0, "ACGAN: weight of an auxiliary classifier loss in D and G (0 = off)",
-                                  min=0.0, max=10.0, live=False, group="images", domain="image")
+                                  min=0.0, max=10.0, live=False, group="images", domain=IMAGES)
     # --- networks (changing any of these builds new networks)
-    g_depth: int = setting(3, "generator hidden layers", min=1, max=8, live=False, group="networks")
-    g_width: int = setting(128, "generator units per hidden layer", min=1, max=1024, live=False, group="networks")
-    g_activation: str = setting("relu", "generator activation", choices=ACTIVATION_CHOICES, live=False,
-                                group="networks")
-    d_depth: int = setting(3, "discriminator hidden layers", min=1, max=8, live=False, group="networks")
+    g_depth: int = setting(3, "generator hidden layers", min=1, max=8, live=False, group="networks",
+                           domain=POINTS)
+    g_width: int = setting(128, "generator units per hidden layer", min=1, max=1024, live=False, group="networks",
+                           domain=POINTS)
+    g_activation: str = setting("relu", "generator activation", choices=lambda: tuple(ACTIVATIONS), live=False,
+                                group="networks",
+                                domain=POINTS)
+    d_depth: int = setting(3, "discriminator hidden layers", min=1, max=8, live=False, group="networks",
+                           domain=POINTS)
     d_width: int = setting(128, "discriminator units per hidden layer", min=1, max=1024, live=False,
-                           group="networks")
-    d_activation: str = setting("leaky_relu", "discriminator activation", choices=ACTIVATION_CHOICES, live=False,
-                                group="networks")
+                           group="networks",
+                           domain=POINTS)
+    d_activation: str = setting("leaky_relu", "discriminator activation", choices=lambda: tuple(ACTIVATIONS), live=False,
+                                group="networks",
+                                domain=POINTS)
     spectral_norm_d: bool = setting(False, "spectral normalisation on every layer of D", live=False,
                                     group="networks")
     spectral_norm_g: bool = setting(False, "spectral normalisation on every layer of G", live=False,
-                                    group="networks")
+                                    group="networks",
+                                    domain=POINTS)
     minibatch_features: str = setting("none", "extra batch-level features in D against mode collapse",
-                                      choices=MINIBATCH_CHOICES, live=False, group="networks")
+                                      choices=lambda: tuple(MINIBATCH_FEATURES), live=False, group="networks")
     batch_norm_g: bool = setting(False, "batch normalisation after each hidden layer of G", live=False,
-                                 group="networks")
+                                 group="networks",
+                                 domain=POINTS)
     # --- loss
     loss: str = setting("nonsaturating", "GAN objective", choices=lambda: tuple(LOSSES), group="loss")
     clip: float = setting(0.01, "WGAN weight clipping: D's weights are kept in [-c, c]", min=1e-4, max=10.0,
@@ -95,8 +118,8 @@ class GANConfig:
                               group="optimisation")
     d_steps: int = setting(1, "discriminator steps per iteration (k_D)", min=1, max=20, group="optimisation")
     g_steps: int = setting(1, "generator steps per iteration (k_G)", min=1, max=20, group="optimisation")
-    optimizer_d: str = setting("adam", "discriminator optimiser", choices=OPTIMIZER_CHOICES, group="optimisation")
-    optimizer_g: str = setting("adam", "generator optimiser", choices=OPTIMIZER_CHOICES, group="optimisation")
+    optimizer_d: str = setting("adam", "discriminator optimiser", choices=lambda: tuple(OPTIMIZERS), group="optimisation")
+    optimizer_g: str = setting("adam", "generator optimiser", choices=lambda: tuple(OPTIMIZERS), group="optimisation")
     lr_d: float = setting(1e-3, "discriminator learning rate", min=1e-6, max=10.0, group="optimisation")
     lr_g: float = setting(1e-3, "generator learning rate", min=1e-6, max=10.0, group="optimisation")
     beta1_d: float = setting(0.5, "Adam β1 of D", min=0.0, max=0.999, group="optimisation")
@@ -117,16 +140,16 @@ class GANConfig:
     ema: float = setting(0.999, "EMA decay of a copy of G used for sampling (0 = off, e.g. 0.999)", min=0.0,
                          max=0.9999, group="tricks")
     extra_g_loss: str = setting("none", "extra generator loss: match D's mean features, or the data's mean "
-                                "and covariance", choices=EXTRA_G_LOSS_CHOICES, group="tricks")
+                                "and covariance", choices=lambda: tuple(EXTRA_G_LOSSES), group="tricks")
     extra_g_weight: float = setting(1.0, "weight of the extra generator loss", min=0.0, max=100.0,
                                     group="tricks")
     pretrain_d: int = setting(0, "discriminator steps before the first iteration", min=0, max=100_000,
                               group="tricks")
     # --- run
     seed: int = setting(0, "random seed: same config and seed give the same numbers on CPU", min=0,
-                        max=2**31 - 1, live=False, group="run")
-    device: str = setting("auto", "where to train (auto: cuda, then mps, then cpu)", choices=DEVICE_CHOICES,
-                          live=False, group="run")
+                        max=2**31 - 1, live=False, shared=True, group="run")
+    device: str = setting("auto", "where to train (auto: cuda, then mps, then cpu)", choices=DEVICES,
+                          live=False, shared=True, group="run")
 
     def __post_init__(self):
         for f in fields(self):
@@ -136,7 +159,7 @@ class GANConfig:
     def validate(self) -> None:
         for f in fields(self):
             value, meta = getattr(self, f.name), f.metadata
-            choices = meta["choices"]() if callable(meta["choices"]) else meta["choices"]
+            choices = choices_of(f)
             if choices is not None and value not in choices:
                 raise ConfigError(f.name, f"{value!r} is not one of: {', '.join(choices)}")
             if meta["min"] is not None and not (meta["min"] <= value <= meta["max"]):
@@ -145,6 +168,11 @@ class GANConfig:
         self.digit_proportions()
         if self.acgan_weight > 0 and not self.conditional:
             raise ConfigError("acgan_weight", "the auxiliary classifier needs conditional = true")
+
+    @property
+    def domain(self) -> str:
+        """POINTS or IMAGES: the kind of run this dataset makes (which domain trains it)."""
+        return domain_of(self.dataset)
 
     # --- images
     def digit_list(self) -> list[int]:
@@ -239,7 +267,8 @@ class GANConfig:
 
     def changes_needing_new_networks(self, other: "GANConfig") -> list[str]:
         """Names of settings that differ from `other` and cannot change without rebuilding the run."""
-        return [f.name for f in fields(self) if not f.metadata["live"] and getattr(self, f.name) != getattr(other, f.name)]
+        return [f.name for f in fields(self)
+                if "live" not in f.metadata["roles"] and getattr(self, f.name) != getattr(other, f.name)]
 
 
 # The 2D defaults (2-D noise, lr 1e-3, R1) do not suit digits: these learn recognisable digits quickly
@@ -257,10 +286,7 @@ def default_image_model(device: str = "auto") -> str:
 
 
 def _uses_cuda(device: str) -> bool:
-    if device not in ("auto", "cuda"):
-        return False
-    import torch  # here, not at the top: the config must stay importable and fast without touching CUDA
-    return torch.cuda.is_available()
+    return device in ("auto", "cuda") and torch.cuda.is_available()
 
 
 def image_defaults(image_model: str | None = None, device: str = "auto") -> dict[str, Any]:
@@ -278,18 +304,27 @@ def image_config(dataset: str = "mnist", **changes) -> GANConfig:
     return GANConfig(**{**defaults, "dataset": dataset, **changes})
 
 
-def setting_fields(domain: str | None = None):
-    """The dataclass fields with their metadata, in declaration order (for CLIs and forms); with
-    domain "2d", without the image-only settings."""
-    return tuple(f for f in fields(GANConfig) if domain != "2d" or f.metadata["domain"] != "image")
+def setting_fields(domain: str | None = None, role: str | None = None) -> tuple:
+    """The dataclass fields with their metadata, in declaration order: all of them, or those a run of
+    `domain` (POINTS or IMAGES) uses, and those with `role` ("live", "shared" or "architecture")."""
+    if domain not in (None, POINTS, IMAGES) or role not in (None, *ROLES):
+        raise ValueError(f"unknown domain {domain!r} or role {role!r}")
+    return tuple(f for f in fields(GANConfig)
+                 if (domain is None or f.metadata["domain"] in ("any", domain))
+                 and (role is None or role in f.metadata["roles"]))
+
+
+def setting_names(domain: str | None = None, role: str | None = None) -> tuple[str, ...]:
+    """The names of `setting_fields(domain, role)`."""
+    return tuple(f.name for f in setting_fields(domain, role))
 
 
 def choices_of(f, domain: str | None = None) -> tuple | None:
-    """A field's allowed values; with domain "2d", the dataset choices leave out the image datasets."""
+    """A field's allowed values (from its registry); for a `domain`, the datasets of that kind only."""
     c = f.metadata["choices"]
     choices = c() if callable(c) else c
-    if domain == "2d" and f.name == "dataset":
-        choices = tuple(name for name in choices if not is_image_dataset(name))
+    if domain is not None and f.name == "dataset":
+        choices = tuple(name for name in choices if domain_of(name) == domain)
     return choices
 
 

@@ -4,8 +4,8 @@ Every function takes D's raw outputs (logits for probability losses, scores for 
 shape (B,), and returns a scalar to *minimise*; given (R, B), several runs' outputs, it returns each
 run's loss (R,) (a mean over the batch axis only). `real_target` is the label for real data
 (1, or 1 - s with one-sided label smoothing s); losses without labels ignore it.
-Penalties that need D's input gradients (WGAN-GP, R1) and weight clipping are applied by the
-trainer, driven by the flags here. Adding a loss is one function plus one line in `LOSSES`.
+The penalties that need D's input gradients (WGAN-GP, R1) are functions here too; the trainer
+applies them and WGAN's weight clipping, driven by the flags and weights of the run's settings. Adding a loss is one function plus one line in `LOSSES`.
 """
 from __future__ import annotations
 
@@ -74,26 +74,17 @@ def gradient_penalty(discriminate: Callable[[Tensor], Tensor], real: Tensor, fak
     of a sample's coordinates (1 for a 1D point, 2 for points, H·W for images). The result keeps
     its graph (create_graph), so D's optimiser can step on it.
     """
-    return gradient_penalties(lambda xs: [discriminate(xs[0])], [real], [fake], [generator])[0]
+    eps = torch.rand(len(real), *([1] * (real.dim() - 1)), generator=generator, device=real.device)
+    x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
+    (grad,) = torch.autograd.grad(discriminate(x_hat).sum(), x_hat, create_graph=True)
+    return ((grad.reshape(len(grad), -1).norm(dim=1) - 1) ** 2).mean()
 
 
-def gradient_penalties(discriminate_all: Callable[[list[Tensor]], list[Tensor]], reals: list[Tensor],
-                       fakes: list[Tensor], generators: list[torch.Generator | None]) -> list[Tensor]:
-    """`gradient_penalty` for several runs at once: run i interpolates reals[i] and fakes[i] with ε from
-    generators[i], and `discriminate_all` maps the list of x̂ to the list of each run's D outputs (so
-    runs can share one network evaluation). One backward pass gives every run's input gradients."""
-    x_hats = []
-    for real, fake, generator in zip(reals, fakes, generators):
-        eps = torch.rand(len(real), *([1] * (real.dim() - 1)), generator=generator, device=real.device)
-        x_hats.append((eps * real + (1 - eps) * fake).requires_grad_(True))
-    outputs = discriminate_all(x_hats)
-    grads = torch.autograd.grad(total_of([out.sum() for out in outputs]), x_hats, create_graph=True)
-    return [((grad.reshape(len(grad), -1).norm(dim=1) - 1) ** 2).mean() for grad in grads]
-
-
-def total_of(values: list[Tensor]) -> Tensor:
-    """The sum of scalar tensors; a single one is returned as it is (no extra operation)."""
-    return values[0] if len(values) == 1 else torch.stack(values).sum()
+def r1_penalty(d_real: Tensor, real: Tensor) -> Tensor:
+    """E[‖∇D(x)‖²] at the real samples (Mescheder et al. 2018); `real` must require gradients and
+    `d_real` (B,) be D's outputs on it. The R1 term of D's loss is γ/2 times this. Keeps its graph."""
+    (grad,) = torch.autograd.grad(d_real.sum(), real, create_graph=True)
+    return grad.flatten(1).pow(2).sum(-1).mean(-1)
 
 
 # --- the registry -------------------------------------------------------------------------------

@@ -1,11 +1,11 @@
-"""Training in a worker process (the app's Play): same run as in-process, settings, divergence, clean exits."""
+"""Training in worker processes (the app's Play): same run as in-process, settings, divergence, clean exits."""
 import os
 import time
 
 import numpy as np
 import torch
 
-from ganviz.training.worker import BackgroundTraining
+from ganviz.training.worker import Worker
 from ganviz.config import GANConfig
 from ganviz.live.run import LiveRun
 
@@ -14,11 +14,11 @@ EXPLODING = dict(SMALL, optimizer_d="sgd", optimizer_g="sgd", lr_d=10.0, lr_g=10
                  loss="least-squares")
 
 
-def tick_until(run: LiveRun, condition, speed="full speed", timeout_s=60.0):
+def tick_until(run: LiveRun, condition, per_frame=None, timeout_s=60.0):
     deadline = time.monotonic() + timeout_s
     while not condition():
         assert time.monotonic() < deadline, "the worker did not get there in time"
-        run.tick(0.1, speed)
+        run.tick(0.1, per_frame)
         time.sleep(0.05)
 
 
@@ -34,7 +34,7 @@ def same_weights(a, b) -> bool:
 
 def test_a_background_run_is_the_same_run_as_in_process():
     background = LiveRun(GANConfig(**SMALL), background=True)
-    tick_until(background, lambda: background.iteration >= 30, speed="10 iterations / frame")
+    tick_until(background, lambda: background.iteration >= 30, per_frame=10)
     background.stop()
     assert not background.training_in_background
     here = LiveRun(GANConfig(**SMALL))
@@ -49,11 +49,15 @@ def test_a_background_run_is_the_same_run_as_in_process():
     assert all("modes_captured" in m for m in background.metrics_log)
 
 
-def test_full_speed_keeps_training_between_ticks():
+def test_between_ticks_the_workers_train_the_rounds_asked_for_then_wait():
     run = LiveRun(GANConfig(**SMALL), background=True)
     tick_until(run, lambda: run.iteration > 0)
+    (worker,) = run.workers
+    time.sleep(1.0)  # no ticks (a hidden or closed tab): the rounds asked for are trained, then nothing
+    used = cpu_seconds(worker.process.pid)
+    time.sleep(0.5)
+    assert cpu_seconds(worker.process.pid) - used < 0.1
     first = run.iteration
-    time.sleep(0.5)  # no ticks: the worker trains on regardless
     tick_until(run, lambda: run.iteration > first + 20)
     run.stop()
     assert len(run.trainer.history) == run.iteration and run.trainer.d_updates == run.iteration
@@ -72,7 +76,7 @@ def test_a_new_setting_mid_run_takes_effect_from_the_next_iteration():
 
 def test_divergence_in_the_worker_stops_the_run_at_its_last_finite_state():
     run = LiveRun(GANConfig(**EXPLODING), background=True)
-    tick_until(run, lambda: run.trainer.divergence is not None, speed="100 iterations / frame")
+    tick_until(run, lambda: run.trainer.divergence is not None, per_frame=100)
     assert not run.training_in_background
     divergence = run.trainer.divergence
     assert run.iteration == divergence.iteration - 1 and len(run.trainer.history) == run.iteration
@@ -82,32 +86,44 @@ def test_divergence_in_the_worker_stops_the_run_at_its_last_finite_state():
     assert all(np.isfinite(p.detach().numpy()).all() for p in run.trainer.G.parameters())
 
 
-def test_an_unwatched_worker_stops_training_and_hands_back_its_state():
+def test_an_unwatched_worker_trains_its_round_then_stops_and_hands_back_its_state():
     run = LiveRun(GANConfig(**SMALL))
-    worker = BackgroundTraining(run.trainer, None, per_frame=None, metrics_every_s=2.0, w1_points=100, idle_s=0.5)
-    deadline = time.monotonic() + 60
-    first = []
-    while not first:  # ask until a frame comes, then never again: a closed tab
-        assert time.monotonic() < deadline
-        first = worker.frames()
-        time.sleep(0.05)
-    time.sleep(1.5)  # past idle_s: it has stopped training and holds its final frame for us
-    used = cpu_seconds(worker.process.pid)
-    time.sleep(1.0)
-    assert cpu_seconds(worker.process.pid) - used < 0.2
-    rest = worker.stop()
-    assert rest and rest[-1].final and not any(f.final for f in rest[:-1])
+    worker = Worker([run.trainer], idle_s=0.5)
+    worker.request_round(20, view={"with_metrics": False})
+    (frame,) = worker.next_frames(timeout=60)
+    assert frame.iteration == 20 and frame.snapshot.iteration == 20 and len(frame.rows) == 20
+    time.sleep(1.5)  # nothing to train and no message for longer than idle_s (a closed tab): it has stopped
     worker.process.join(timeout=30)
     assert worker.process.exitcode == 0
-    assert rest[-1].state["counters"][0] > first[-1].snapshot.iteration
+    rest = worker.stop()
+    assert len(rest) == 1 and rest[-1][0].final and rest[-1][0].state["counters"][0] == 20
+
+
+def test_a_worker_with_several_runs_trains_each_as_alone():
+    configs = [GANConfig(**SMALL), GANConfig(**SMALL, loss="hinge", d_steps=2)]
+    trainers = [LiveRun(c).trainer for c in configs]
+    worker = Worker(trainers)
+    worker.request_round(60)
+    worker.request_round(15)
+    first, second = worker.next_frames(timeout=60), worker.next_frames(timeout=60)
+    assert [f.iteration for f in first] == [60, 60] and [f.iteration for f in second] == [75, 75]
+    assert [len(f.rows) for f in second] == [15, 15] and all(f.snapshot is None for f in first + second)
+    worker.stop()
+    for config, frame in zip(configs, second):
+        alone = LiveRun(config).trainer
+        alone.step(75)
+        assert frame.state["counters"] == alone.get_state()["counters"]
+        for key in ("G", "D"):
+            assert all(torch.equal(a, b) for a, b in zip(frame.state[key].values(), alone.get_state()[key].values()))
 
 
 def test_a_killed_worker_loses_nothing_already_shown():
     run = LiveRun(GANConfig(**SMALL), background=True)
     tick_until(run, lambda: run.iteration > 0)
     shown = run.iteration
-    run._worker.process.kill()
-    run._worker.process.join(timeout=30)
+    (worker,) = run.workers
+    worker.process.kill()
+    worker.process.join(timeout=30)
     run.tick(0.1)  # notices, and the next tick starts a new worker from the last frame taken in
     assert run.iteration >= shown
     tick_until(run, lambda: run.iteration > shown + 5)
@@ -144,5 +160,5 @@ def test_an_image_worker_uses_the_files_the_page_has_and_never_downloads(monkeyp
     monkeypatch.delenv("GANVIZ_MNIST_DIR", raising=False)
     mnist_images.clear_image_cache()
     trainer = worker_trainer(image_config("mnist", batch_size=16), None)  # nothing cached: the page's fallback
-    assert trainer.image_data.name == "digits" and trainer.all_images.notice
+    assert trainer.domain.image_data.name == "digits" and trainer.domain.notice
     mnist_images.clear_image_cache()

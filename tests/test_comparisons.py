@@ -15,7 +15,7 @@ def test_every_comparison_is_a_valid_race_of_runs_that_differ(name):
     for i in range(1, len(config.runs)):
         assert config.differences(i), f"run {config.names[i]} is the same as A"
     assert comparison.title and len(comparison.watch) > 80
-    assert config.domain == ("image" if comparison.images else "2d")
+    assert config.domain == ("images" if comparison.images else "points")
 
 
 def test_comparisons_are_the_lessons_contrasts():

@@ -7,7 +7,7 @@ from dataclasses import fields
 
 import pytest
 
-from ganviz.config import CUSTOM_DATASET, ConfigError, GANConfig, choices_of, image_config, setting_fields
+from ganviz.config import CUSTOM_DATASET, ConfigError, GANConfig, choices_of, image_config, setting_fields, setting_names
 from ganviz.data import DATASETS
 from ganviz.data.images import IMAGE_DATASETS
 from ganviz.losses import LOSSES
@@ -32,6 +32,9 @@ NON_DEFAULT = dict(
     image_model="dcgan", digits="017", digit_weights="8,1,1", conditional=True, acgan_weight=0.5,
 )
 
+MLP_NETWORKS = {"g_depth", "g_width", "g_activation", "d_depth", "d_width", "d_activation", "spectral_norm_g",
+                "batch_norm_g"}  # image runs build their networks from image_model
+SHARED = {"dataset", "digits", "digit_weights", "seed", "device"}
 NON_LIVE = {"dataset", "noise_dim", "g_depth", "g_width", "g_activation", "d_depth", "d_width", "d_activation",
             "spectral_norm_d", "spectral_norm_g", "minibatch_features", "batch_norm_g", "seed", "device",
             "image_model", "digits", "digit_weights", "conditional", "acgan_weight"}
@@ -62,7 +65,8 @@ def test_defaults_validate():
     for f in fields(cfg):
         assert f.metadata["help"]
         assert f.metadata["group"] in {"data", "images", "networks", "loss", "optimisation", "tricks", "run"}
-        assert f.metadata["domain"] == ("image" if f.metadata["group"] == "images" else "any")
+        expected = "images" if f.metadata["group"] == "images" else "points" if f.name in MLP_NETWORKS else "any"
+        assert f.metadata["domain"] == expected
 
 
 def test_non_default_config_is_valid_and_differs_everywhere():
@@ -74,8 +78,10 @@ def test_non_default_config_is_valid_and_differs_everywhere():
 
 def test_choices():
     assert set(choices_of(FIELDS["dataset"])) == set(DATASETS) | {CUSTOM_DATASET} | set(IMAGE_DATASETS)
-    assert set(choices_of(FIELDS["dataset"], "2d")) == set(DATASETS) | {CUSTOM_DATASET}
-    assert not {f.name for f in setting_fields("2d")} & {"image_model", "digits", "digit_weights", "conditional"}
+    assert set(choices_of(FIELDS["dataset"], "points")) == set(DATASETS) | {CUSTOM_DATASET}
+    assert set(choices_of(FIELDS["dataset"], "images")) == set(IMAGE_DATASETS)
+    assert not {f.name for f in setting_fields("points")} & {"image_model", "digits", "digit_weights", "conditional"}
+    assert not {f.name for f in setting_fields("images")} & MLP_NETWORKS
     assert set(choices_of(FIELDS["loss"])) == set(LOSSES)
     assert GANConfig(dataset=CUSTOM_DATASET).dataset == "custom"
 
@@ -261,3 +267,20 @@ def test_image_config_starts_from_image_defaults_and_takes_changes():
     assert (cfg.dataset, cfg.image_model, cfg.noise_dim, cfg.batch_size, cfg.lr_g, cfg.lr_d) == (
         "digits", "mlp-cpu", 64, 64, 1e-3, 5e-4)
     assert image_config(image_model="mlp-003").noise_dim == 100  # the lecture's 100-D noise
+
+
+def test_roles_classify_every_setting_once_and_the_lists_are_derived_from_them():
+    assert set(setting_names(role="live")) == set(FIELDS) - NON_LIVE
+    assert set(setting_names(role="shared")) == SHARED
+    assert set(setting_names(role="architecture")) == NON_LIVE - SHARED
+    for f in fields(GANConfig):
+        assert len(f.metadata["roles"]) == 1, f.name
+    assert setting_names(domain="points", role="live") == tuple(
+        n for n in setting_names(role="live") if FIELDS[n].metadata["domain"] in ("any", "points"))
+    with pytest.raises(ValueError):
+        setting_names(role="nope")
+
+
+def test_domain_follows_the_dataset():
+    assert GANConfig().domain == "points" and GANConfig(dataset="custom").domain == "points"
+    assert image_config("digits").domain == "images" and image_config("mnist").domain == "images"

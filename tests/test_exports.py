@@ -15,7 +15,7 @@ from ganviz.io.checkpoints import ARCHITECTURE_FIELDS, WeightsError, load_weight
 from ganviz.io.animation import DIVERGING_STOPS, FAKE_RGB, REAL_RGB, snapshots_gif, surface_rgb
 from ganviz.io.tables import METRIC_KEYS, config_json, metrics_csv
 from ganviz.training.history import HISTORY_KEYS
-from ganviz.training.trainer import Snapshot
+from ganviz.training.points import Snapshot
 
 SMALL = dict(g_width=16, d_width=16, g_depth=2, d_depth=2, batch_size=32)
 

@@ -53,7 +53,7 @@ def test_same_seed_same_run_and_the_seed_matters(digits):
 
 def test_only_the_chosen_digits_in_their_proportions_are_trained_on(digits):
     t = Trainer(config(digits="17", digit_weights="3,1"), images=digits)
-    labels = t.pool_labels.numpy()
+    labels = t.domain.pool_labels.numpy()
     assert set(labels) == {1, 7}
     assert np.mean(labels == 1) == pytest.approx(0.75, abs=0.01)
 
@@ -64,7 +64,7 @@ def test_a_conditional_grid_has_one_row_per_trained_digit_and_follows_the_label(
     snap = t.snapshot(with_metrics=False)
     assert snap.grid.shape == (3, 10, 8, 8) and snap.row_labels == [0, 3, 8]
     assert not np.allclose(snap.grid[0], snap.grid[1])  # same z, different digit asked for
-    np.testing.assert_array_equal(t.fixed_labels[:6].numpy(), [0, 3, 8, 0, 3, 8])
+    np.testing.assert_array_equal(t.domain.fixed_labels[:6].numpy(), [0, 3, 8, 0, 3, 8])
 
 
 @pytest.mark.parametrize("changes", [
@@ -94,7 +94,7 @@ class LinearCritic(nn.Module):
         super().__init__()
         self.w = nn.Parameter(w)
 
-    def forward(self, x, labels=None, reference=None):
+    def forward(self, x, labels=None, *, reference=None):
         return x.flatten(1) @ self.w
 
 
@@ -102,8 +102,8 @@ def test_penalties_use_the_whole_image_gradient(digits):
     t = Trainer(config(), images=digits)
     w = torch.linspace(-0.2, 0.3, 64)
     t.D = LinearCritic(w)
-    real, fake = t.pool[:8], t.pool[8:16]
-    gp = t._gradient_penalty(real, fake)
+    real, fake = t.domain.pool[:8], t.domain.pool[8:16]
+    gp = t.gradient_penalty(real, fake)
     assert float(gp.detach()) == pytest.approx((float(w.norm()) - 1) ** 2, rel=1e-5)  # (‖∇D‖ - 1)², ‖∇D‖ = ‖w‖
 
 

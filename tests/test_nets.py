@@ -10,7 +10,9 @@ from torch import nn
 from torch.nn.utils import parametrize
 
 from ganviz.config import GANConfig
-from ganviz.models.mlp import ACTIVATIONS, MinibatchDiscrimination, MinibatchStddev, MLPDiscriminator, MLPGenerator, build_networks, spectral_sigmas
+from ganviz.models.minibatch import MinibatchDiscrimination, MinibatchStddev
+from ganviz.models.mlp import ACTIVATIONS, MLPDiscriminator, MLPGenerator, build_mlp_networks as build_networks
+from ganviz.models.spectral import spectral_sigmas
 
 
 def count(module: nn.Module, kind: type) -> int:

@@ -11,7 +11,7 @@ from ganviz.figures.overview import HIGHLIGHT_FILL, OVERVIEW_BOXES, STAGE_BOXES,
 from ganviz.figures.curves import MAX_CHART_POINTS, downsample, training_charts
 from ganviz.figures.style import SURFACE_TITLES
 from ganviz.figures.gallery import dataset_gallery
-from ganviz.training.trainer import Snapshot
+from ganviz.training.points import Snapshot
 from ganviz.live.walkthrough import STAGE_KEYS, Stage
 
 

@@ -13,8 +13,9 @@ from ganviz.config import image_config
 from ganviz.io.tables import race_metrics_csv
 from ganviz.training.history import HISTORY_KEYS
 from ganviz.live.run import LiveRun
-from ganviz.racing.race import MAX_RUNS, RACE_GRID_SIZE, TUNE_AFTER, TUNE_ITERATIONS, Race, RaceConfig, RaceDivergence, build_trainer, run_metrics_log, setting_rows
-from ganviz.training.trainer import Snapshot
+from ganviz.racing.config import MAX_RUNS, RaceConfig, setting_rows
+from ganviz.racing.race import RACE_GRID_SIZE, Race, RaceDivergence, build_trainer, run_metrics_log
+from ganviz.training.points import Snapshot
 
 SMALL = dict(g_width=16, d_width=16, g_depth=2, d_depth=2, batch_size=32, device="cpu")
 EXPLODING = dict(optimizer_d="sgd", optimizer_g="sgd", lr_d=10.0, lr_g=10.0, r1_weight=0.0, ema=0.0,
@@ -116,47 +117,47 @@ def test_the_settings_table_flags_exactly_the_differing_settings():
 
 # --- training -----------------------------------------------------------------------------------------
 
-def test_a_race_trains_every_run_as_it_would_train_alone():
-    # A and B share their shapes (stacked); C has wider networks (alone)
+def same_run(a: Trainer, b: Trainer) -> bool:
+    """Bit for bit the same run: iteration, every weight and buffer, the EMA copy and every history row."""
+    states = [(t.G.state_dict(), t.D.state_dict(), t.ema_g.state_dict() if t.ema_g else {}) for t in (a, b)]
+    return a.iteration == b.iteration and all(
+        torch.equal(x, y) for sa, sb in zip(*states) for x, y in zip(sa.values(), sb.values())
+    ) and np.array_equal(a.history.rows(), b.history.rows())
+
+
+@pytest.mark.parametrize("parallel", [True, False])
+def test_a_race_trains_every_run_as_it_would_train_alone(parallel):
+    # in worker processes each run is a plain Trainer built from the run's state: the same code, the same
+    # operations, so the same numbers as the run trained alone here
     config = race_of({}, dict(loss="wgan-gp", d_steps=2), dict(g_width=32, loss="hinge"))
-    race = Race(config, stacking=True)
-    assert [len(runs) for runs, stacked in race.groups()] == [2, 1] and [s for _, s in race.groups()] == [True, False]
-    assert race.step(25) == 25 and race.iteration == 25
-    assert [t.iteration for t in race.runs] == [25, 25, 25]
+    race = Race(config, parallel=parallel)
+    assert race.step(60) == 60 and race.iteration == 60
+    assert race.training_in_workers == parallel  # a long step starts the workers, which stay for the next
+    assert race.step(5) == 5 and [t.iteration for t in race.runs] == [65, 65, 65]
     for t, c in zip(race.runs, config.runs):
         alone = Trainer(c)
-        alone.step(25)
-        assert all(torch.equal(a, b) for a, b in zip(t.G.state_dict().values(), alone.G.state_dict().values()))
-        np.testing.assert_array_equal(t.history.rows(), alone.history.rows())
-    assert [len(r) for r in race.history.rows()] == [25, 25, 25]
+        alone.step(65)
+        assert same_run(t, alone)
+    race.stop_workers()
+    assert not race.training_in_workers
 
 
-def test_an_auto_race_times_both_ways_then_keeps_the_faster_and_the_runs_do_not_notice():
-    config = race_of({}, dict(loss="wgan-gp"))
-    auto, stacked, alone = Race(config), Race(config, stacking=True), Race(config, stacking=False)
-    assert auto.stacking == "auto" and not auto.tuned
-    ways = []
-    while not auto.tuned:
-        ways.append(auto.stacks_next())
-        auto.step(10)
-    assert auto.iteration == TUNE_AFTER + 2 * TUNE_ITERATIONS and True in ways and False in ways
-    (s_stacked, n_stacked), (s_alone, n_alone) = auto._timings[True], auto._timings[False]
-    assert n_stacked == n_alone == TUNE_ITERATIONS
-    assert auto.stacks_next() == (s_stacked / n_stacked <= s_alone / n_alone)
-    auto._timings = {True: [2.0, 100], False: [1.0, 100]}
-    assert auto.stacks_next() is False and [s for _, s in auto.groups()] == [False]
-    auto._timings = {True: [1.0, 100], False: [2.0, 100]}
-    assert auto.stacks_next() is True and [s for _, s in auto.groups()] == [True]
-    for race in (stacked, alone):
-        race.step(auto.iteration)
-        for a, b in zip(auto.runs, race.runs):  # stacked or not, every run is the same run
-            np.testing.assert_array_equal(a.history.rows(), b.history.rows())
-    assert [s for _, s in alone.groups()] == [False] and [s for _, s in stacked.groups()] == [True]
-    assert stacked.describe_stacking() == "A+B stacked: one matrix product per layer for all of them"
-    assert alone.describe_stacking() == "runs trained one by one"
-    assert Race(config).describe_stacking() == "timing A+B stacked against one by one"
-    assert "faster here than stacked" in auto.describe_stacking() or "the faster way here" in auto.describe_stacking()
-    assert "no two have networks of the same shapes" in Race(race_of({}, dict(d_width=8))).describe_stacking()
+def test_a_short_step_trains_here_without_starting_workers():
+    race = Race(race_of({}, dict(loss="hinge")), parallel=True)
+    assert race.step(3) == 3 and not race.training_in_workers
+
+
+def test_changing_a_run_from_the_race_stops_its_workers_and_keeps_its_state():
+    race = Race(race_of({}, dict(loss="hinge")), parallel=True)
+    race.step(50)
+    state = race.get_state()  # takes the workers' state back first
+    assert not race.training_in_workers and [s["counters"][0] for s in state["runs"]] == [50, 50]
+    race.step(50)
+    race.set_state(state)
+    assert race.iteration == 50 and not race.training_in_workers
+    alone = Trainer(race.config.runs[1])
+    alone.step(50)
+    assert same_run(race.runs[1], alone)
 
 
 def test_a_diverging_run_pauses_the_race_until_it_is_left_behind():
@@ -193,7 +194,7 @@ def test_state_round_trip_keeps_divergences_and_left_behind_runs():
     assert race.left_behind == [False, True] and race.runs[0].iteration == 25
     race.set_state(start)
     assert race.iteration == 0 and race.divergence is None and race.left_behind == [False, False]
-    assert [len(h) for h in race.history.rows()] == [0, 0]
+    assert [len(t.history) for t in race.runs] == [0, 0]
     race.step(20)
     later = race.get_state()
     other = Race(race.config)
@@ -225,8 +226,8 @@ def test_snapshots_and_metrics_per_run():
 def test_a_race_on_custom_points_gives_every_run_the_points():
     points = np.random.default_rng(0).normal(size=(200, 2))
     race = Race(RaceConfig((small(dataset="custom"), small(dataset="custom", loss="hinge"))), points=points)
-    assert all(torch.equal(t.pool, race.runs[0].pool) for t in race.runs)  # the same sample of the same points
-    assert set(map(tuple, race.runs[1].pool.numpy().astype(np.float64).round(5))) <= set(
+    assert all(torch.equal(t.domain.pool, race.runs[0].domain.pool) for t in race.runs)  # the same sample
+    assert set(map(tuple, race.runs[1].domain.pool.numpy().astype(np.float64).round(5))) <= set(
         map(tuple, points.astype(np.float32).astype(np.float64).round(5)))
     race.step(3)
 
@@ -236,10 +237,9 @@ def test_a_race_of_digit_runs(tmp_path, monkeypatch):
     config = RaceConfig((image_config("digits", batch_size=16, seed=1),
                          image_config("digits", batch_size=16, seed=1, loss="hinge")))
     race = Race(config)
-    assert race.is_image and race.runs[1].all_images is race.runs[0].all_images  # loaded once
-    assert race.groups() == [(race.runs, False)]  # digit runs train one by one
+    assert race.domain == "images" and race.runs[1].domain.all_images is race.runs[0].domain.all_images  # loaded once
     race.step(4)
-    alone = Trainer(config.runs[1], images=race.runs[0].all_images)
+    alone = Trainer(config.runs[1], images=race.runs[0].domain.all_images)
     alone.step(4)
     np.testing.assert_array_equal(race.runs[1].history.rows(), alone.history.rows())
     snap = race.snapshot(with_metrics=False)
@@ -281,7 +281,7 @@ def test_a_live_race_plays_in_a_worker_and_stays_the_same_race():
     deadline = time.monotonic() + 60
     while live.iteration < 30:
         assert time.monotonic() < deadline
-        live.tick(0.1, "10 iterations / frame")
+        live.tick(0.1, 10)
         time.sleep(0.05)
     live.stop()
     race = live.trainer
@@ -316,7 +316,8 @@ def test_a_race_of_mnist_runs_on_the_official_test_split(tmp_path, monkeypatch):
     monkeypatch.setenv("GANVIZ_CACHE_DIR", str(tmp_path))
     race = Race(RaceConfig((image_config("mnist", batch_size=16, device="cpu"),
                             image_config("mnist", batch_size=16, device="cpu", image_model="mlp-003", noise_dim=100))))
-    assert race.runs[0].all_images.source.startswith("MNIST") and race.runs[1].all_images is race.runs[0].all_images
+    assert race.runs[0].domain.source.startswith("MNIST")
+    assert race.runs[1].domain.all_images is race.runs[0].domain.all_images
     race.step(3)
     snap = race.snapshot(with_metrics=False)
     assert [s.grid.shape[-2:] for s in snap.runs] == [(28, 28), (28, 28)] and race.iteration == 3

@@ -9,7 +9,10 @@ import torch
 from ganviz import ConfigError, GANConfig, Trainer, TrainingDiverged
 from ganviz.training.history import HISTORY_KEYS
 from ganviz.losses import LOSSES
-from ganviz.training.trainer import DISPLAY_SAMPLES, GRID_SIZE
+from ganviz.training.domain import DISPLAY_SAMPLES
+from ganviz.training.points import GRID_SIZE
+from ganviz.training.tricks import instance_noise_std
+from ganviz.training.unrolled import unrolled_d_outputs
 
 SMALL = dict(g_width=16, d_width=16, g_depth=2, d_depth=2, batch_size=32)
 
@@ -159,7 +162,7 @@ def test_gradient_penalty_matches_closed_form_for_a_linear_critic():
     _linear_critic(t, [3.0, 4.0], 0.5)
     x = torch.randn(8, 2)
     assert torch.allclose(t.D(x), x @ torch.tensor([3.0, 4.0]) + 0.5, atol=1e-4)
-    penalty = t._gradient_penalty(torch.randn(16, 2), torch.randn(16, 2))
+    penalty = t.gradient_penalty(torch.randn(16, 2), torch.randn(16, 2))
     assert penalty.item() == pytest.approx((5.0 - 1.0) ** 2, rel=1e-5)  # ‖∇D‖ = ‖w‖ = 5 everywhere
 
 
@@ -167,7 +170,7 @@ def test_r1_penalty_matches_closed_form_for_a_linear_critic():
     # With a linear critic and lr 0 nothing moves; the recorded loss is WGAN's gap plus γ/2·‖w‖².
     t = Trainer(small(loss="wasserstein", clip=10.0, r1_weight=2.0, optimizer_d="sgd", lr_d=1e-6))
     _linear_critic(t, [0.6, 0.8], 0.0)
-    stats = t._d_step()
+    stats = t.d_step()
     gap = stats["critic_gap"].item()
     assert stats["loss_d"].item() == pytest.approx(-gap + 2.0 / 2 * 1.0, abs=1e-4)
 
@@ -207,18 +210,18 @@ def test_every_trick_trains(changes):
 
 def test_instance_noise_anneals_linearly_to_zero():
     t = Trainer(small(instance_noise=0.4, instance_noise_anneal=100))
-    assert t.instance_noise_std() == pytest.approx(0.4)
+    assert instance_noise_std(t.config, t.iteration) == pytest.approx(0.4)
     t.step(50)
-    assert t.instance_noise_std() == pytest.approx(0.2)
+    assert instance_noise_std(t.config, t.iteration) == pytest.approx(0.2)
     t.step(60)
-    assert t.instance_noise_std() == 0.0
+    assert instance_noise_std(t.config, t.iteration) == 0.0
 
 
 def test_unrolled_g_gradient_differs_from_plain_and_flows_through_the_lookahead():
     plain, unrolled = Trainer(small(seed=5)), Trainer(small(seed=5, unrolled_steps=3))
-    fake = plain.G(plain._noise())
+    fake = plain.G(plain.noise())
     out_plain = plain.D(fake)
-    out_unrolled = unrolled._unrolled_d(unrolled.G(unrolled._noise()))
+    out_unrolled = unrolled_d_outputs(unrolled, unrolled.G(unrolled.noise()), None)
     assert not torch.allclose(out_plain, out_unrolled)
     grads = torch.autograd.grad(unrolled.loss.g_loss(out_unrolled), unrolled.g_params)
     assert all(torch.isfinite(g).all() for g in grads) and sum(g.abs().sum() for g in grads) > 0
@@ -229,7 +232,7 @@ def test_ema_copy_tracks_generator():
     t.step(30)
     ema, g = params(t.ema_g), params(t.G)
     assert not same(ema, g)
-    assert np.array_equal(t.sample(), t.ema_g(t.eval_z).detach().double().numpy())
+    assert np.array_equal(t.sample(), t.ema_g(t.domain.eval_z).detach().double().numpy())
     t.set_config(t.config.replace(ema=0.0))
     assert t.ema_g is None
 
@@ -241,7 +244,7 @@ def test_snapshot_arrays():
     assert s.d_surface.shape == (GRID_SIZE, GRID_SIZE) and GRID_SIZE >= 80
     assert s.real.shape == s.fake.shape == s.fake_push.shape == (DISPLAY_SAMPLES, 2)
     xmin, xmax, ymin, ymax = s.extent
-    pool = t.pool.numpy()
+    pool = t.domain.pool.numpy()
     assert xmin < pool[:, 0].min() and pool[:, 0].max() < xmax and ymin < pool[:, 1].min() and pool[:, 1].max() < ymax
     assert ((s.d_surface > 0) & (s.d_surface < 1)).all() and s.d_output == "probability"
     assert s.latent_lines.shape == (42, 60, 2)
@@ -284,8 +287,8 @@ def test_batch_dependent_d_surface_is_computed_against_the_fakes():
 def test_custom_points_and_missing_points():
     pts = np.random.default_rng(0).normal(size=(200, 2))
     t = Trainer(small(dataset="custom"), points=pts)
-    assert t.dataset.modes is None
-    assert set(np.round(t.pool.numpy()[:50].astype(np.float64), 5).ravel()) <= set(np.round(pts.astype(np.float32).astype(np.float64), 5).ravel())
+    assert t.domain.dataset.modes is None
+    assert set(np.round(t.domain.pool.numpy()[:50].astype(np.float64), 5).ravel()) <= set(np.round(pts.astype(np.float32).astype(np.float64), 5).ravel())
     with pytest.raises(ConfigError):
         Trainer(small(dataset="custom"))
 

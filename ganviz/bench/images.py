@@ -14,8 +14,8 @@ import torch
 from ganviz.config import image_config
 from ganviz.data.images import load_images
 from ganviz.models.image import IMAGE_MODELS
-from ganviz.training import images as image_eval
-from ganviz.training.trainer import Trainer, resolve_device
+from ganviz.training.runtime import resolve_device
+from ganviz.training.trainer import Trainer
 
 
 CHECK_EVERY_S = 2.0
@@ -46,7 +46,7 @@ def model_speed(config, images, seconds: float) -> float:
 
 def time_to_digits(config, images, max_seconds: float) -> dict:
     trainer = Trainer(config, images=images)
-    image_eval.judge(trainer)  # trained or loaded before the clock starts
+    trainer.domain.judge  # trained or loaded before the clock starts
     trained_s, metrics = 0.0, {}
     while trained_s < max_seconds:
         start = time.perf_counter()

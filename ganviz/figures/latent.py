@@ -19,7 +19,7 @@ from ganviz.figures.points import main_view
 if TYPE_CHECKING:
     from ganviz.latent.fgsm import FGSMResult
     from ganviz.latent.truncation import TruncationSweep
-    from ganviz.training.trainer import Snapshot
+    from ganviz.training.points import Snapshot
 
 
 PATH_COLOURS = {"spherical": "#e66101", "linear": "#2c7bb6"}

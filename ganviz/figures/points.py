@@ -7,7 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 from ganviz.figures.style import CAPTURED_COLOUR, FAKE_COLOUR, FIELD_COLOUR, MANIFOLD_COLOUR, MODE_COLOUR, PUSH_COLOUR, REAL_COLOUR, STAGE_PUSH_COLOUR, SURFACE_SCALE, SURFACE_TITLES, as_float32, escape_html
 if TYPE_CHECKING:  # only for annotations: the trainer module imports torch
-    from ganviz.training.trainer import Snapshot
+    from ganviz.training.points import Snapshot
     from ganviz.live.walkthrough import Stage
 
 

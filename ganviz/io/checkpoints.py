@@ -4,9 +4,8 @@ import io
 import pickle
 import warnings
 import zipfile
-from dataclasses import fields
 import torch
-from ganviz.config import GANConfig
+from ganviz.config import GANConfig, setting_names
 
 
 WEIGHTS_FORMAT = "ganviz-weights"
@@ -25,15 +24,9 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # the default networks' file is ≈ 0.4 MB;
 
 
 
-# Settings that need new networks but do not change their shapes or wiring: weights trained on one
-# dataset, seed or device load into a run with another.
-NOT_ARCHITECTURE = ("dataset", "digits", "digit_weights", "seed", "device")  # data and run, not networks
-
-
-
-ARCHITECTURE_FIELDS = tuple(f.name for f in fields(GANConfig)
-                            if not f.metadata["live"] and f.name not in NOT_ARCHITECTURE)
-
+# Settings that shape the networks: weights load only into a run where these match (the data, the seed
+# and the device may differ: their role is "shared").
+ARCHITECTURE_FIELDS = setting_names(role="architecture")
 
 
 class WeightsError(ValueError):

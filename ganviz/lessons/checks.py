@@ -34,14 +34,14 @@ def _num(x: float, digits: int = 4) -> float:
 
 def _nearest_mode_shares(trainer: Trainer) -> np.ndarray:
     """Share of G's evaluation samples whose nearest mode is each mode (K,), no distance threshold."""
-    x, modes = trainer.sample(), trainer.dataset.modes
+    x, modes = trainer.sample(), trainer.domain.dataset.modes
     nearest = ((x[:, None, :] - modes[None, :, :]) ** 2).sum(-1).argmin(1)
     return np.bincount(nearest, minlength=len(modes)) / len(x)
 
 
 
 def _modes_captured(trainer: Trainer) -> int:
-    ds = trainer.dataset
+    ds = trainer.domain.dataset
     return mode_stats(trainer.sample(), ds.modes, ds.sigma, ds.weights)["modes_captured"]
 
 
@@ -66,12 +66,12 @@ def _slope(trainer: Trainer, points: np.ndarray) -> np.ndarray:
 def _interpolates(trainer: Trainer, n: int = 1000) -> np.ndarray:
     """Points on the segments between real and generated samples, where WGAN-GP puts its penalty."""
     t = np.random.default_rng(0).uniform(size=(n, 1))
-    return t * trainer.eval_real[:n] + (1 - t) * trainer.sample()[:n]
+    return t * trainer.domain.eval_real[:n] + (1 - t) * trainer.sample()[:n]
 
 
 
 def _plane_grid(trainer: Trainer, size: int = 40) -> np.ndarray:
-    xmin, xmax, ymin, ymax = trainer.extent
+    xmin, xmax, ymin, ymax = trainer.domain.extent
     return np.stack(np.meshgrid(np.linspace(xmin, xmax, size), np.linspace(ymin, ymax, size)), -1).reshape(-1, 2)
 
 
@@ -83,14 +83,14 @@ def _centre_wander(trainer: Trainer, n: int, every: int = 10) -> float:
     for _ in range(n // every):
         if not _train(trainer, every):
             break
-        centres.append(trainer.sample(trainer.fixed_z).mean(0))
+        centres.append(trainer.sample(trainer.domain.fixed_z).mean(0))
     centres = np.array(centres)
     return float(np.linalg.norm(centres - centres.mean(0), axis=1).mean()) if len(centres) else float("nan")
 
 
 
 def _sliced_w1(trainer: Trainer) -> float:
-    return sliced_wasserstein1(trainer.sample(), trainer.eval_real)
+    return sliced_wasserstein1(trainer.sample(), trainer.domain.eval_real)
 
 
 

@@ -1,14 +1,15 @@
-"""A live run for an interactive front end: train in time slices, snapshot, record, time-travel.
+"""A live run for an interactive front end: train in frames, snapshot, record, time-travel.
 
-No Streamlit here: the page keeps one `LiveRun` in its session state and calls `tick()` from a
-timer. Each tick trains for a time budget, takes a snapshot for drawing, measures the (costlier)
-metrics only every `METRICS_EVERY_S` seconds, and records the moment for time travel.
-
-With `background=True` (the app) ticks do not train themselves: a worker process trains without
-pause (`ganviz.background`) and each tick takes in the frames it has sent. Everything else (a step,
-slow motion, new settings, time travel, Pause) first stops the worker and takes back its state, so
-outside of ticks the run is an ordinary in-process Trainer.
+No Streamlit here: a page keeps one `LiveRun` (of one run, or of a race) and calls `tick()` from a
+timer. With `background=True` (the app) the runs train in worker processes, one per run, in rounds
+that end at the same iteration (`racing.lockstep`): each tick takes in the rounds that have arrived
+(the history, the state and a snapshot to draw) and asks for more, so the workers never wait for the
+page. Everything else (a step, slow motion, new settings, time travel, Pause) first stops the workers and
+takes back their state, so outside of ticks the run is an ordinary in-process Trainer or Race.
+Without `background`, each tick trains here. Metrics cost more than a frame: they are measured every
+`METRICS_EVERY_S` seconds, and a frame in between shows the last ones.
 """
+
 from __future__ import annotations
 
 import threading
@@ -17,22 +18,19 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from ganviz.training.worker import BackgroundTraining, Frame
 from ganviz.config import GANConfig
 from ganviz.live.store import SnapshotStore
-from ganviz.training.runtime import use_one_thread
-from ganviz.racing.race import RaceConfig, build_trainer
-from ganviz.training.trainer import Snapshot
 from ganviz.live.walkthrough import Stage, walk_one_iteration
+from ganviz.racing.config import RaceConfig
+from ganviz.racing.lockstep import Lockstep, WorkerLost
+from ganviz.racing.race import RACE_GRID_SIZE, Race, build_trainer
+from ganviz.training.runtime import use_one_thread
+from ganviz.training.worker import apply_frame
 
 METRICS_EVERY_S = 2.0  # how often a playing run measures its metrics
 LIVE_W1_POINTS = 500  # exact W1 on 500 + 500 points: ~15 ms instead of ~0.1 s at 1,000
-SPEEDS = {  # label -> iterations per frame (None: as many as the frame's time budget allows)
-    "1 iteration / frame": 1,
-    "10 iterations / frame": 10,
-    "100 iterations / frame": 100,
-    "full speed": None,
-}
+FIRST_ROUND = 10  # iterations in a playing run's first round, before its speed is measured
+ROUNDS_AHEAD = 2  # rounds asked for ahead at full speed: the workers train on while a frame is drawn
 
 
 class LiveRun:
@@ -40,10 +38,11 @@ class LiveRun:
                  background: bool = False, images=None):
         """`config`: one run's, or a race's (then `trainer` is a `Race` of its runs). `points`: the user's
         2D data (dataset custom); `images`: an image dataset already loaded (`ganviz.data.images.ImageData`;
-        a background worker loads its own copy from disk)."""
+        a worker loads its own copy from disk)."""
         use_one_thread()
         self.lock = threading.RLock()  # downloads run on another thread than the page's script
         self.trainer = build_trainer(config, points=points, images=images)
+        self.is_race = isinstance(self.trainer, Race)
         self.points = points
         self.store = SnapshotStore(capacity=capacity)
         self.metrics_log: list[dict] = []
@@ -51,10 +50,12 @@ class LiveRun:
         self.stage_index = 0
         self._last_metrics = 0.0
         self.background = background
-        # Whether a background worker's frames take the gradient field and latent grid (a page that does
-        # not show them turns this off); snapshots taken here, when paused, always have them.
+        # Whether a playing run's frames take the gradient field and latent grid (a page that does not show
+        # them turns this off); snapshots taken here, when paused, always have them.
         self.with_layers = True
-        self._worker: BackgroundTraining | None = None
+        self._lockstep: Lockstep | None = None
+        self._per_frame: int | None = None  # the speed the workers were started for
+        self._seconds_per_iteration: float | None = None  # of every run together, measured from the frames
         self.snapshot = self._observe(force_metrics=True)
 
     @property
@@ -65,69 +66,116 @@ class LiveRun:
     def iteration(self) -> int:
         return self.trainer.iteration
 
+    @property
+    def runs(self) -> list:
+        """The Trainers still training (one for a single run)."""
+        return self.trainer.training() if self.is_race else [self.trainer] if self.trainer.can_train else []
+
     # --- driving the run -------------------------------------------------------------------------
 
     @contextmanager
     def paused(self):
-        """Hold the trainer still while something reads it (a download, say). A background worker
-        keeps training: the trainer holds the state of the last frame taken in."""
+        """Hold the trainer still while something reads it (a download, say). Workers keep training: the
+        trainer holds the state of the last round taken in."""
         with self.lock:
             yield self.trainer
 
-    def tick(self, budget_s: float, speed: str = "full speed") -> Snapshot:
-        """Train for one frame: `budget_s` seconds, or the speed's fixed number of iterations.
-        In background mode: take in what the worker has trained since the last tick instead."""
+    def tick(self, budget_s: float, per_frame: int | None = None):
+        """Train for one frame: `budget_s` seconds, or `per_frame` iterations (None: as many as the budget
+        allows). In background mode: take in what the workers have trained since the last tick instead."""
         with self.lock:
+            self.stages = []
             if self.background:
-                return self._tick_background(speed)
-            return self._tick(budget_s, speed)
+                self._tick_background(budget_s, per_frame)
+            elif self.trainer.can_train:
+                if per_frame is None:
+                    self.trainer.run_for(budget_s)
+                else:
+                    self.trainer.step(per_frame)
+                self._observe()
+            return self.snapshot
 
-    def _tick_background(self, speed: str) -> Snapshot:
-        self.stages = []
-        if self._worker is not None and self._worker.per_frame != SPEEDS[speed]:
+    def _tick_background(self, budget_s: float, per_frame: int | None) -> None:
+        if self._lockstep is not None and self._per_frame != per_frame:
             self.stop()
-        if self._worker is None and self.trainer.can_train:
-            self._worker = BackgroundTraining(self.trainer, self.points, SPEEDS[speed], METRICS_EVERY_S,
-                                              LIVE_W1_POINTS)
-        if self._worker is not None:
-            self._take_in(self._worker.frames(self.with_layers))
-            if self.trainer.divergence is not None:
-                self.stop()
-            elif self._worker.finished:  # it idled out: the next tick starts a fresh one
-                self._worker = None
-        return self.snapshot
+        if self._lockstep is None and self.trainer.can_train:
+            if self.is_race:
+                self.trainer.stop_workers()
+            self._lockstep, self._per_frame = Lockstep(self.runs, self.points), per_frame
+        if self._lockstep is None:
+            return
+        try:
+            for frames in self._lockstep.completed_rounds():
+                self._take_in(frames)
+        except WorkerLost:
+            self.stop()
+            return
+        if not self.trainer.can_train:
+            self.stop()
+        elif not self._lockstep.alive:  # it idled out: the next tick starts afresh
+            self._lockstep = None
+        else:
+            while self._lockstep.outstanding < (ROUNDS_AHEAD if per_frame is None else 1):
+                self._lockstep.request_round(self._round_size(budget_s, per_frame), self._view(self._measure_now()))
+
+    def _round_size(self, budget_s: float, per_frame: int | None) -> int:
+        if per_frame is not None:
+            return per_frame
+        if self._seconds_per_iteration is None:
+            return FIRST_ROUND
+        return max(1, round(budget_s / self._seconds_per_iteration))
+
+    def _view(self, with_metrics: bool) -> dict:
+        view = dict(with_metrics=with_metrics, w1_points=LIVE_W1_POINTS)
+        if self.is_race:
+            return {**view, "grid_size": RACE_GRID_SIZE, "with_layers": False}
+        return {**view, "with_layers": self.with_layers}
+
+    def _measure_now(self, force: bool = False) -> bool:
+        now = time.perf_counter()
+        if force or now - self._last_metrics >= METRICS_EVERY_S:
+            self._last_metrics = now
+            return True
+        return False
+
+    def _take_in(self, frames) -> None:
+        """A round's frames: each run takes its worker's state, and the round's snapshot is shown."""
+        for t, frame in zip(self._lockstep.trainers, frames):
+            apply_frame(t, frame)
+        seconds = self._lockstep.seconds_per_iteration(frames)
+        if seconds:
+            self._seconds_per_iteration = seconds
+        snapshots = [f.snapshot for f in frames]
+        if self.is_race:  # runs left behind do not train: their last snapshots stand
+            by_run = dict(zip(map(id, self._lockstep.trainers), snapshots))
+            snapshots = [by_run.get(id(t), old) for t, old in zip(self.trainer.runs, self.snapshot.runs)]
+            snap = self.trainer.combine(snapshots)
+        else:
+            snap = snapshots[0]
+        self._keep(snap, snap.metrics != {}, self.trainer.get_state, record=False)
 
     def stop(self) -> None:
-        """Stop a background worker and take back its state (nothing to do without one)."""
+        """Stop the workers, take back their state, and show and record where they stopped (nothing to do
+        without workers)."""
         with self.lock:
-            if self._worker is not None:
-                worker, self._worker = self._worker, None
-                self._take_in(worker.stop())
+            if self._lockstep is not None:
+                lockstep, self._lockstep = self._lockstep, None
+                for t, frames in zip(lockstep.trainers, lockstep.stop()):
+                    for frame in frames:
+                        apply_frame(t, frame)
+                self._observe(record=True)
 
     @property
     def training_in_background(self) -> bool:
-        return self._worker is not None
+        return self._lockstep is not None
 
-    def _take_in(self, frames: list[Frame]) -> None:
-        for frame in frames:
-            self.trainer.history.append(frame.rows)
-            # also forgets history past the state's iteration
-            self.trainer.set_state(frame.state, divergence=frame.divergence)
-            self._keep(frame.snapshot, frame.snapshot.metrics != {}, lambda state=frame.state: state,
-                       record=frame.final)
+    @property
+    def workers(self) -> list:
+        """The worker processes' handles while the runs train in them (one per run), else []."""
+        return [] if self._lockstep is None else list(self._lockstep.workers)
 
-    def _tick(self, budget_s: float, speed: str) -> Snapshot:
-        self.stages = []
-        if self.trainer.can_train:
-            per_frame = SPEEDS[speed]
-            if per_frame is None:
-                self.trainer.run_for(budget_s)
-            else:
-                self.trainer.step(per_frame)
-        return self._observe()
-
-    def step(self, which: str = "iteration") -> Snapshot:
-        """One iteration, or one step of D or of G alone (they do not count as iterations)."""
+    def step(self, which: str = "iteration"):
+        """One iteration, or one step of D or of G alone (they do not count as iterations; single runs)."""
         self.stop()
         self.stages = []
         if self.trainer.can_train:
@@ -146,11 +194,11 @@ class LiveRun:
     def apply(self, config: GANConfig) -> None:
         """Live settings: take effect from the next iteration, same run."""
         if config != self.trainer.config:
-            self.stop()  # a worker trains with the settings it started with
+            self.stop()  # the workers train with the settings they started with
             self.trainer.set_config(config)
             self.snapshot = self._observe(force_metrics=True)
 
-    def resume_from(self, index: int) -> Snapshot:
+    def resume_from(self, index: int):
         """Go back to recorded moment `index`; training continues from there (later records go)."""
         self.stop()
         iteration = self.store.iterations()[index]
@@ -160,7 +208,7 @@ class LiveRun:
         self.stages = []
         return self._observe(force_metrics=True)
 
-    def record_now(self) -> Snapshot:
+    def record_now(self):
         """Measure and record the current moment (on Pause, or after loading weights)."""
         self.stop()
         return self._observe(force_metrics=True, record=True)
@@ -172,15 +220,12 @@ class LiveRun:
 
     # --- observing ---------------------------------------------------------------------------------
 
-    def _observe(self, force_metrics: bool = False, record: bool = False) -> Snapshot:
-        now = time.perf_counter()
-        measure = force_metrics or now - self._last_metrics >= METRICS_EVERY_S
+    def _observe(self, force_metrics: bool = False, record: bool = False):
+        measure = self._measure_now(force_metrics)
         snap = self.trainer.snapshot(with_metrics=measure, w1_points=LIVE_W1_POINTS)
-        if measure:
-            self._last_metrics = now
         return self._keep(snap, measure, self.trainer.get_state, record)
 
-    def _keep(self, snap: Snapshot, measured: bool, state, record: bool) -> Snapshot:
+    def _keep(self, snap, measured: bool, state, record: bool):
         """Log the snapshot's metrics (or show the last ones), offer it to the store, show it."""
         if measured:
             if self.metrics_log and self.metrics_log[-1]["iteration"] == snap.iteration:

@@ -1,13 +1,14 @@
 """Slow motion: one real training iteration, recorded stage by stage for the user to step through.
 
 `walk_one_iteration(trainer)` runs `trainer.step(1)` (so the run advances exactly as a normal
-step would, NaN guard included) while the trainer records the first D step and the first G step of
+step would, NaN guard included) while callbacks record the first D step and the first G step of
 that iteration, and returns the eight stages with a sentence each:
 sample z -> G(z) -> D on real -> D on fake -> D loss -> D update -> G loss -> G update.
 """
 from __future__ import annotations
 from dataclasses import dataclass
 import numpy as np
+import torch
 
 
 STAGE_KEYS = ("sample_z", "generate", "d_real", "d_fake", "d_loss", "d_update", "g_loss", "g_update")
@@ -34,16 +35,36 @@ def _np(t) -> np.ndarray:
 
 
 
+def _record_first_steps() -> tuple[dict, dict]:
+    """Callbacks that keep what slow motion shows of an iteration's first D step and first G step."""
+    t: dict = {}
+
+    def on_d_step(tr, step) -> None:
+        if "d_loss" not in t:
+            t.update(z=step.z, real=step.real, fake=step.fake, d_real=tr.probability(step.d_real),
+                     d_fake=tr.probability(step.d_fake), d_loss=step.loss)
+
+    def on_d_steps_done(tr) -> None:
+        if "after_d" not in t:
+            t["after_d"] = tr.snapshot(with_metrics=False)
+
+    def on_g_step(tr, step) -> None:
+        if "g_loss" not in t:
+            # The loss is a mean over the batch: scale by B for each point's own gradient.
+            (grad,) = torch.autograd.grad(step.loss, step.fake, retain_graph=True)
+            t.update(g_fake=step.fake.detach(), g_d_fake=tr.probability(step.d_fake.detach()),
+                     g_loss=step.loss.detach(), g_push=-grad * len(step.fake))
+
+    return t, dict(on_d_step=on_d_step, on_d_steps_done=on_d_steps_done, on_g_step=on_g_step)
+
+
 def walk_one_iteration(trainer) -> list[Stage]:
     """Train one iteration of `trainer` and return its eight stages (empty if training diverged)."""
     cfg, loss = trainer.config, trainer.loss
     before = trainer.snapshot(with_metrics=False)
-    trainer.trace = {}
-    try:
+    t, callbacks = _record_first_steps()
+    with trainer.callbacks.watching(**callbacks):
         done = trainer.step(1)
-        t = trainer.trace
-    finally:
-        trainer.trace = None
     if done == 0:
         return []
     after = trainer.snapshot(with_metrics=False)

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Callable
 import torch
 from torch import nn
-from torch.nn.utils.parametrizations import spectral_norm as _spectral_norm
-from ganviz.models.mlp import ACTIVATIONS, MinibatchDiscrimination, MinibatchStddev
+from ganviz.models.minibatch import MinibatchDiscrimination, compare_with_batch, minibatch_layer
+from ganviz.models.mlp import ACTIVATIONS
+from ganviz.models.spectral import spectral_norm_all
 from ganviz.registry import lookup
 
 
@@ -23,7 +24,6 @@ LABEL_EMBED_DIM = 16  # size of G's learned class embedding, concatenated to z
 
 
 
-MINIBATCH_FEATURES = ("none", "stddev", "discrimination")
 
 
 
@@ -73,15 +73,12 @@ class ImageDiscriminator(nn.Module):
         super().__init__()
         self.num_classes, self.conditional, self.aux_classifier = num_classes, conditional, aux_classifier
         self.trunk = trunk
-        self.minibatch, n_features_out = None, n_features
-        if minibatch == "stddev":
-            self.minibatch = MinibatchStddev()
-        elif minibatch == "discrimination":
-            self.minibatch = MinibatchDiscrimination(n_features)
-            # nets.py's T ~ N(0, 0.1) suits the 2D nets' ~64 features. On DCGAN's 6,272 batch-normed
+        self.minibatch, n_features_out = minibatch_layer(minibatch, n_features), n_features
+        if isinstance(self.minibatch, MinibatchDiscrimination):
+            # the 2D layer's T ~ N(0, 0.1) suits the 2D nets' ~64 features. On DCGAN's 6,272 batch-normed
             # features the projections come out ~10x larger, exp(-L1) underflows and the layer starts
             # dead (closeness ~1e-5, no gradient). N(0, 1/F) keeps projections at the features' scale
-            # (0.125 at F = 64, close to nets.py's choice).
+            # (0.125 at F = 64, close to the 2D layer's).
             nn.init.normal_(self.minibatch.T, 0.0, n_features ** -0.5)
         if self.minibatch is not None:
             n_features_out += self.minibatch.extra_features
@@ -101,17 +98,14 @@ class ImageDiscriminator(nn.Module):
         return self.minibatch is not None or any(isinstance(m, nn.modules.batchnorm._BatchNorm)
                                                  for m in self.trunk.modules())
 
-    def features(self, x: torch.Tensor, labels: torch.Tensor | None = None,
+    def features(self, x: torch.Tensor, labels: torch.Tensor | None = None, *,
                  reference: torch.Tensor | None = None) -> torch.Tensor:
         """Penultimate features (N, F). With minibatch features, `reference` (R, 1, H, W) is the batch each
         sample is compared with (default: x's own batch). `labels` is accepted for a uniform interface but
         unused: the projection adds the class to the score, not to the features."""
-        h = self.trunk(x)
-        if self.minibatch is not None:
-            h = self.minibatch(h, h if reference is None else self.trunk(reference))
-        return h
+        return compare_with_batch(self.trunk, self.minibatch, self.trunk(x), reference)
 
-    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None,
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None, *,
                 reference: torch.Tensor | None = None) -> torch.Tensor:
         y = _require_labels(labels, len(x)) if self.conditional else None
         h = self.features(x, reference=reference)
@@ -269,21 +263,11 @@ IMAGE_MODELS: dict[str, ImageModel] = {
 
 
 
-def _spectral_norm_all(module: nn.Module) -> None:
-    """Spectral norm on every weight layer: linear, conv and the class projection's embedding."""
-    for m in list(module.modules()):  # a snapshot: parametrizing adds modules
-        if isinstance(m, (nn.Linear, nn.Conv2d, nn.Embedding)):
-            _spectral_norm(m)
-
-
-
 def build_image_networks(model: str, *, noise_dim: int, image_size: tuple[int, int], num_classes: int = 10,
                          conditional: bool = False, aux_classifier: bool = False, spectral_norm_d: bool = False,
                          minibatch_features: str = "none") -> tuple[ImageGenerator, ImageDiscriminator]:
     """G: (N, noise_dim) [, labels (N,)] -> (N, 1, H, W) in [-1, 1]; D: (N, 1, H, W) [, labels] -> (N,)."""
     spec = lookup(IMAGE_MODELS, model, "image model")
-    if minibatch_features not in MINIBATCH_FEATURES:
-        raise ValueError(f"minibatch_features must be one of {MINIBATCH_FEATURES}, got {minibatch_features!r}")
     image_size = tuple(image_size)
     g_in = noise_dim + (LABEL_EMBED_DIM if conditional else 0)
     body, trunk, n_features = spec.build(g_in, image_size, spectral_norm_d)
@@ -293,7 +277,7 @@ def build_image_networks(model: str, *, noise_dim: int, image_size: tuple[int, i
         g.apply(spec.init)
         d.apply(spec.init)
     if spectral_norm_d:
-        _spectral_norm_all(d)
+        spectral_norm_all(d)
     return g, d
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from ganviz.config import GANConfig, image_config
 from ganviz.lessons.checks import BALANCED, D_TOO_STRONG, G_TOO_STRONG, HINGE_SN, MINIBATCH, MODE_COLLAPSE, NON_CONVERGENCE, VANISHING, WGAN_CLIP
-from ganviz.racing.race import RaceConfig
+from ganviz.racing.config import RaceConfig
 from ganviz.registry import lookup
 
 

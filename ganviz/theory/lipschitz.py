@@ -19,9 +19,11 @@ from torch import nn
 from ganviz.training.runtime import single_thread
 from ganviz.data import get_dataset, sample_noise
 from ganviz.losses import bce_d
-from ganviz.models.mlp import MLPDiscriminator, spectral_sigmas
+from ganviz.models.mlp import MLPDiscriminator
+from ganviz.models.spectral import spectral_sigmas
 from ganviz.theory.dynamics import power_iteration
-from ganviz.training.trainer import eval_mode, square_extent
+from ganviz.training.points import square_extent
+from ganviz.training.runtime import eval_mode
 
 
 # The activations of nets.ACTIVATIONS whose slope never exceeds 1: GELU and SiLU overshoot

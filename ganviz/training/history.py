@@ -1,6 +1,8 @@
 """Per-iteration training curves, stored as one growing float64 array (no Python objects per step)."""
 from __future__ import annotations
+
 import numpy as np
+import torch
 
 
 HISTORY_KEYS = (
@@ -32,6 +34,10 @@ class History:
             self._data = grown
         self._data[self._n : need] = rows
         self._n = need
+
+    def record(self, stats: list[dict[str, torch.Tensor]]) -> None:
+        """Append one row per iteration's statistics (one device-to-host copy for all of them)."""
+        self.append(torch.stack([torch.stack([s[k] for k in HISTORY_KEYS]) for s in stats]).double().cpu().numpy())
 
     def truncate(self, n: int) -> None:
         """Forget everything after the first n iterations (resuming from an earlier state)."""

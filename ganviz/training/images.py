@@ -1,88 +1,124 @@
-"""Looking at an image run: the sample grid from a fixed z, and metrics judged by the project's classifier.
+"""The image domain: digits (MNIST or scikit-learn's 8×8), drawn as a grid of G's samples for a fixed z
+and judged by a classifier that ganviz trains on the real digits.
 
-The classifier is trained once on all the run's real images (every digit, not only the trained ones:
-it must be able to say "this is not a 7"), cached to disk, and its held-out accuracy is reported with
-the metrics. Metrics use `IMAGE_EVAL_SAMPLES` generated digits against as many real ones, beside the
-same Fréchet distance between two disjoint real sets (the floor a perfect generator would score).
+The classifier (the judge) is trained once on all the run's real images (every digit, not only the
+trained ones: it must be able to say "this is not a 7"), cached to disk, and its held-out accuracy is
+reported with the metrics. Metrics use `IMAGE_EVAL_SAMPLES` generated digits against as many real ones,
+beside the same Fréchet distance between two disjoint real sets (the floor a perfect generator scores).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
-from ganviz.metrics.judge import load_or_train_classifier
-from ganviz.data.images import default_cache_dir
+from ganviz.data.images import ImageData, default_cache_dir, load_images, select_digits
 from ganviz.metrics.images import image_metrics, real_feature_stats
-
-if TYPE_CHECKING:  # the trainer imports this module
-    from ganviz.training.trainer import Trainer
+from ganviz.metrics.judge import load_or_train_classifier
+from ganviz.models.image import build_image_networks
+from ganviz.training.domain import Domain
+from ganviz.training.runtime import eval_mode
 
 IMAGE_EVAL_SAMPLES = 1000
 GRID_COLUMNS = 10
+GENERATE_BATCH = 500  # images per forward pass when generating many
 
 
 @dataclass
 class ImageSnapshot:
     """What the page draws for an image run, as numpy arrays."""
+
     iteration: int
     grid: np.ndarray  # (rows, GRID_COLUMNS, H, W) float64 in [0, 1]: G's samples for the fixed z
     row_labels: list[int] | None  # conditional runs: the digit asked for in each row
     metrics: dict
 
 
-def judge(trainer: "Trainer") -> tuple:
-    """The run's judge: (classifier, its held-out accuracy, `real_feature_stats` of the run's two real
-    sets). The classifier is trained on (or loaded for) all of the run's real images; all three are
-    computed once per trainer."""
-    if getattr(trainer, "_judge", None) is None:
-        data = trainer.all_images
-        model, accuracy = load_or_train_classifier(data.images, data.labels,
-                                                   cache_dir=default_cache_dir().parent / "classifiers")
-        real = real_feature_stats(model, trainer.eval_real_images, trainer.eval_reference_images)
-        trainer._judge = (model, accuracy, real)
-    return trainer._judge
+@dataclass(frozen=True)
+class Judge:
+    """The classifier that reads generated digits, its held-out accuracy, and the feature statistics of
+    the run's two real sets (`metrics.images.real_feature_stats`)."""
+
+    classifier: torch.nn.Module
+    accuracy: float
+    real_stats: tuple
 
 
-def generate(trainer: "Trainer", z: torch.Tensor, labels: torch.Tensor | None, batch: int = 500) -> np.ndarray:
-    """G's images for z (N, noise_dim) and classes (N,) or None: (N, 1, H, W) float32 in [-1, 1]."""
-    from ganviz.training.trainer import eval_mode
+class ImageDomain(Domain):
+    kind = "images"
 
-    with torch.no_grad(), eval_mode(trainer.sampler):
-        out = [trainer.generate_with(trainer.sampler, z[i:i + batch],
-                                     None if labels is None else labels[i:i + batch])
-               for i in range(0, len(z), batch)]
-    return torch.cat(out).float().cpu().numpy()
+    def __init__(self, config, device: torch.device, points=None, images: ImageData | None = None):
+        """`images`: the dataset already loaded (default: `load_images(config.dataset)`)."""
+        rng = np.random.default_rng(config.seed)
+        self.all_images = images or load_images(config.dataset)
+        self.image_data = select_digits(self.all_images, config.digit_list(), config.digit_proportions(), rng)
+        self.source, self.notice = self.image_data.source, self.all_images.notice
+        self.pool = torch.as_tensor(self.image_data.images, device=device)
+        self.pool_labels = torch.as_tensor(self.image_data.labels, device=device)
+        self.conditional = config.conditional
+        # two disjoint real sets for the metrics: one to compare with, one for the real-vs-real floor
+        order = rng.permutation(len(self.image_data.images))
+        n = min(IMAGE_EVAL_SAMPLES, len(order) // 2)
+        self.eval_real = self.image_data.images[order[:n]]
+        self.eval_reference = self.image_data.images[order[n:2 * n]]
+        self._judge: Judge | None = None
+        super().__init__(config, device)
 
+    def build_networks(self, config):
+        return build_image_networks(
+            config.image_model, noise_dim=config.noise_dim, image_size=self.image_data.image_size,
+            conditional=config.conditional, aux_classifier=config.acgan_weight > 0,
+            spectral_norm_d=config.spectral_norm_d, minibatch_features=config.minibatch_features)
 
-def evaluate(trainer: "Trainer") -> dict:
-    """fid, fid_floor, classes_covered, mean_confidence, class_counts, missing, classifier_accuracy."""
-    model, accuracy, real = judge(trainer)
-    n = IMAGE_EVAL_SAMPLES
-    samples = generate(trainer, trainer.eval_z[:n], None if trainer.eval_labels is None else trainer.eval_labels[:n])
-    metrics = image_metrics(samples, model, trainer.eval_real_images, trainer.eval_reference_images,
-                            digits=trainer.config.digit_list(), real=real)
-    metrics["classifier_accuracy"] = accuracy
-    return metrics
+    @property
+    def judge(self) -> Judge:
+        """Trained on (or loaded for) all of the run's real images, once per run."""
+        if self._judge is None:
+            data = self.all_images
+            model, accuracy = load_or_train_classifier(data.images, data.labels,
+                                                       cache_dir=default_cache_dir().parent / "classifiers")
+            self._judge = Judge(model, accuracy, real_feature_stats(model, self.eval_real, self.eval_reference))
+        return self._judge
 
+    def generate(self, trainer, z: torch.Tensor, labels: torch.Tensor | None = None) -> np.ndarray:
+        """Images (N, 1, H, W) float32 in [-1, 1], GENERATE_BATCH at a time."""
+        with torch.no_grad(), eval_mode(trainer.sampler):
+            out = [trainer.sampler(z[i:i + GENERATE_BATCH], None if labels is None else labels[i:i + GENERATE_BATCH])
+                   for i in range(0, len(z), GENERATE_BATCH)]
+        return torch.cat(out).float().cpu().numpy()
 
-def snapshot(trainer: "Trainer", with_metrics: bool = True) -> ImageSnapshot:
-    cfg = trainer.config
-    digits = cfg.digit_list()
-    if trainer.conditional:  # one row per trained digit, the same z across a column
-        rows = len(digits)
-        z = trainer.fixed_z[:GRID_COLUMNS].repeat(rows, 1)
-        labels = torch.as_tensor(digits, device=trainer.device).repeat_interleave(GRID_COLUMNS)
-    else:
-        rows = 6
-        z, labels = trainer.fixed_z[: rows * GRID_COLUMNS], None
-    images = generate(trainer, z, labels)
-    h, w = images.shape[-2:]
-    return ImageSnapshot(
-        iteration=trainer.iteration,
-        grid=((images.reshape(rows, GRID_COLUMNS, h, w).astype(np.float64) + 1) / 2).clip(0, 1),
-        row_labels=digits if trainer.conditional else None,
-        metrics=evaluate(trainer) if with_metrics else {},
-    )
+    def evaluate(self, trainer, w1_points: int = 1000) -> dict:
+        """fid, fid_floor, classes_covered, mean_confidence, class_counts, missing, classifier_accuracy."""
+        judge, n = self.judge, IMAGE_EVAL_SAMPLES
+        samples = self.generate(trainer, *self.eval_noise(n))
+        metrics = image_metrics(samples, judge.classifier, self.eval_real, self.eval_reference,
+                                digits=trainer.config.digit_list(), real=judge.real_stats)
+        metrics["classifier_accuracy"] = judge.accuracy
+        return metrics
+
+    def report(self, metrics: dict) -> dict:
+        return {"data": self.source, "notice": self.notice,
+                **{k: metrics[k] for k in ("fid", "fid_floor", "classes_covered", "classes_total", "mean_confidence",
+                                           "missing", "class_counts", "classifier_accuracy")}}
+
+    def snapshot(self, trainer, *, with_metrics: bool = True, **view) -> ImageSnapshot:
+        """The sample grid: one row per trained digit for a conditional run (the same z down a column),
+        else six rows of the fixed z. `view` options of the points domain do not apply and are ignored."""
+        digits = trainer.config.digit_list()
+        if self.conditional:
+            rows = len(digits)
+            z = self.fixed_z[:GRID_COLUMNS].repeat(rows, 1)
+            labels = torch.as_tensor(digits, device=self.device).repeat_interleave(GRID_COLUMNS)
+        else:
+            rows = 6
+            z, labels = self.fixed_z[: rows * GRID_COLUMNS], None
+        images = self.generate(trainer, z, labels)
+        h, w = images.shape[-2:]
+        return ImageSnapshot(
+            iteration=trainer.iteration,
+            grid=((images.reshape(rows, GRID_COLUMNS, h, w).astype(np.float64) + 1) / 2).clip(0, 1),
+            row_labels=digits if self.conditional else None,
+            metrics=self.evaluate(trainer) if with_metrics else {},
+        )

@@ -1,11 +1,16 @@
-"""Differentiable optimiser steps for unrolled GANs (Metz et al., 2017).
+"""Unrolled GANs (Metz et al., 2017): G's update looks through k differentiable D steps.
 
 G's update looks at D *after* k more D steps, and back-propagates through those steps, so G is
 penalised for moves that D would punish next. The steps reproduce D's own optimiser (Adam, SGD or
 RMSprop with its current moments) as differentiable tensor arithmetic on a copy of D's parameters.
 """
 from __future__ import annotations
+
 import torch
+from torch.func import functional_call
+
+from ganviz.training.runtime import eval_mode
+from ganviz.training.tricks import real_target
 
 
 Params = dict[str, torch.Tensor]
@@ -55,3 +60,24 @@ def optimizer_state_by_name(optimizer: torch.optim.Optimizer, named_params: Para
         out[name] = {k: (v.detach() if torch.is_tensor(v) and k != "step" else float(v) if k == "step" else v)
                      for k, v in s.items()}
     return out
+
+
+def unrolled_d_outputs(trainer, fake_for_g: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+    """D's outputs on G's samples after `unrolled_steps` differentiable D updates, taken on fresh batches
+    with D's own optimiser and its current moments: G sees how D would react to its move."""
+    cfg, loss, D = trainer.config, trainer.loss, trainer.D
+    named = dict(D.named_parameters())
+    params = {n: p.detach().requires_grad_(True) for n, p in named.items()}
+    state = optimizer_state_by_name(trainer.opt_d, named)
+    with eval_mode(D):  # no power-iteration side effects on D's buffers while looking ahead
+        for _ in range(cfg.unrolled_steps):
+            real, real_labels = trainer.real_batch()
+            real = trainer.blur(real)
+            fake = trainer.blur(trainer.G(trainer.noise(), real_labels))  # not detached: G sees D's reaction
+            d_real = functional_call(D, params, (real, real_labels))
+            d_fake = functional_call(D, params, (fake, real_labels))
+            d_loss = loss.d_loss(d_real, d_fake, real_target(cfg))
+            grads = torch.autograd.grad(d_loss, list(params.values()), create_graph=True)
+            params, state = differentiable_step(cfg.optimizer_d, params, dict(zip(params, grads)), state,
+                                                cfg.lr_d, cfg.beta1_d, cfg.beta2_d, cfg.momentum_d)
+        return functional_call(D, params, (fake_for_g, labels))

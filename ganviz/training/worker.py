@@ -1,19 +1,19 @@
-"""Train in a second process while the page draws, so training and drawing each get a core.
+"""Training in another process: a worker holds copies of one or more runs' Trainers and trains them in
+rounds while this process does something else (draws the page, or waits for the other runs of a race).
 
-A playing run used to train inside the page's script for part of each frame and draw for the rest:
-training stood still while the server built figures and the browser drew them. Here a child process
-holds a copy of the run's `Trainer` and trains without pause; the page asks it for a `Frame` (a
-snapshot to draw, the history rows since the last frame and the full trainer state) whenever it
-redraws. At most one request is in flight, so a slow browser never piles up frames.
-
-A worker is a pure function of (config, points, state, speed): changing a setting stops it and
-starts a new one from the state it handed back, which keeps the page's own Trainer the single
-source of truth whenever the run is paused. A worker that is not asked for a frame for `IDLE_S`
-seconds (a closed tab) hands back its state and exits.
+A round is "each run n more iterations, then a frame of each". A frame holds the history rows since
+the run's previous frame, its full trainer state (so the parent's own Trainer can take it over exactly)
+and, when a view was asked for, a snapshot to draw. A worker holding several runs trains them in turns,
+a guard chunk each (fewer switches between runs than the operating system's time slices would make).
+A worker is a pure function of (configs, points, states): whatever the parent changes, it stops the
+worker and starts another from the states it took back. A worker with no round left to train and no
+message for `idle_s` (a closed tab, a finished race) sends its final frames and exits.
 """
+
 from __future__ import annotations
 
 import multiprocessing
+import os
 import pickle
 import queue
 import threading
@@ -23,24 +23,34 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ganviz.config import GANConfig, is_image_dataset
+from ganviz.config import IMAGES, GANConfig
 from ganviz.data.images import load_images
-from ganviz.racing.race import Race, RaceConfig, RaceDivergence, RaceSnapshot, build_trainer
-from ganviz.training.trainer import GUARD_EVERY, Divergence, Snapshot, Trainer
+from ganviz.training.guard import GUARD_EVERY, Divergence
 from ganviz.training.runtime import use_one_thread
+from ganviz.training.trainer import Trainer
 
-IDLE_S = 5.0  # a worker nobody asks for frames for this long stops
-CHUNK_S = 0.1  # training between looks at the pipe: about the most a frame request waits
+IDLE_S = 5.0  # a worker with nothing to train and no messages for this long stops
 STOP_TIMEOUT_S = 10.0
 
 
 @dataclass
 class Frame:
-    snapshot: Snapshot | RaceSnapshot  # what to draw; metrics only every `metrics_every_s`
-    rows: np.ndarray | list[np.ndarray]  # (n, len(HISTORY_KEYS)) history rows since the previous frame (per run)
-    state: dict  # the trainer's get_state() at the snapshot
-    divergence: Divergence | RaceDivergence | None
+    """One run at the end of a round (or at the worker's stop)."""
+
+    iteration: int
+    snapshot: object | None  # what to draw, when a view was asked for
+    rows: np.ndarray  # (n, len(HISTORY_KEYS)) history rows since the previous frame
+    state: dict  # the trainer's get_state() at this iteration
+    divergence: Divergence | None
     final: bool  # the worker has stopped after this frame
+    seconds: float  # seconds spent training this run since its previous frame
+    trained: int  # iterations trained since the previous frame
+
+
+def apply_frame(trainer: Trainer, frame: Frame) -> None:
+    """Let `trainer` take over where the worker's copy is: its new history rows and its state."""
+    trainer.history.append(frame.rows)
+    trainer.set_state(frame.state, divergence=frame.divergence)  # also forgets history past the state
 
 
 def _context():
@@ -63,78 +73,109 @@ def _recv(conn):
     return pickle.loads(conn.recv_bytes())
 
 
-def worker_trainer(config: GANConfig | RaceConfig, points: np.ndarray | None) -> Trainer | Race:
-    """The worker's copy of the run (or race). Image data comes from the files the page already has
-    (never a download: offline, that would wait for the mirrors' timeouts on every Play), which gives
-    the same images, or the same fallback, as the page's."""
-    dataset = (config.runs[0] if isinstance(config, RaceConfig) else config).dataset
-    images = load_images(dataset, download=False) if is_image_dataset(dataset) else None
-    return build_trainer(config, points=points, images=images)
+def worker_trainer(config: GANConfig, points: np.ndarray | None) -> Trainer:
+    """The worker's copy of a run. Image data comes from the files the parent already has (never a
+    download: offline, that would wait for the mirrors' timeouts on every start), which gives the same
+    images, or the same fallback, as the parent's."""
+    images = load_images(config.dataset, download=False) if config.domain == IMAGES else None
+    return Trainer(config, points=points, images=images)
 
 
-def _serve(conn, payload: bytes) -> None:
-    """The child process: train; answer "frame" with a Frame, "stop" with a final Frame."""
-    config, points, state, per_frame, metrics_every_s, w1_points, idle_s = pickle.loads(payload)
-    use_one_thread()
-    trainer = worker_trainer(config, points)
-    trainer.set_state(state)
-    owed = 0  # iterations still to train for the last frame (fixed speeds)
-    last_request = last_metrics = time.monotonic()
-    last_metrics -= metrics_every_s  # the first frame is measured
+class _Serving:
+    """The child process's side: its runs, how far each may train, the rounds whose frames are owed."""
 
-    with_layers = True  # the gradient field and latent grid, as the page's last request asked
+    def __init__(self, conn, trainers: list[Trainer], idle_s: float):
+        self.conn, self.trainers, self.idle_s = conn, trainers, idle_s
+        self.targets = [t.iteration for t in trainers]  # trains nothing until a round is asked for
+        self.rounds: list[tuple[list[int], dict | None]] = []  # (each run's iteration at its end, view)
+        self.seconds = [0.0] * len(trainers)
+        self.trained = [0] * len(trainers)
+        self.outbox: queue.Queue = queue.Queue()  # frames (~1 MB a run) are sent by a thread while training goes on
 
-    def frame(final: bool) -> Frame:
-        nonlocal last_metrics
-        now = time.monotonic()
-        measure = now - last_metrics >= metrics_every_s
-        if measure:
-            last_metrics = now
-        snap = trainer.snapshot(with_metrics=measure, w1_points=w1_points, with_layers=with_layers)
-        rows = trainer.history.rows()
-        trainer.history.truncate(0)
-        return Frame(snap, rows, trainer.get_state(), trainer.divergence, final)
+    def frames(self, view: dict | None, final: bool = False) -> list[Frame]:
+        out = []
+        for i, t in enumerate(self.trainers):
+            snapshot = None if view is None else t.snapshot(**view)
+            rows = t.history.rows()
+            t.history.truncate(0)
+            out.append(Frame(t.iteration, snapshot, rows, t.get_state(), t.divergence, final, self.seconds[i],
+                             self.trained[i]))
+        self.seconds, self.trained = [0.0] * len(self.trainers), [0] * len(self.trainers)
+        return out
 
-    # A frame (~1 MB) fills the pipe until the page reads it at its next tick: a thread sends it, so
-    # training goes on meanwhile (the write releases the GIL).
-    outbox: queue.Queue = queue.Queue()
+    def _left(self, i: int, limits: list[int]) -> int:
+        t = self.trainers[i]
+        return max(0, limits[i] - t.iteration) if t.can_train else 0
 
-    def send_frames():
+    def busy(self) -> bool:
+        return any(self._left(i, self.targets) for i in range(len(self.trainers)))
+
+    def serve_due_frames(self) -> None:
+        while self.rounds and not any(self._left(i, self.rounds[0][0]) for i in range(len(self.trainers))):
+            _, view = self.rounds.pop(0)
+            self.outbox.put(self.frames(view))
+
+    def train_a_little(self) -> None:
+        """A guard chunk of every run that still has iterations to train before the oldest owed round's end."""
+        limits = self.rounds[0][0] if self.rounds else self.targets
+        for i, t in enumerate(self.trainers):
+            left = self._left(i, limits)
+            if left:
+                start, before = time.perf_counter(), t.iteration
+                t.step(min(GUARD_EVERY, left))
+                self.seconds[i] += time.perf_counter() - start
+                self.trained[i] += t.iteration - before
+
+    def handle(self, message) -> bool:
+        """Take in one message; False when it says stop."""
+        kind, *args = message
+        if kind == "round":
+            n, view = args
+            self.targets = [target + n for target in self.targets]
+            self.rounds.append((list(self.targets), view))
+        return kind != "stop"
+
+    def run(self) -> None:
+        sender = threading.Thread(target=self.send_frames, daemon=True)
+        sender.start()
+        last_message = time.monotonic()
         try:
-            while (item := outbox.get()) is not None:
-                _send(conn, item)
+            while True:
+                if self.conn.poll(0 if self.busy() else 0.05):
+                    last_message = time.monotonic()
+                    if not self.handle(_recv(self.conn)):
+                        break
+                    continue
+                self.serve_due_frames()
+                if self.busy():
+                    self.train_a_little()
+                elif time.monotonic() - last_message > self.idle_s:
+                    break  # nothing to train and nobody asking
+        except (EOFError, BrokenPipeError, ConnectionResetError):
+            return  # the parent went away
+        self.outbox.put(self.frames(None, final=True))  # the states only: the parent draws its own view
+        self.outbox.put(None)
+        sender.join()
+
+    def send_frames(self) -> None:
+        try:
+            while (item := self.outbox.get()) is not None:
+                _send(self.conn, item)
         except (BrokenPipeError, ConnectionResetError, OSError):
             pass
 
-    sender = threading.Thread(target=send_frames, daemon=True)
-    sender.start()
 
-    def finish():
-        outbox.put(frame(final=True))
-        outbox.put(None)
-        sender.join()
-
-    try:
-        while True:
-            busy = trainer.can_train and (per_frame is None or owed > 0)
-            if conn.poll(0 if busy else 0.05):
-                kind, with_layers = _recv(conn)
-                if kind == "stop":
-                    return finish()
-                outbox.put(frame(final=False))  # kind == "frame"
-                owed = per_frame or 0
-                last_request = time.monotonic()
-                continue
-            if time.monotonic() - last_request > idle_s:
-                return finish()
-            if busy:
-                if per_frame is None:
-                    trainer.run_for(CHUNK_S)
-                else:
-                    done = trainer.step(min(owed, GUARD_EVERY))
-                    owed = owed - done if trainer.can_train else 0
-    except (EOFError, BrokenPipeError, ConnectionResetError):
-        return  # the page went away
+def _serve(conn, payload: bytes) -> None:
+    """The child process: build the runs' Trainers from the parent's states, then serve them."""
+    runs, points, idle_s = pickle.loads(payload)
+    use_one_thread()
+    if hasattr(os, "sched_setscheduler"):  # a CPU-bound batch job: longer time slices when sharing a core
+        os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
+    trainers = []
+    for config, state, divergence in runs:
+        trainers.append(worker_trainer(config, points))
+        trainers[-1].set_state(state, divergence=divergence)
+    _Serving(conn, trainers, idle_s).run()
 
 
 def _shutdown(process, conn) -> None:
@@ -146,60 +187,67 @@ def _shutdown(process, conn) -> None:
             process.join(timeout=2)
 
 
-class BackgroundTraining:
-    """One worker process training a copy of `trainer` from its current state.
+class Worker:
+    """One worker process training copies of `trainers` from their current states (the parent's side).
+    Frames come as lists, one frame per run in the order of `trainers`."""
 
-    per_frame: iterations per frame request (None: train continuously). `frames()` returns what has
-    arrived (never blocks) and asks for the next; `stop()` returns the final frame.
-    """
-
-    def __init__(self, trainer: Trainer | Race, points: np.ndarray | None, per_frame: int | None,
-                 metrics_every_s: float, w1_points: int, idle_s: float = IDLE_S):
+    def __init__(self, trainers: list[Trainer], points: np.ndarray | None = None, idle_s: float = IDLE_S):
         ctx = _context()
         self._conn, child = ctx.Pipe()
-        payload = pickle.dumps((trainer.config, points, trainer.get_state(), per_frame, metrics_every_s, w1_points,
-                                idle_s), protocol=pickle.HIGHEST_PROTOCOL)
+        runs = [(t.config, t.get_state(), t.divergence) for t in trainers]
+        payload = pickle.dumps((runs, points, idle_s), protocol=pickle.HIGHEST_PROTOCOL)
         self.process = ctx.Process(target=_serve, args=(child, payload), daemon=True, name="ganviz-training")
         self.process.start()
         child.close()
-        self.per_frame = per_frame
         self.finished = False
-        self._requested = False
         self._finalizer = weakref.finalize(self, _shutdown, self.process, self._conn)
 
-    def frames(self, with_layers: bool = True) -> list[Frame]:
-        """Frames that have arrived, oldest first; asks for the next one (with the gradient field and
-        latent grid if `with_layers`) if none is outstanding."""
+    def _tell(self, *message) -> None:
+        """Send a message; a worker that has gone is found out when its frames are read."""
+        try:
+            _send(self._conn, message)
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            pass
+
+    def request_round(self, n: int, view: dict | None = None) -> None:
+        """Each run n more iterations, then a frame of each, with a snapshot `trainer.snapshot(**view)` unless
+        `view` is None. A run that diverges stops at its last finite state and its frame comes early."""
+        self._tell("round", n, view)
+
+    def frames(self) -> list[list[Frame]]:
+        """The rounds' frames that have arrived, oldest first (never blocks)."""
         out = []
         try:
             while not self.finished and self._conn.poll(0):
                 out.append(_recv(self._conn))
-                self._requested = False
-                self.finished = out[-1].final
-            if not self.finished and not self._requested:
-                _send(self._conn, ("frame", with_layers))
-                self._requested = True
+                self.finished = out[-1][0].final
         except (EOFError, BrokenPipeError, ConnectionResetError):
             self._died()
         return out
 
-    def stop(self) -> list[Frame]:
-        """Stop training; returns the frames still to come, the final one last (none if it died)."""
-        out = []
+    def next_frames(self, timeout: float | None = None) -> list[Frame] | None:
+        """The next round's frames, waiting up to `timeout` seconds (None: as long as it takes)."""
         try:
-            if not self.finished:
-                try:
-                    _send(self._conn, ("stop", True))
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # it has exited already: what it sent before is still to be read
-            deadline = time.monotonic() + STOP_TIMEOUT_S
-            while not self.finished:
-                if not self._conn.poll(max(deadline - time.monotonic(), 0)):
-                    break
-                out.append(_recv(self._conn))
-                self.finished = out[-1].final
+            if not self.finished and self._conn.poll(timeout):
+                frames = _recv(self._conn)
+                self.finished = frames[0].final
+                return frames
         except (EOFError, BrokenPipeError, ConnectionResetError):
-            pass
+            self._died()
+        return None
+
+    def stop(self) -> list[list[Frame]]:
+        """Stop training; returns the rounds' frames still to come, the final ones (no snapshot) last; none if
+        it died."""
+        out = []
+        if not self.finished:
+            self._tell("stop")
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        while not self.finished:
+            frames = self.next_frames(max(deadline - time.monotonic(), 0))
+            if frames is None:
+                break
+            out.append(frames)
         self._died()
         return out
 
