@@ -1,4 +1,37 @@
+"""Shared fixtures: one torch thread, the MNIST folder, and the markers' rules.
+
+The fast tier, run on every change: `python -m pytest -m "not browser and not slow"`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
 import torch
 
 # Small models are dispatcher-bound: one thread is faster here and keeps runs reproducible.
 torch.set_num_threads(1)
+
+MNIST_ENV = "GANVIZ_TEST_MNIST_DIR"
+DEFAULT_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+MNIST_FILE = "t10k-images-idx3-ubyte.gz"
+
+
+@pytest.fixture(scope="session")
+def mnist_dir() -> Path:
+    """The folder with the official MNIST test split (the IDX files): $GANVIZ_TEST_MNIST_DIR, else the
+    shared data folder beside the repository. Tests that need it are marked `needs_mnist` and are skipped,
+    saying where they looked, where it is missing."""
+    folder = Path(os.environ.get(MNIST_ENV) or DEFAULT_MNIST)
+    if not (folder / MNIST_FILE).exists():
+        pytest.skip(f"MNIST test split not found in {folder} (set {MNIST_ENV} to a folder with {MNIST_FILE})")
+    return folder
+
+
+def pytest_collection_modifyitems(items):
+    """A test that uses the `mnist_dir` fixture is a `needs_mnist` test, marked or not."""
+    for item in items:
+        if "mnist_dir" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.needs_mnist)

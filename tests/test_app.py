@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
-from page_helpers import plotly_array
+from support.pages import plotly_array
 from streamlit.testing.v1 import AppTest
 
 from ganviz.data import DATASETS

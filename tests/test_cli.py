@@ -11,7 +11,7 @@ from ganviz.cli import main
 from ganviz.bench.races import ratio_goal
 from ganviz.config import GANConfig, choices_of, setting_fields
 from ganviz.data import read_points_csv
-from cli_helpers import last_json, run
+from support.cli import last_json, run
 
 RESULT_KEYS = {"config", "iterations", "seconds", "iters_per_sec", "modes_captured", "modes_total",
                "hq_fraction", "reverse_kl", "js", "js_units", "js_floor", "w1", "sliced_w1",

@@ -3,7 +3,7 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-from page_helpers import live_figures, open_page
+from support.pages import live_figures, open_page
 from streamlit.testing.v1 import AppTest
 
 from ganviz.racing.comparisons import COMPARISONS, DEFAULT_COMPARISON

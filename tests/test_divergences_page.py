@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from page_helpers import live_figures, open_page, plotly_array
+from support.pages import live_figures, open_page, plotly_array
 
 from ganviz.theory import divergences
 from ganviz.theory.divergences import LECTURE_MU, LECTURE_NU, LOG2

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from page_helpers import open_page, plotly_array
+from support.pages import open_page, plotly_array
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "dynamics.py")
 SN_LAG = 0.1  # spectral norm's bound may sit a little above 1 (see test_lipschitz.SN_LAG)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from page_helpers import open_page, plotly_array
+from support.pages import open_page, plotly_array
 from streamlit.testing.v1 import AppTest
 
 from ganviz import GANConfig

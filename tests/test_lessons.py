@@ -11,7 +11,7 @@ import pytest
 from ganviz.config import GANConfig, setting_fields
 from ganviz import cli as cli_module
 from ganviz.lessons.presets import LESSONS, PRESETS
-from cli_helpers import last_json, run
+from support.cli import last_json, run
 
 LESSON_NAMES = ["mode-collapse", "vanishing-gradients", "balance", "non-convergence", "wgan", "hinge-sn", "minibatch"]
 FAST_LESSONS = ["vanishing-gradients", "mode-collapse"]  # about 3 and 5 s per seed on one core

@@ -4,7 +4,7 @@ from pathlib import Path
 from urllib.error import URLError
 
 import pytest
-from page_helpers import live_figures, open_page
+from support.pages import live_figures, open_page
 from streamlit.testing.v1 import AppTest
 
 from ganviz.data import images, mnist

@@ -2,7 +2,7 @@
 from pathlib import Path
 
 import pytest
-from page_helpers import live_figures, open_page
+from support.pages import live_figures, open_page
 from streamlit.testing.v1 import AppTest
 
 from ganviz.config import GANConfig

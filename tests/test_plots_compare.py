@@ -1,7 +1,7 @@
 """The Compare page's figures: small multiples in sync, every curve overlaid with one colour per run."""
 import numpy as np
 import pytest
-from page_helpers import plotly_array
+from support.pages import plotly_array
 
 from ganviz.config import GANConfig, image_config
 from ganviz.figures.compare import RUN_COLOURS, grid_shape, race_charts, small_multiples

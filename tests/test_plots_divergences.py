@@ -1,7 +1,7 @@
 """Figure builders of the Divergences page: the step outlines they draw are the exact densities."""
 import numpy as np
 import pytest
-from page_helpers import plotly_array
+from support.pages import plotly_array
 
 from ganviz.figures.divergences import densities_figure, divergence_curves_figure, duel_figure, optimal_d_outline, step_outline
 from ganviz.theory.divergences import LECTURE_MU, LECTURE_NU, LOG2, UNIT_INTERVAL, divergence_curves

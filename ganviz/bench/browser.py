@@ -19,7 +19,7 @@ from ganviz.bench.train import bench_train_2d
 from ganviz.config import GANConfig
 
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]  # the repository: app.py is run from here
 
 
 

@@ -5,7 +5,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from conftest import wait_for_app_run, wait_until
-from page_helpers import plotly_array
+from support.pages import plotly_array
 
 DUEL_STATUS = re.compile(r"left · Minimax \(saturating\)\*?\*?: iteration ([\d,]+)")
 

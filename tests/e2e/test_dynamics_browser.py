@@ -5,7 +5,7 @@ import numpy as np
 from playwright.sync_api import Page, expect
 
 from conftest import wait_for_app_run
-from page_helpers import plotly_array
+from support.pages import plotly_array
 
 
 def trajectories(page: Page) -> dict[str, np.ndarray]:
