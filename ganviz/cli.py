@@ -13,15 +13,16 @@ import time
 from pathlib import Path
 
 
+from ganviz.bench.fingerprint import differences, fingerprint
 from ganviz.bench.races import bench_runs
+from ganviz.bench.smoke import dry_run
 from ganviz.bench.train import bench_train_2d
-from ganviz.config import (CUSTOM_DATASET, IMAGES, POINTS, ConfigError, GANConfig, choices_of, domain_of,
-                           image_defaults, setting_fields)
+from ganviz.config import CUSTOM_DATASET, POINTS, ConfigError, GANConfig, choices_of, setting_fields, starting_values
 from ganviz.data import DataError, read_points_csv
 from ganviz.lessons.presets import LESSONS, PRESETS, get_preset
 from ganviz.io.samples import save_samples
 from ganviz.training.trainer import Trainer
-from ganviz.training.runtime import use_one_thread
+from ganviz.training.runtime import resolve_device, use_one_thread
 
 
 ALIASES = {"image_model": ("--model",)}  # shorter flags for settings that image runs name often
@@ -63,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--data-csv", type=Path, metavar="FILE", help="train on your own points: a CSV with two "
                        "numeric columns x,y (optional header), 10 to 100,000 rows")
     train.add_argument("--steps", default="5000", help="iterations to train [1 to 10,000,000] (default: 5000)")
+    train.add_argument("--dry-run", action="store_true", help="instead of training: two iterations of every loss on "
+                       "ring8 and of every loss with every image model on the 8x8 digits, each with a snapshot and "
+                       "an evaluation (offline, seconds); exit 1 if any fails. Takes --device only")
     train.add_argument("--samples-out", type=Path, metavar="FILE",
                        help="2D: write 2,500 generated points as x,y CSV rows with a header; images (--dataset "
                        "mnist|digits): write 1,000 generated images as a .npy array (1000, H, W) in [0, 1]")
@@ -92,6 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
                        "alone [2 to 4]")
     bench.add_argument("--config", type=Path, metavar="FILE.json", help="with --runs: race this config (e.g. an "
                        "earlier run's \"config\") instead of the default")
+    bench.add_argument("--fingerprint", action="store_true", help="train fixed configs (every loss, the tricks, "
+                       "every image model, a conditional run, a race) and print their CLI JSON without timings and a "
+                       "hash of their final weights: what a refactoring must keep")
+    bench.add_argument("--check", type=Path, metavar="FILE.json", help="with --fingerprint: compare with a "
+                       "fingerprint recorded earlier; prints the differences; exit 1 unless identical")
     bench.add_argument("--live", action="store_true", help="measure the 2D playground in a real browser "
                        "(frames/s and live iterations/s vs headless; needs Chromium and the test requirements)")
 
@@ -127,8 +136,8 @@ def resolve_config(args) -> tuple[GANConfig, object]:
     if args.config:
         values.update(_read_config(args.config).to_dict())
     flags = {f.name: getattr(args, f.name) for f in setting_fields() if getattr(args, f.name) is not None}
-    if not values and domain_of(flags.get("dataset", "")) == IMAGES:  # digits need other defaults than points
-        values.update(image_defaults(flags.get("image_model"), flags.get("device", "auto")))
+    if not values:  # digits need other defaults than points
+        values.update(starting_values(flags.get("dataset", ""), flags.get("image_model"), flags.get("device", "auto")))
     points = None
     if args.data_csv:
         if "dataset" in flags and flags["dataset"] != CUSTOM_DATASET:
@@ -163,18 +172,31 @@ def cmd_train(args) -> dict:
     config, points = resolve_config(args)
     steps = _number(args.steps, "--steps", 1, 10_000_000, int)
     try:
-        trainer = Trainer(config, points=points)
+        result, trainer = train_json(config, steps, points, progress=sys.stderr)
     except ConfigError as e:
         raise CliError(f"{_flag(e.field)}: {e.message}") from None
+    if args.samples_out:
+        try:
+            save_samples(trainer, args.samples_out)
+        except OSError as e:
+            raise CliError(f"--samples-out: cannot write {args.samples_out} ({e.strerror})") from None
+    return result
+
+
+def train_json(config: GANConfig, steps: int, points=None, progress=None) -> tuple[dict, Trainer]:
+    """Train a run `steps` iterations (progress lines to `progress`, a text stream, if given) and return
+    what `train` prints (the resolved config, speed and the domain's metrics) with the trainer."""
+    trainer = Trainer(config, points=points)
     start, report_every = time.perf_counter(), max(1, steps // 10)
     while trainer.iteration < steps and trainer.divergence is None:
         trainer.step(min(report_every, steps - trainer.iteration))
-        print(f"iteration {trainer.iteration}/{steps}", file=sys.stderr, flush=True)
+        if progress is not None:
+            print(f"iteration {trainer.iteration}/{steps}", file=progress, flush=True)
     seconds = time.perf_counter() - start
-    if trainer.divergence:
-        print(f"warning: {trainer.divergence.message}", file=sys.stderr)
+    if trainer.divergence and progress is not None:
+        print(f"warning: {trainer.divergence.message}", file=progress)
     metrics = trainer.evaluate()
-    common = {
+    result = {
         "config": config.to_dict(),
         "iterations": trainer.iteration,
         "seconds": seconds,
@@ -183,12 +205,7 @@ def cmd_train(args) -> dict:
                                                             "problem": trainer.divergence.problem},
         "device": str(trainer.device),
     }
-    if args.samples_out:
-        try:
-            save_samples(trainer, args.samples_out)
-        except OSError as e:
-            raise CliError(f"--samples-out: cannot write {args.samples_out} ({e.strerror})") from None
-    return {**common, **trainer.domain.report(metrics)}
+    return {**result, **trainer.domain.report(metrics)}, trainer
 
 
 def cmd_lessons(args) -> tuple[dict, int]:
@@ -232,6 +249,15 @@ def _read_config(path: Path) -> GANConfig:
         raise CliError(f"--config: {path}: {e}") from None
 
 
+def _read_json_file(path: Path, flag: str):
+    try:
+        return json.loads(path.read_text())
+    except OSError as e:
+        raise CliError(f"{flag}: cannot read {path} ({e.strerror})") from None
+    except json.JSONDecodeError as e:
+        raise CliError(f"{flag}: {path} is not JSON ({e.msg} at line {e.lineno})") from None
+
+
 def _bench_config(args) -> GANConfig | None:
     """`bench --config FILE`: the 2D config to benchmark (None: the default)."""
     if args.config is None:
@@ -247,7 +273,14 @@ def main(argv=None) -> int:
     status = 0
     try:
         args = build_parser().parse_args(argv)
-        if args.command == "train":
+        if args.command == "train" and args.dry_run:
+            try:
+                resolve_device(args.device or "auto")
+            except ValueError as e:
+                raise CliError(f"--device: {e}") from None
+            result = dry_run(args.device or "auto")
+            status = 1 if result["failed"] else 0
+        elif args.command == "train":
             result = cmd_train(args)
         elif args.command == "bench" and args.live:
             from ganviz.bench.browser import bench_live
@@ -255,6 +288,12 @@ def main(argv=None) -> int:
                 result = bench_live(seconds=_number(args.seconds, "--seconds", 0.1, 600))
             except RuntimeError as e:
                 raise CliError(str(e)) from None
+        elif args.command == "bench" and args.fingerprint:
+            result = fingerprint(train_json)
+            if args.check:
+                found = differences(_read_json_file(args.check, "--check"), json.loads(json.dumps(json_safe(result))))
+                result = {"identical": not found, "differences": found, "compared_with": str(args.check)}
+                status = 1 if found else 0
         elif args.command == "bench" and args.runs is not None:
             result = bench_runs(_number(args.runs, "--runs", 2, 4, int),
                                 seconds=_number(args.seconds, "--seconds", 0.1, 600), config=_bench_config(args))

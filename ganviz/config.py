@@ -298,10 +298,19 @@ def image_defaults(image_model: str | None = None, device: str = "auto") -> dict
             **({"noise_dim": 100} if image_model == "mlp-003" else {})}
 
 
+def starting_values(dataset: str, image_model: str | None = None, device: str = "auto") -> dict[str, Any]:
+    """The settings a new run on `dataset` starts from where they differ from the defaults (which suit
+    2D points): for digits, `image_defaults`."""
+    return DOMAIN_DEFAULTS[domain_of(dataset)](image_model, device)
+
+
 def image_config(dataset: str = "mnist", **changes) -> GANConfig:
     """A config for digit images: `image_defaults` for the model and device, then `changes`."""
     defaults = image_defaults(changes.get("image_model"), changes.get("device", "auto"))
     return GANConfig(**{**defaults, "dataset": dataset, **changes})
+
+
+DOMAIN_DEFAULTS = {POINTS: lambda image_model, device: {}, IMAGES: image_defaults}
 
 
 def setting_fields(domain: str | None = None, role: str | None = None) -> tuple:

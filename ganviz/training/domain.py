@@ -69,6 +69,12 @@ class Domain:
 
     # --- what subclasses provide --------------------------------------------------------------------------
 
+    @classmethod
+    def local_data(cls, config):
+        """The data a copy of this run in another process trains on, from this machine only (never a
+        download): None where the domain needs none loaded (points are drawn from the config)."""
+        return None
+
     def build_networks(self, config) -> tuple[torch.nn.Module, torch.nn.Module]:
         raise NotImplementedError
 

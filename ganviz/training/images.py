@@ -66,6 +66,12 @@ class ImageDomain(Domain):
         self._judge: Judge | None = None
         super().__init__(config, device)
 
+    @classmethod
+    def local_data(cls, config) -> ImageData:
+        """The files the parent process already has (offline, a download would wait for the mirrors'
+        timeouts on every start): the same images, or the same fallback, as the parent's."""
+        return load_images(config.dataset, download=False)
+
     def build_networks(self, config):
         return build_image_networks(
             config.image_model, noise_dim=config.noise_dim, image_size=self.image_data.image_size,

@@ -23,11 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ganviz.config import IMAGES, GANConfig
-from ganviz.data.images import load_images
+from ganviz.config import GANConfig
 from ganviz.training.guard import GUARD_EVERY, Divergence
 from ganviz.training.runtime import use_one_thread
-from ganviz.training.trainer import Trainer
+from ganviz.training.trainer import DOMAINS, Trainer
 
 IDLE_S = 5.0  # a worker with nothing to train and no messages for this long stops
 STOP_TIMEOUT_S = 10.0
@@ -74,11 +73,8 @@ def _recv(conn):
 
 
 def worker_trainer(config: GANConfig, points: np.ndarray | None) -> Trainer:
-    """The worker's copy of a run. Image data comes from the files the parent already has (never a
-    download: offline, that would wait for the mirrors' timeouts on every start), which gives the same
-    images, or the same fallback, as the parent's."""
-    images = load_images(config.dataset, download=False) if config.domain == IMAGES else None
-    return Trainer(config, points=points, images=images)
+    """The worker's copy of a run, on data from this machine only (see `Domain.local_data`)."""
+    return Trainer(config, points=points, images=DOMAINS[config.domain].local_data(config))
 
 
 class _Serving:
