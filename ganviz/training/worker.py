@@ -165,8 +165,10 @@ def _serve(conn, payload: bytes) -> None:
     """The child process: build the runs' Trainers from the parent's states, then serve them."""
     runs, points, idle_s = pickle.loads(payload)
     use_one_thread()
-    if hasattr(os, "sched_setscheduler"):  # a CPU-bound batch job: longer time slices when sharing a core
+    try:  # a CPU-bound batch job (Linux): the page's server and the browser come first when they wake up
         os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
+    except (AttributeError, OSError):
+        pass
     trainers = []
     for config, state, divergence in runs:
         trainers.append(worker_trainer(config, points))
