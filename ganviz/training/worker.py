@@ -16,9 +16,12 @@ import multiprocessing
 import os
 import pickle
 import queue
+import sys
 import threading
 import time
+import types
 import weakref
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,9 +60,28 @@ def _context():
     imported torch (fast to start, and safe, unlike forking the threaded web server)."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload([__name__])
+        # torch._dynamo comes with the first optimiser: ~1 s that every worker would pay again
+        ctx.set_forkserver_preload([__name__, "torch._dynamo"])
         return ctx
     return multiprocessing.get_context("spawn")
+
+
+_STARTING = threading.Lock()
+
+
+@contextmanager
+def _no_main_script():
+    """While a worker starts, hide the parent's __main__ from multiprocessing, which would otherwise run it
+    again in the child: under Streamlit that is the page script being run (each worker would draw the page
+    without a session), and in a script without an `if __name__ == "__main__":` guard, the script itself.
+    A worker needs nothing from __main__: it runs ganviz's code on the settings and states it is sent."""
+    with _STARTING:
+        main = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            sys.modules["__main__"] = main
 
 
 def _send(conn, obj) -> None:
@@ -195,7 +217,8 @@ class Worker:
         runs = [(t.config, t.get_state(), t.divergence) for t in trainers]
         payload = pickle.dumps((runs, points, idle_s), protocol=pickle.HIGHEST_PROTOCOL)
         self.process = ctx.Process(target=_serve, args=(child, payload), daemon=True, name="ganviz-training")
-        self.process.start()
+        with _no_main_script():
+            self.process.start()
         child.close()
         self.finished = False
         self._finalizer = weakref.finalize(self, _shutdown, self.process, self._conn)
