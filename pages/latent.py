@@ -1,69 +1,200 @@
 """Latent: what a trained GAN's latent space and discriminator show (lectures 000 and 004).
 
-Layout only: the numbers come from `ganviz.latent`, the figures from `ganviz.plots_latent`. The page works
-on a run trained in this browser session, the 2D playground's (`pg_run`) or the digits page's (`mn_run`),
-and trains one quickly when there is none, storing it where those pages look for their run.
+Layout only: the numbers and what they mean come from `ganviz.latent`, the figures from
+`ganviz.figures.latent`. The page looks inside a run another page lends (`borrowable_runs()`: the 2D
+playground's, the digits page's) or one it quick-trains itself and keeps in its own state. What differs
+between 2D points and digit images on screen is drawn by one view object per kind of data (`VIEWS`).
 """
+
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
+from functools import partial
 
 import streamlit as st
 
-from ganviz.latent import embedding
-from ganviz.latent import fgsm
-from ganviz.figures import latent
-from ganviz.latent import noise
-from ganviz.latent import probe
-from ganviz.latent import truncation
 from ganviz.config import GANConfig, image_config
-from ganviz.data.images import load_images
+from ganviz.figures import latent as figures
+from ganviz.latent import embedding, fgsm, noise, probe, truncation
 from ganviz.live.run import LiveRun
-from ganviz.training.trainer import DISPLAY_SAMPLES
-from pages._run_controls import install_run
+from ganviz.training.domain import DISPLAY_SAMPLES
+from pages._session import borrowable_runs, page_state
 
-SOURCES = {"pg_": "2D playground", "mn_": "Digits (MNIST)"}
-WIDGETS = {"pg_": "w_", "mn_": "mw_"}  # each training page's settings widgets
 QUICK_ITERATIONS = 3000  # measured with the page's first draw: ~13 s for the 2D ring, ~15 s for the 8×8 digits
 MORE_ITERATIONS = 1000
 FEW_ITERATIONS = 500  # below this a run has not learnt much: say so
 TRAIN_CHUNK = 100  # iterations between progress-bar updates
-GRID = 40  # the digit samples to pick from: four rows of ten
 PSIS = [math.inf if p is None else p for p in noise.TRUNCATION_PSIS]  # a slider of numbers: inf is untruncated
-TRUNCATED_POINTS = 1000
-FGSM_POINTS = {False: 64, True: 8}  # by is_image
-FGSM_STEP_SIZES = {False: [0.005, 0.01, 0.02, 0.05, 0.1, 0.2], True: [0.002, 0.005, 0.01, 0.02, 0.05, 0.1]}
-FGSM_DEFAULT_STEP = {False: 0.05, True: 0.02}
-FGSM_SPREADS = [1, 2, 4, 8]
-FGSM_DEFAULT_STEPS = {False: 100, True: 40}
 NEIGHBOURS = 6  # samples drawn near a − b + c
 NEIGHBOUR_SPREAD = 0.25  # their distance from it, per coordinate (DCGAN used ±0.25)
 STATIC = {"displayModeBar": False}
-
-st.title("Latent")
-st.caption("What a trained GAN knows: its latent space has meaning, the noise's scale trades fidelity for "
-           "variety, the discriminator's features cluster the data, and a discriminator alone cannot generate.")
+VERDICT_ICONS = {"success": ":material/check_circle:", "warning": ":material/info:", "info": ":material/info:"}
 
 
-# --- the run ------------------------------------------------------------------------------------------
+@dataclass
+class LatentState:
+    """The Latent page's own state: the runs it quick-trained and results worth keeping between reruns."""
 
-def _quick_config(prefix: str) -> GANConfig:
-    if prefix == "pg_":
+    own: dict[str, LiveRun] = field(default_factory=dict)  # title -> a run quick-trained here
+    quick_iterations: int = QUICK_ITERATIONS
+    pending: str | None = None  # a quick-trained run, to be picked once the radio exists
+    cache: dict = field(default_factory=dict)  # name -> (key, value)
+    next_pick: str = "start"  # which end of the path the next click on a fake sets
+    fake_trace: int | None = None  # the clickable fakes' trace in the interpolation figure
+
+    @staticmethod
+    def kept_widgets() -> set[str]:
+        return {"lt_source", "lt_seed", "lt_path", "lt_psi"}
+
+    def cached(self, name: str, key: tuple, compute):
+        if name not in self.cache or self.cache[name][0] != key:
+            self.cache[name] = (key, compute())
+        return self.cache[name][1]
+
+    def stored(self, name: str, key: tuple):
+        """A result computed on a button press, while it still belongs to this run and these settings."""
+        hit = self.cache.get(name)
+        return hit[1] if hit is not None and hit[0] == key else None
+
+
+class PointsView:
+    """A 2D run: picks are clicks on G's fixed fakes, everything is drawn over the playground's view."""
+
+    kind, what, can_condition = "points", "2D GAN", False
+    quick_label = f"Quick-train a 2D GAN (ring of 8 Gaussians, {QUICK_ITERATIONS:,} iterations, about 12 s)"
+    picks = DISPLAY_SAMPLES  # all of G's fixed fakes, as the playground draws them
+    max_steps, default_steps, truncated = 60, 25, 1000
+    fgsm_points, fgsm_steps, fgsm_step, fgsm_unit = 64, 100, 0.05, "data units"
+    fgsm_step_sizes = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2]
+    fgsm_intro = "The lines are the noise points' paths over D's surface, shown as far out as they go."
+    embedding_caption = "Colours mark each sample's nearest mode (where the data has modes). "
+
+    def quick_config(self, conditional: bool) -> GANConfig:
         return GANConfig()  # the playground's default: the ring of 8 Gaussians
-    return image_config("digits", image_model="mlp-cpu",
-                        conditional=bool(st.session_state.get("lt_quick_conditional", False)))
+
+    def describe(self, cfg) -> str:
+        return cfg.dataset
+
+    def picker(self, container, name: str, n: int) -> int:
+        return int(container.number_input(f"{name}: fake #", 0, n - 1, step=1, key=f"lt_{name}_points"))
+
+    def interpolation_columns(self):
+        figure_col, controls = st.columns([1.35, 1])
+        return controls, figure_col
+
+    def show_interpolation(self, figure_col, controls, run, picks, walks, chosen, start, end, profile) -> None:
+        state = page_state(LatentState)
+        fig = figures.interpolation_2d(run.snapshot, {k: w.outputs for k, w in walks.items()}, chosen, start, end)
+        state.fake_trace = figures.fake_trace_index(fig)
+        figure_col.plotly_chart(fig, key="lt_pick", on_select=on_click, selection_mode="points", config=STATIC)
+        controls.plotly_chart(profile, key="lt_profile", config=STATIC)
+        controls.caption(f"""Click a fake to set the {state.next_pick} of the path (clicks alternate between start
+and end), or type the numbers above.""")
+
+    def arithmetic_columns(self, conditional: bool):
+        figure_col, side = st.columns([1.35, 1])
+        return side.columns(3), (figure_col, side)
+
+    def show_arithmetic(self, where, run, picks, abc, near) -> None:
+        figure_col, side = where
+        operands = {n: picks.outputs[abc[n]] for n in "abc"}
+        fig = figures.arithmetic_2d(run.snapshot, operands, near[0], near[1:])
+        figure_col.plotly_chart(fig, key="lt_arithmetic", config=STATIC)
+        rows = "".join(f"| G({n}) | fake #{abc[n]} | ({x:.2f}, {y:.2f}) |\n" for n, (x, y) in operands.items())
+        result = f"| **G(a − b + c)** | | **({near[0][0]:.2f}, {near[0][1]:.2f})** |"
+        side.markdown(f"| | | G's output |\n|---|---|---|\n{rows}{result}")
+        side.caption(f"""With {run.config.noise_dim}-D noise, a − b + c is the fourth corner of the parallelogram
+on a, b and c in the latent space, and lands wherever G sends that corner. Try a = b: the result is G(c).""")
+
+    def show_truncated(self, run, samples, psi: float) -> None:
+        st.plotly_chart(figures.truncation_points(run.snapshot, samples, psi), key="lt_truncated", config=STATIC)
+
+    def fgsm_spread(self, container) -> float:
+        help_ = "1: around the data; more: far out, where D never saw any data but still has a slope"
+        label = "noise starts in a square this many times the data's view"
+        return container.select_slider(label, [1, 2, 4, 8], value=4, key="lt_fgsm_spread", help=help_)
+
+    def show_fgsm(self, run, result) -> None:
+        paths, curves = st.columns([1, 1.2], gap="medium")  # a square view beside the curves, not stretched
+        paths.plotly_chart(figures.fgsm_paths_2d(run.snapshot, result), key="lt_fgsm_paths", config=STATIC)
+        curves.plotly_chart(figures.fgsm_curves(result, height=560, stacked=True), key="lt_fgsm_curves", config=STATIC)
 
 
-def _make_run(prefix: str, config: GANConfig) -> LiveRun:
-    """A run built as the training page builds its own (trained in a worker process when it plays there)."""
-    if prefix == "pg_":
-        return LiveRun(config, background=True)
-    return LiveRun(config, images=load_images(config.dataset), background=True, capacity=8)
+class DigitsView:
+    """A digits run: picks from a numbered grid of G's samples, pictures instead of the plane."""
+
+    kind, what, can_condition = "images", "digits GAN", True
+    quick_label = f"Quick-train a digits GAN (scikit-learn's 8×8 digits, {QUICK_ITERATIONS:,} iterations, about 15 s)"
+    picks = 40  # four rows of ten to pick from
+    max_steps, default_steps, truncated = 24, 12, 40
+    fgsm_points, fgsm_steps, fgsm_step, fgsm_unit = 8, 40, 0.02, "pixels on the [−1, 1] scale"
+    fgsm_step_sizes = [0.002, 0.005, 0.01, 0.02, 0.05, 0.1]
+    fgsm_intro = "Each image below is one noise image at a few of its steps."
+    embedding_caption = "Real digits are coloured by their label, generated ones by what the judge classifier reads. "
+
+    def quick_config(self, conditional: bool) -> GANConfig:
+        return image_config("digits", image_model="mlp-cpu", conditional=conditional)
+
+    def describe(self, cfg) -> str:
+        return f"{cfg.dataset} · {cfg.image_model}{' · conditional' if cfg.conditional else ''} · digits {cfg.digits}"
+
+    def picker(self, container, name: str, n: int) -> int:
+        return container.selectbox(f"{name}: sample #", range(n), key=f"lt_{name}_images")
+
+    def interpolation_columns(self):
+        return st.columns([1, 2.2])
+
+    def show_interpolation(self, grid_col, controls, run, picks, walks, chosen, start, end, profile) -> None:
+        labels, picked = picks.labels if run.trainer.domain.conditional else None, {start: "start", end: "end"}
+        title = "G's samples for the run's fixed z: pick two"
+        grid = figures.numbered_grid(picks.outputs, title=title, picked=picked, labels=labels)
+        grid_col.plotly_chart(grid, key="lt_grid", config=STATIC)
+        strip = figures.interpolation_strip({k: w.outputs for k, w in walks.items()}, chosen, start, end)
+        st.plotly_chart(strip, key="lt_strip", config=STATIC)
+        st.plotly_chart(profile, key="lt_profile", config=STATIC)
+
+    def arithmetic_columns(self, conditional: bool):
+        return st.columns(4 if conditional else 3), None
+
+    def show_arithmetic(self, where, run, picks, abc, near) -> None:
+        cells = [picks.outputs[abc[n]] for n in "abc"] + list(near)
+        captions = ["a", "b", "c", "a − b + c"] + ["nearby"] * NEIGHBOURS
+        fig = figures.image_row(cells, captions, title="G(a), G(b), G(c) and G(a − b + c)", uirevision="lt-arithmetic")
+        st.plotly_chart(fig, key="lt_arithmetic", config=STATIC)
+
+    def show_truncated(self, run, samples, psi: float) -> None:
+        fig = figures.numbered_grid(
+            samples, title=f"G(z), z truncated at ψ = {figures.psi_label(psi)}", numbered=False, height=300
+        )
+        st.plotly_chart(fig, key="lt_truncated", config=STATIC)
+
+    def fgsm_spread(self, container) -> float:
+        return 1  # the noise fills the whole pixel range already
+
+    def show_fgsm(self, run, result) -> None:
+        st.plotly_chart(figures.fgsm_images(result, labels=result.labels), key="lt_fgsm_images", config=STATIC)
+        st.plotly_chart(figures.fgsm_curves(result), key="lt_fgsm_curves", config=STATIC)
 
 
-def _train_here(run: LiveRun, iterations: int, what: str) -> None:
+VIEWS = {view.kind: view for view in (PointsView(), DigitsView())}  # the one place that asks: points or images?
+
+
+def on_click() -> None:
+    """A click on a fake: it becomes the start, then the end, then the start again…"""
+    state = page_state(LatentState)
+    fakes = [p for p in st.session_state.lt_pick.selection.points if p.get("curve_number") == state.fake_trace]
+    if fakes:
+        st.session_state[f"lt_{state.next_pick}_points"] = int(fakes[-1]["point_index"])
+        state.next_pick = "end" if state.next_pick == "start" else "start"
+
+
+def psi_name(psi: float) -> str:
+    return "none (untruncated)" if math.isinf(psi) else f"{psi:g}"
+
+
+def train_here(run: LiveRun, iterations: int, what: str) -> None:
     bar = st.progress(0.0, text=f"{what}: training…")
-    run.stop()
     done = 0
     while done < iterations:
         with run.paused() as trainer:
@@ -76,364 +207,217 @@ def _train_here(run: LiveRun, iterations: int, what: str) -> None:
     bar.empty()
 
 
-def _quick_train(prefix: str) -> None:
-    config = _quick_config(prefix)
-    with st.spinner("Building the run (digits: training the judge classifier the first time, a few seconds)…"):
-        install_run(prefix, WIDGETS[prefix], config, lambda: _make_run(prefix, config))
-    # what the training page reads besides its run (it sets these itself when it builds one)
-    st.session_state.update({f"{prefix}url_messages": [], f"{prefix}lesson": "free play"})
-    st.session_state.update({"pg_hide": set(), "pg_points": None} if prefix == "pg_" else {"mn_neighbours": None})
-    iterations = int(st.session_state.get("lt_quick_iterations", QUICK_ITERATIONS))
-    _train_here(st.session_state[f"{prefix}run"], iterations, f"Quick-training {SOURCES[prefix]}")
-    st.session_state.lt_pending_source = prefix
+def quick_train_buttons(views: list) -> None:
+    """A button per kind of data without a run yet; the run it trains belongs to this page."""
+    state = page_state(LatentState)
+    toggle = "conditional: G and D see the digit (class switching; the truncation trick as in BigGAN)"
+    for col, view in zip(st.columns(len(views)), views):
+        conditional = view.can_condition and col.toggle(toggle, key="lt_quick_conditional")
+        if col.button(view.quick_label, key=f"lt_quick_{view.kind}", type="primary", icon=":material/bolt:"):
+            with col, st.spinner("Building the run (digits: training the judge classifier the first time)…"):
+                run = LiveRun(view.quick_config(conditional), capacity=4)
+            with col:
+                train_here(run, state.quick_iterations, f"Quick-training a {view.what}")
+            state.pending = f"quick-trained {view.what}"
+            state.own[state.pending] = run
+            st.rerun()
 
 
-def _quick_train_buttons(prefixes: list[str]) -> None:
-    cols = st.columns(len(prefixes))
-    for col, prefix in zip(cols, prefixes):
-        with col:
-            if prefix == "pg_":
-                label = f"Quick-train a 2D GAN (ring of 8 Gaussians, {QUICK_ITERATIONS:,} iterations, about 12 s)"
-            else:
-                label = (f"Quick-train a digits GAN (scikit-learn's 8×8 digits, {QUICK_ITERATIONS:,} iterations, "
-                         "about 15 s)")
-                st.toggle("conditional: G and D see the digit (class switching; the truncation trick as in BigGAN)",
-                          key="lt_quick_conditional")
-            if st.button(label, key=f"lt_quick_{prefix}", type="primary", icon=":material/bolt:"):
-                _quick_train(prefix)
-                st.rerun()
+st.title("Latent")
+st.caption("""What a trained GAN knows: its latent space has meaning, the noise's scale trades fidelity for
+variety, the discriminator's features cluster the data, and a discriminator alone cannot generate.""")
 
+# --- the run ------------------------------------------------------------------------------------------------
 
-if "lt_pending_source" in st.session_state:  # a quick-train picked its run before the radio existed
-    st.session_state.lt_source = st.session_state.pop("lt_pending_source")
-available = [p for p in SOURCES if st.session_state.get(f"{p}run") is not None]
-missing = [p for p in SOURCES if p not in available]
+state = page_state(LatentState)
+runs = {title: lent.run for title, lent in borrowable_runs().items() if not lent.run.is_race} | state.own
+missing = [view for view in VIEWS.values() if view.kind not in {r.config.domain for r in runs.values()}]
+if state.pending is not None:  # a quick-train picked its run before the radio existed
+    st.session_state.lt_source, state.pending = state.pending, None
 
 st.header("Which run")
-if not available:
-    st.info("This page looks inside a GAN trained in this browser session, and none has been trained yet. "
-            "Train one on the **2D playground** or **Digits (MNIST)** page, or quick-train one here: it then "
-            "shows on its page too.", icon=":material/info:")
-    _quick_train_buttons(missing)
+if not runs:
+    st.info(
+        """This page looks inside a GAN trained in this browser session, and none has been trained yet. Train
+one on the **2D playground** or **Digits (MNIST)** page, or quick-train one here.""",
+        icon=":material/info:",
+    )
+    quick_train_buttons(missing)
     st.stop()
 
-if st.session_state.get("lt_source") not in available:
-    st.session_state.lt_source = available[0]
-prefix = st.radio("the run to look inside", available, format_func=SOURCES.get, horizontal=True, key="lt_source")
-run: LiveRun = st.session_state[f"{prefix}run"]
-run.stop()  # a run playing on its page trains in a worker process: take back its latest state
-cfg = run.config
-if run.trainer.is_image:
-    what = (f"{cfg.dataset} · {cfg.image_model}{' · conditional' if cfg.conditional else ''} · digits "
-            f"{cfg.digits}")
-else:
-    what = cfg.dataset
+if st.session_state.get("lt_source") not in runs:
+    st.session_state.lt_source = next(iter(runs))
+title = st.radio("the run to look inside", list(runs), horizontal=True, key="lt_source")
+run: LiveRun = runs[title]
+own, cfg = title in state.own, run.config
+view = VIEWS[cfg.domain]
+conditional = run.trainer.domain.conditional
 info, more = st.columns([4, 1.3])
-info.markdown(f"**{SOURCES[prefix]}**: {what} · iteration **{run.iteration:,}** · loss {run.trainer.loss.title} · "
-              f"noise {cfg.noise_dim}-D {cfg.noise} · seed {cfg.seed}")
-if more.button(f"Train it {MORE_ITERATIONS:,} more iterations", key="lt_more", icon=":material/fitness_center:"):
-    _train_here(run, MORE_ITERATIONS, f"Training {SOURCES[prefix]}")
+info.markdown(f"""**{title}**: {view.describe(cfg)} · iteration **{run.iteration:,}** · loss {run.trainer.loss.title}
+· noise {cfg.noise_dim}-D {cfg.noise} · seed {cfg.seed}""")
+if own and more.button(f"Train {MORE_ITERATIONS:,} more iterations", key="lt_more", icon=":material/fitness_center:"):
+    train_here(run, MORE_ITERATIONS, f"Training the {title}")
     st.rerun()
 if run.trainer.divergence is not None:
     st.error(run.trainer.divergence.message, icon=":material/warning:")
 if run.iteration < FEW_ITERATIONS:
-    st.warning(f"This run has trained only {run.iteration:,} iterations: its latent space means little yet. "
-               f"Train it more here or on its page.", icon=":material/hourglass_empty:")
+    st.warning(
+        f"This run has trained only {run.iteration:,} iterations: its latent space means little yet. Train it "
+        f"more {'here' if own else 'on its page'}.",
+        icon=":material/hourglass_empty:",
+    )
 if missing:
-    with st.expander(f"Quick-train a {SOURCES[missing[0]]} run too"):
-        _quick_train_buttons(missing)
-seed = st.columns([1, 3])[0].number_input("seed of this page's random draws", 0, 10_000, 0, key="lt_seed",
-                                          help="truncated noise, the samples embedded, the FGSM noise")
-
-is_image = run.trainer.is_image
-conditional = run.trainer.conditional
-kind = "images" if is_image else "points"
+    with st.expander(f"Quick-train a {missing[0].what} too"):
+        quick_train_buttons(missing)
+seed_help = "truncated noise, the samples embedded, the FGSM noise"
+seed = st.columns([1, 3])[0].number_input("seed of this page's random draws", 0, 10_000, key="lt_seed", help=seed_help)
 # Results worth keeping between reruns are cached under the run's identity and progress.
-run_key = (prefix, id(run), run.iteration, run.trainer.d_updates, run.trainer.g_updates)
+run_key = (title, id(run), run.iteration, run.trainer.d_updates, run.trainer.g_updates)
 
-
-def cached(name: str, key: tuple, compute):
-    store = st.session_state.setdefault("lt_cache", {})
-    if name not in store or store[name][0] != key:
-        store[name] = (key, compute())
-    return store[name][1]
-
-
-def stored(name: str, key: tuple):
-    """A result computed on a button press, while it still belongs to this run and these settings."""
-    hit = st.session_state.get("lt_cache", {}).get(name)
-    return hit[1] if hit is not None and hit[0] == key else None
-
-
-def keep(name: str, key: tuple, value) -> None:
-    st.session_state.setdefault("lt_cache", {})[name] = (key, value)
-
-
-# --- interpolation and arithmetic ----------------------------------------------------------------------
+# --- interpolation and arithmetic ----------------------------------------------------------------------------
 
 st.header("Interpolation and arithmetic")
-st.markdown("Walk in a straight line (**linear**) or along the sphere (**spherical**) from one noise vector to "
-            "another and watch what G makes on the way. In many dimensions Gaussian noise lives near a sphere of "
-            "radius √dim: the straight line's middle cuts inside it, where G has rarely been.")
-
+st.markdown("""Walk in a straight line (**linear**) or along the sphere (**spherical**) from one noise vector to
+another and watch what G makes on the way. In many dimensions Gaussian noise lives near a sphere of radius √dim:
+the straight line's middle cuts inside it, where G has rarely been.""")
 with run.paused() as trainer:
-    picks = probe.latent_samples(trainer, GRID if is_image else DISPLAY_SAMPLES)
-    typical = noise.typical_norm(cfg.noise, cfg.noise_dim)
-n_picks = len(picks.z)
+    picks = probe.latent_samples(trainer, view.picks)
+n_picks, digits = len(picks.z), cfg.digit_list()
 # default picks far apart (G may put many samples on one mode): the path's ends, then a, b and c
-for key, index in zip(("start", "end", "a", "b", "c"), probe.farthest_points(picks.outputs, 2)
-                      + probe.farthest_points(picks.outputs, 3, first=1)):
-    st.session_state.setdefault(f"lt_{key}_{kind}", index)
+defaults = probe.farthest_points(picks.outputs, 2) + probe.farthest_points(picks.outputs, 3, first=1)
+for name, index in zip(("start", "end", "a", "b", "c"), defaults):
+    st.session_state.setdefault(f"lt_{name}_{view.kind}", index)
 
-
-def _on_click() -> None:
-    """A click on a fake: it becomes the start, then the end, then the start again…"""
-    points = st.session_state.lt_pick.selection.points
-    fakes = [p for p in points if p.get("curve_number") == st.session_state.get("lt_fake_trace")]
-    if fakes:
-        target = st.session_state.get("lt_next_pick", "start")
-        st.session_state[f"lt_{target}_points"] = int(fakes[-1]["point_index"])
-        st.session_state.lt_next_pick = "end" if target == "start" else "start"
-
-
-def _picker(label: str, key: str, container=st) -> int:
-    if is_image:
-        return container.selectbox(label, range(n_picks), key=key)
-    return int(container.number_input(label, 0, n_picks - 1, step=1, key=key))
-
-
-if is_image:
-    controls, grid_col = st.columns([1, 2.2])
-else:
-    figure_col, controls = st.columns([1.35, 1])
+controls, figure_col = view.interpolation_columns()
 with controls:
     c1, c2 = st.columns(2)
-    with c1:
-        start = _picker("start: sample #" if is_image else "start: fake #", f"lt_start_{kind}")
-    with c2:
-        end = _picker("end: sample #" if is_image else "end: fake #", f"lt_end_{kind}")
-    path_kind = st.radio("path", ["spherical", "linear"], format_func=latent.PATH_NAMES.get, horizontal=True,
-                         key="lt_path")
-    steps = st.slider("points along the path", 5, 24 if is_image else 60, 12 if is_image else 25, key="lt_steps")
+    start, end = view.picker(c1, "start", n_picks), view.picker(c2, "end", n_picks)
+    chosen = st.radio(
+        "path", ["spherical", "linear"], format_func=figures.PATH_NAMES.get, horizontal=True, key="lt_path"
+    )
+    steps = st.slider("points along the path", 5, view.max_steps, view.default_steps, key="lt_steps")
     path_label = None
     if conditional:
-        digits = cfg.digit_list()
         if st.session_state.get("lt_path_digit") not in digits:  # first visit, or another run's digits
             st.session_state.lt_path_digit = int(picks.labels[start])
-        path_label = st.selectbox("digit asked for along the path", digits, key="lt_path_digit",
-                                  help="a conditional G draws one digit: the path changes its style only")
-
+        one_digit = "a conditional G draws one digit: the path changes its style only"
+        path_label = st.selectbox("digit asked for along the path", digits, key="lt_path_digit", help=one_digit)
 with run.paused() as trainer:
-    walks = {name: probe.walk(trainer, fn(picks.z[start], picks.z[end], steps), path_label)
-             for name, fn in (("spherical", noise.slerp), ("linear", noise.lerp))}
-d_output = walks["spherical"].d_output
+    paths = {"spherical": noise.slerp, "linear": noise.lerp}
+    walks = {k: probe.walk(trainer, path(picks.z[start], picks.z[end], steps), path_label) for k, path in paths.items()}
+scores, norms = ({k: getattr(w, a) for k, w in walks.items()} for a in ("scores", "norms"))
+typical = noise.typical_norm(cfg.noise, cfg.noise_dim)
 t_axis = [i / (steps - 1) for i in range(steps)]
-profile = latent.path_profile(t_axis, {k: w.scores for k, w in walks.items()}, {k: w.norms for k, w in walks.items()},
-                          path_kind, d_output, typical, height=340 if is_image else 360)
-if is_image:
-    with grid_col:
-        st.plotly_chart(latent.numbered_grid(picks.outputs, title="G's samples for the run's fixed z: pick two",
-                                         picked={start: "start", end: "end"},
-                                         labels=picks.labels if conditional else None),
-                        key="lt_grid", config=STATIC)
-    st.plotly_chart(latent.interpolation_strip({k: w.outputs for k, w in walks.items()}, path_kind, start, end),
-                    key="lt_strip", config=STATIC)
-    st.plotly_chart(profile, key="lt_profile", config=STATIC)
-else:
-    interpolation = latent.interpolation_2d(run.snapshot, {k: w.outputs for k, w in walks.items()}, path_kind, start,
-                                        end)
-    st.session_state.lt_fake_trace = latent.fake_trace_index(interpolation)
-    with figure_col:
-        st.plotly_chart(interpolation, key="lt_pick", on_select=_on_click, selection_mode="points",
-                        config={"displayModeBar": False})
-    with controls:
-        st.plotly_chart(profile, key="lt_profile", config=STATIC)
-        st.caption(f"Click a fake to set the {st.session_state.get('lt_next_pick', 'start')} of the path (clicks "
-                   "alternate between start and end), or type the numbers above.")
+profile = figures.path_profile(t_axis, scores, norms, chosen, walks[chosen].d_output, typical, height=350)
+view.show_interpolation(figure_col, controls, run, picks, walks, chosen, start, end, profile)
 
 st.subheader("Arithmetic: a − b + c")
-st.markdown("DCGAN's vector arithmetic: take the noise of three samples and add and subtract it. If directions "
-            "in latent space carry meaning, G(a − b + c) has what a has, minus what b has, plus what c has. "
-            f"Beside it, G at noise near a − b + c ({NEIGHBOUR_SPREAD:g}·N(0, I) away).")
-if is_image:
-    pickers = st.columns(4 if conditional else 3)
-else:
-    figure_col, side = st.columns([1.35, 1])
-    pickers = side.columns(3)
-abc = {name: _picker(f"{name}: sample #" if is_image else f"{name}: fake #", f"lt_{name}_{kind}", col)
-       for col, name in zip(pickers, "abc")}
+st.markdown(f"""DCGAN's vector arithmetic: take the noise of three samples and add and subtract it. If directions
+in latent space carry meaning, G(a − b + c) has what a has, minus what b has, plus what c has. Beside it, G at
+noise near a − b + c ({NEIGHBOUR_SPREAD:g}·N(0, I) away).""")
+pickers, where = view.arithmetic_columns(conditional)
+abc = {name: view.picker(col, name, n_picks) for col, name in zip(pickers, "abc")}
 result_label = None
 if conditional:
-    if st.session_state.get("lt_result_digit") not in cfg.digit_list():
+    if st.session_state.get("lt_result_digit") not in digits:
         st.session_state.lt_result_digit = int(picks.labels[abc["a"]])
-    result_label = pickers[3].selectbox("digit asked for the result", cfg.digit_list(), key="lt_result_digit")
+    result_label = pickers[3].selectbox("digit asked for the result", digits, key="lt_result_digit")
 result_z = noise.arithmetic(*(picks.z[abc[n]] for n in "abc"))
 with run.paused() as trainer:
     near = probe.generate(trainer, noise.around(result_z, 1 + NEIGHBOURS, NEIGHBOUR_SPREAD, seed), result_label)
-if is_image:
-    cells = [picks.outputs[abc[n]] for n in "abc"] + list(near)
-    captions = ["a", "b", "c", "a − b + c"] + ["nearby"] * NEIGHBOURS
-    st.plotly_chart(latent.image_row(cells, captions, title="G(a), G(b), G(c) and G(a − b + c)",
-                                 uirevision="lt-arithmetic"), key="lt_arithmetic", config=STATIC)
-else:
-    with figure_col:
-        st.plotly_chart(latent.arithmetic_2d(run.snapshot, {n: picks.outputs[abc[n]] for n in "abc"}, near[0],
-                                         near[1:]), key="lt_arithmetic", config=STATIC)
-    with side:
-        rows = [f"| G({n}) | fake #{abc[n]} | ({picks.outputs[abc[n]][0]:.2f}, {picks.outputs[abc[n]][1]:.2f}) |"
-                for n in "abc"]
-        st.markdown("| | | G's output |\n|---|---|---|\n" + "\n".join(rows)
-                    + f"\n| **G(a − b + c)** | | **({near[0][0]:.2f}, {near[0][1]:.2f})** |")
-        st.caption(f"With {cfg.noise_dim}-D noise, a − b + c is the fourth corner of the parallelogram on a, b and "
-                   "c in the latent space, and lands wherever G sends that corner. Try a = b: the result is G(c).")
+view.show_arithmetic(where, run, picks, abc, near)
 
 if conditional:
     st.subheader("Same z, another digit")
-    st.markdown("A conditional G takes the digit as a separate input: keep the noise, change the digit, and the "
-                "style (slant, thickness) stays while the digit changes.")
+    st.markdown("""A conditional G takes the digit as a separate input: keep the noise, change the digit, and the
+style (slant, thickness) stays while the digit changes.""")
     switch = st.selectbox("the noise of sample #", range(n_picks), key="lt_switch")
-    digits = cfg.digit_list()
     with run.paused() as trainer:
         switched = probe.generate(trainer, [picks.z[switch]] * len(digits), digits)
-    st.plotly_chart(latent.image_row(switched, [str(d) for d in digits], title=f"G(z #{switch}, digit)",
-                                 uirevision="lt-switch"), key="lt_switched", config=STATIC)
+    fig = figures.image_row(switched, [str(d) for d in digits], title=f"G(z #{switch}, digit)", uirevision="lt-switch")
+    st.plotly_chart(fig, key="lt_switched", config=STATIC)
 
-
-# --- the truncation trick ---------------------------------------------------------------------------------
+# --- the truncation trick --------------------------------------------------------------------------------------
 
 st.header("The truncation trick")
-st.markdown("BigGAN (lecture 004): draw each noise coordinate from a normal cut off at ±ψ. A small ψ keeps z "
-            "near the centre of the latent space: fewer, more typical samples (fidelity); a large ψ gives the "
-            "full variety. Does that hold for this run?")
+st.markdown("""BigGAN (lecture 004): draw each noise coordinate from a normal cut off at ±ψ. A small ψ keeps z near
+the centre of the latent space: fewer, more typical samples (fidelity); a large ψ gives the full variety. Does that
+hold for this run?""")
 if cfg.noise == "uniform":
-    st.info("This run's noise is uniform on [−1, 1]: truncating it at ψ leaves it uniform on [−ψ, ψ], so any "
-            "ψ ≥ 1 is the untruncated noise.", icon=":material/info:")
-psi = st.select_slider("ψ, the truncation threshold", PSIS, value=1.0, key="lt_psi",
-                       format_func=lambda p: "none (untruncated)" if math.isinf(p) else f"{p:g}")
-engine_psi = None if math.isinf(psi) else psi
+    st.info(
+        """This run's noise is uniform on [−1, 1]: truncating it at ψ leaves it uniform on [−ψ, ψ], so any
+ψ ≥ 1 is the untruncated noise.""",
+        icon=":material/info:",
+    )
+st.session_state.setdefault("lt_psi", 1.0)  # kept across page switches: its default comes from here only
+psi = st.select_slider("ψ, the truncation threshold", PSIS, key="lt_psi", format_func=psi_name)
 with run.paused() as trainer:
-    truncated = truncation.truncated_samples(trainer, GRID if is_image else TRUNCATED_POINTS, engine_psi, seed)
+    truncated = truncation.truncated_samples(trainer, view.truncated, None if math.isinf(psi) else psi, seed)
     with st.spinner("Measuring fidelity and variety at every ψ…"):
-        sweep = cached("sweep", (*run_key, seed),
-                       lambda: truncation.truncation_sweep(trainer, noise.TRUNCATION_PSIS, seed=seed))
+        measure = partial(truncation.truncation_sweep, trainer, noise.TRUNCATION_PSIS, seed=seed)
+        sweep = state.cached("sweep", (*run_key, seed), measure)
 i = PSIS.index(psi)
-low, full = sweep.fidelity[0], sweep.fidelity[-1]
 left, right = st.columns([1, 1.2])
 with left:
-    if is_image:
-        st.plotly_chart(latent.numbered_grid(truncated.outputs, title=f"G(z), z truncated at ψ = {psi:g}",
-                                         numbered=False, height=300), key="lt_truncated", config=STATIC)
-    else:
-        st.plotly_chart(latent.truncation_points(run.snapshot, truncated.outputs, psi), key="lt_truncated",
-                        config=STATIC)
+    view.show_truncated(run, truncated.outputs, psi)
 with right:
-    coverage = (f" · {sweep.coverage_name}: **{sweep.coverage[i]:.0f} of {sweep.coverage_total}**"
-                if sweep.coverage_total else "")
-    st.markdown(f"At ψ = {PSIS[i]:g}: **{sweep.fidelity[i]:.1%}** {sweep.fidelity_name}{coverage} · "
-                f"{sweep.distance_name}: **{sweep.distance[i]:.3g}** (real vs real: {sweep.distance_floor:.3g}).")
-    st.caption(f"{sweep.samples:,} samples per ψ, from the same random draws for every ψ (seed {seed}), so the "
-               "differences come from ψ alone.")
-    if low > full + 0.01:
-        st.success(f"As in BigGAN: fidelity rises from {full:.1%} untruncated to {low:.1%} at ψ = {PSIS[0]:g}, "
-                   f"while the distance to the data grows from {sweep.distance[-1]:.3g} to {sweep.distance[0]:.3g}: "
-                   "variety is what truncation costs.", icon=":material/check_circle:")
-    elif low < full - 0.01:
-        between = "between digits" if is_image else "between modes"
-        st.warning(f"Here truncation *lowers* fidelity ({full:.1%} untruncated, {low:.1%} at ψ = {PSIS[0]:g}). "
-                   f"The centre of this latent space is not a typical sample: G maps it {between}. BigGAN's "
-                   "generator is class-conditional, so its centre is a typical sample *of the class asked for*: "
-                   "try a conditional digits run.", icon=":material/info:")
-    else:
-        st.info(f"Fidelity barely moves with ψ here ({full:.1%} untruncated, {low:.1%} at ψ = {PSIS[0]:g}); "
-                "variety still drops as ψ falls.", icon=":material/info:")
-st.plotly_chart(latent.truncation_curve(sweep, psi), key="lt_sweep", config=STATIC)
+    covered = f" · {sweep.coverage_name}: **{sweep.coverage[i]:.0f} of {sweep.coverage_total}**"
+    covered = covered if sweep.coverage_total else ""
+    st.markdown(f"""At ψ = {PSIS[i]:g}: **{sweep.fidelity[i]:.1%}** {sweep.fidelity_name}{covered} ·
+{sweep.distance_name}: **{sweep.distance[i]:.3g}** (real vs real: {sweep.distance_floor:.3g}).""")
+    st.caption(f"""{sweep.samples:,} samples per ψ, from the same random draws for every ψ (seed {seed}), so the
+differences come from ψ alone.""")
+    verdict = truncation.truncation_verdict(run.trainer, sweep)
+    getattr(st, verdict.tone)(verdict.text, icon=VERDICT_ICONS[verdict.tone])
+st.plotly_chart(figures.truncation_curve(sweep, psi), key="lt_sweep", config=STATIC)
 
-
-# --- the discriminator's embedding space --------------------------------------------------------------------
+# --- the discriminator's embedding space ----------------------------------------------------------------------
 
 st.header("The discriminator's embedding space")
-st.markdown("Lecture 000: the layers of a well-trained discriminator are an embedding in which the data "
-            "clusters. Here are D's penultimate-layer features of real and generated samples, projected to 2D.")
+st.markdown("""Lecture 000: the layers of a well-trained discriminator are an embedding in which the data clusters.
+Here are D's penultimate-layer features of real and generated samples, projected to 2D.""")
 embed_key = (*run_key, seed)
 with run.paused() as trainer:
-    inputs = cached("embedding_inputs", embed_key, lambda: embedding.embedding_features(trainer, seed=seed))
-pca = cached("pca", embed_key, lambda: embedding.embed(inputs.features, "pca", seed))
-n_embedded = len(inputs.features)
-st.plotly_chart(latent.embedding_figure(pca, inputs.is_real, inputs.classes, inputs.class_name, scores=inputs.scores,
-                                    title=f"PCA of D's {inputs.features.shape[1]} features ({n_embedded} samples)"),
-                key="lt_pca", config=STATIC)
+    inputs = state.cached("embedding_inputs", embed_key, lambda: embedding.embedding_features(trainer, seed=seed))
+pca = state.cached("pca", embed_key, lambda: embedding.embed(inputs.features, "pca", seed))
+n_embedded, by = len(inputs.features), (inputs.is_real, inputs.classes, inputs.class_name)
+chart_title = f"PCA of D's {inputs.features.shape[1]} features ({n_embedded} samples)"
+st.plotly_chart(
+    figures.embedding_figure(pca, *by, scores=inputs.scores, title=chart_title), key="lt_pca", config=STATIC
+)
 if st.button("Run t-SNE on the same features (about a second or two)", key="lt_tsne", icon=":material/hub:"):
     bar = st.progress(0.0, text="t-SNE…")
-    keep("tsne", embed_key, embedding.embed(inputs.features, "tsne", seed,
-                                         progress=lambda f, message: bar.progress(f, text=message)))
+    tsne = embedding.embed(inputs.features, "tsne", seed, progress=lambda f, message: bar.progress(f, text=message))
+    state.cache["tsne"] = (embed_key, tsne)
     bar.empty()
-tsne = stored("tsne", embed_key)
+tsne = state.stored("tsne", embed_key)
 if tsne is not None:
-    st.plotly_chart(latent.embedding_figure(tsne, inputs.is_real, inputs.classes, inputs.class_name, scores=inputs.scores,
-                                        title=f"t-SNE of D's features (perplexity "
-                                              f"{min(embedding.TSNE_PERPLEXITY, (n_embedded - 1) / 3):g})"),
-                    key="lt_tsne_figure", config=STATIC)
-st.caption("Real samples are circles, G's samples crosses. "
-           + ("Real digits are coloured by their label, generated ones by what the judge classifier reads. "
-              if is_image else "Colours mark each sample's nearest mode. " if inputs.classes is not None else "")
-           + "PCA keeps the directions of largest spread; t-SNE keeps neighbourhoods, not distances.")
+    chart_title = f"t-SNE of D's features (perplexity {embedding.tsne_perplexity(n_embedded):g})"
+    fig = figures.embedding_figure(tsne, *by, scores=inputs.scores, title=chart_title)
+    st.plotly_chart(fig, key="lt_tsne_figure", config=STATIC)
+st.caption(f"""Real samples are circles, G's samples crosses. {view.embedding_caption}PCA keeps the directions of
+largest spread; t-SNE keeps neighbourhoods, not distances.""")
 
-
-# --- FGSM from noise ---------------------------------------------------------------------------------------
+# --- FGSM from noise -----------------------------------------------------------------------------------------
 
 st.header("FGSM from noise: a discriminator cannot generate")
-st.markdown("Lecture 000 asks: start from random noise and nudge it with the fast gradient sign method, "
-            "x ← x + η·sign(∇ₓ D(x)), toward “real”. D's score rises; does the noise become data? "
-            + ("Each image below is one noise image at a few of its steps." if is_image else
-               "The lines are the noise points' paths over D's surface, shown as far out as they go."))
+st.markdown(f"""Lecture 000 asks: start from random noise and nudge it with the fast gradient sign method,
+x ← x + η·sign(∇ₓ D(x)), toward “real”. D's score rises; does the noise become data? {view.fgsm_intro}""")
 c1, c2, c3, c4 = st.columns([1, 1, 1, 1.1])
-fgsm_steps = c1.slider("steps", 5, 300, FGSM_DEFAULT_STEPS[is_image], key=f"lt_fgsm_steps_{kind}")
-step_size = c2.select_slider("step size η" + (" (pixels on the [−1, 1] scale)" if is_image else " (data units)"),
-                             FGSM_STEP_SIZES[is_image], value=FGSM_DEFAULT_STEP[is_image], key=f"lt_fgsm_eta_{kind}")
-spread = 1
-if not is_image:
-    spread = c3.select_slider("noise starts in a square this many times the data's view", FGSM_SPREADS, value=4,
-                              key="lt_fgsm_spread", help="1: around the data; more: far out, where D never saw "
-                              "any data but still has a slope")
+fgsm_steps = c1.slider("steps", 5, 300, view.fgsm_steps, key=f"lt_fgsm_steps_{view.kind}")
+eta = f"step size η ({view.fgsm_unit})"
+step_size = c2.select_slider(eta, view.fgsm_step_sizes, value=view.fgsm_step, key=f"lt_fgsm_eta_{view.kind}")
+spread = view.fgsm_spread(c3)
 c4.write("")
 fgsm_key = (*run_key, seed, fgsm_steps, step_size, spread)
-if c4.button("Push noise toward “real”", key="lt_fgsm", type="primary", icon=":material/trending_up:",
-             help=f"{FGSM_POINTS[is_image]} noise {kind}, each step along the sign of D's gradient"):
+push_help = f"{view.fgsm_points} noise {view.kind}, each step along the sign of D's gradient"
+if c4.button("Push noise toward “real”", key="lt_fgsm", type="primary", icon=":material/trending_up:", help=push_help):
     with run.paused() as trainer, st.spinner("Following D's gradient…"):
-        keep("fgsm", fgsm_key, fgsm.fgsm_from_noise(trainer, FGSM_POINTS[is_image], fgsm_steps, step_size, seed,
-                                                      spread))
-fgsm = stored("fgsm", fgsm_key)
-if fgsm is None:
+        result = fgsm.fgsm_from_noise(trainer, view.fgsm_points, fgsm_steps, step_size, seed, spread)
+    state.cache["fgsm"] = (fgsm_key, result)
+result = state.stored("fgsm", fgsm_key)
+if result is None:
     st.caption("Press the button to run it with these settings.")
 else:
-    if is_image:
-        st.plotly_chart(latent.fgsm_images(fgsm, labels=fgsm.labels), key="lt_fgsm_images", config=STATIC)
-        st.plotly_chart(latent.fgsm_curves(fgsm), key="lt_fgsm_curves", config=STATIC)
-    else:  # a square view: beside the curves, not stretched across the page
-        paths, curves = st.columns([1, 1.2], gap="medium")
-        paths.plotly_chart(latent.fgsm_paths_2d(run.snapshot, fgsm), key="lt_fgsm_paths", config=STATIC)
-        curves.plotly_chart(latent.fgsm_curves(fgsm, height=560, stacked=True), key="lt_fgsm_curves", config=STATIC)
-    first, last = fgsm.scores[0].mean(), fgsm.scores[-1].mean()
-    verdict = (f"D's mean score went from **{first:.3g}** to **{last:.3g}**. The samples' mean distance to the "
-               f"nearest real sample went from {fgsm.distance_to_data[0]:.3g} to "
-               f"**{fgsm.distance_to_data[-1]:.3g}**; real samples sit {fgsm.real_distance:.3g} from it and G's "
-               f"samples {fgsm.fake_distance:.3g}.")
-    if is_image:
-        readings = ", ".join(str(int(d)) for d in fgsm.predicted[-1])
-        judged = (f"The judge classifier reads the final images as {readings}, with a mean confidence of "
-                  f"{fgsm.confidence[-1]:.0%}")
-        if fgsm.labels is not None:
-            judged += f" (D was asked about {', '.join(str(int(d)) for d in fgsm.labels)})"
-        judged += (": a classifier is a discriminative network too, and noise pushed along gradients fools it as "
-                   "well. " if fgsm.confidence[-1] >= 0.8 else ". ")
-        st.markdown(f"{verdict} {judged}Look at the pictures and the distance: D's approval is not the data. "
-                    "That is the lecture's argument for training a generator.")
-    else:
-        hq = "" if fgsm.hq_fraction is None else (
-            f" **{fgsm.hq_fraction[-1]:.0%}** of them ended within 3σ of a mode, on {fgsm.modes_captured[-1]} of "
-            f"the {len(run.trainer.dataset.modes)} modes.")
-        st.markdown(f"{verdict}{hq} In 2D a discriminator's peaks often sit on the data, so points that start "
-                    "near it can land there; points that start where D never saw data climb whatever slope D has "
-                    "there, which need not lead to the data (widen the square to see it). And D only says how real "
-                    "a point looks, not how the data is spread: the points pile up wherever D's peaks are. "
-                    "Learning the spread is a generator's job.")
+    view.show_fgsm(run, result)
+    st.markdown(fgsm.fgsm_verdict(run.trainer, result))

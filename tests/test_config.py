@@ -1,4 +1,5 @@
 """GANConfig: validation, coercion, JSON/query round trips and which changes need new networks."""
+
 from __future__ import annotations
 
 import json
@@ -7,7 +8,15 @@ from dataclasses import fields
 
 import pytest
 
-from ganviz.config import CUSTOM_DATASET, ConfigError, GANConfig, choices_of, image_config, setting_fields, setting_names
+from ganviz.config import (
+    CUSTOM_DATASET,
+    ConfigError,
+    GANConfig,
+    choices_of,
+    image_config,
+    setting_fields,
+    setting_names,
+)
 from ganviz.data import DATASETS
 from ganviz.data.images import IMAGE_DATASETS
 from ganviz.losses import LOSSES
@@ -22,22 +31,85 @@ FREE_TEXT = {"digits", "digit_weights"}  # checked by GANConfig.digit_list / dig
 NEEDS = {"acgan_weight": {"conditional": True}, "digit_weights": {"digits": "017"}}  # settings that need another one
 
 NON_DEFAULT = dict(
-    dataset="grid25", noise_dim=7, noise="uniform", g_depth=2, g_width=64, g_activation="tanh", d_depth=4,
-    d_width=256, d_activation="gelu", spectral_norm_d=True, spectral_norm_g=True,
-    minibatch_features="discrimination", batch_norm_g=True, loss="wgan-gp", clip=0.05, gp_weight=5.0,
-    r1_weight=0.5, batch_size=64, d_steps=5, g_steps=2, optimizer_d="rmsprop", optimizer_g="sgd", lr_d=2e-4,
-    lr_g=5e-5, beta1_d=0.0, beta2_d=0.9, beta1_g=0.9, beta2_g=0.99, momentum_d=0.5, momentum_g=0.9,
-    label_smoothing=0.1, instance_noise=0.2, instance_noise_anneal=1000, unrolled_steps=5, ema=0.99,
-    extra_g_loss="feature-matching", extra_g_weight=0.5, pretrain_d=10, seed=12345, device="cpu",
-    image_model="dcgan", digits="017", digit_weights="8,1,1", conditional=True, acgan_weight=0.5,
+    dataset="grid25",
+    noise_dim=7,
+    noise="uniform",
+    g_depth=2,
+    g_width=64,
+    g_activation="tanh",
+    d_depth=4,
+    d_width=256,
+    d_activation="gelu",
+    spectral_norm_d=True,
+    spectral_norm_g=True,
+    minibatch_features="discrimination",
+    batch_norm_g=True,
+    loss="wgan-gp",
+    clip=0.05,
+    gp_weight=5.0,
+    r1_weight=0.5,
+    batch_size=64,
+    d_steps=5,
+    g_steps=2,
+    optimizer_d="rmsprop",
+    optimizer_g="sgd",
+    lr_d=2e-4,
+    lr_g=5e-5,
+    beta1_d=0.0,
+    beta2_d=0.9,
+    beta1_g=0.9,
+    beta2_g=0.99,
+    momentum_d=0.5,
+    momentum_g=0.9,
+    label_smoothing=0.1,
+    instance_noise=0.2,
+    instance_noise_anneal=1000,
+    unrolled_steps=5,
+    ema=0.99,
+    extra_g_loss="feature-matching",
+    extra_g_weight=0.5,
+    pretrain_d=10,
+    seed=12345,
+    device="cpu",
+    image_model="dcgan",
+    digits="017",
+    digit_weights="8,1,1",
+    conditional=True,
+    acgan_weight=0.5,
 )
 
-MLP_NETWORKS = {"g_depth", "g_width", "g_activation", "d_depth", "d_width", "d_activation", "spectral_norm_g",
-                "batch_norm_g"}  # image runs build their networks from image_model
+MLP_NETWORKS = {
+    "g_depth",
+    "g_width",
+    "g_activation",
+    "d_depth",
+    "d_width",
+    "d_activation",
+    "spectral_norm_g",
+    "batch_norm_g",
+}  # image runs build their networks from image_model
 SHARED = {"dataset", "digits", "digit_weights", "seed", "device"}
-NON_LIVE = {"dataset", "noise_dim", "g_depth", "g_width", "g_activation", "d_depth", "d_width", "d_activation",
-            "spectral_norm_d", "spectral_norm_g", "minibatch_features", "batch_norm_g", "seed", "device",
-            "image_model", "digits", "digit_weights", "conditional", "acgan_weight"}
+NON_LIVE = {
+    "dataset",
+    "noise_dim",
+    "g_depth",
+    "g_width",
+    "g_activation",
+    "d_depth",
+    "d_width",
+    "d_activation",
+    "spectral_norm_d",
+    "spectral_norm_g",
+    "minibatch_features",
+    "batch_norm_g",
+    "seed",
+    "device",
+    "image_model",
+    "digits",
+    "digit_weights",
+    "conditional",
+    "acgan_weight",
+}
 
 
 def raises_config_error(field_name: str, **values) -> ConfigError:
@@ -112,9 +184,18 @@ def test_query_lists_only_non_defaults_and_round_trips():
 
 
 def test_query_strings_are_coerced():
-    cfg = GANConfig.from_query({"batch_norm_g": "true", "label_smoothing": "0.5", "g_depth": "3", "d_steps": "4",
-                                "spectral_norm_d": "1", "spectral_norm_g": "no", "lr_g": " 1e-4 ",
-                                "loss": " hinge "})
+    cfg = GANConfig.from_query(
+        {
+            "batch_norm_g": "true",
+            "label_smoothing": "0.5",
+            "g_depth": "3",
+            "d_steps": "4",
+            "spectral_norm_d": "1",
+            "spectral_norm_g": "no",
+            "lr_g": " 1e-4 ",
+            "loss": " hinge ",
+        }
+    )
     assert cfg.batch_norm_g is True and cfg.spectral_norm_d is True and cfg.spectral_norm_g is False
     assert cfg.label_smoothing == 0.5 and isinstance(cfg.label_smoothing, float)
     assert cfg.g_depth == 3 and isinstance(cfg.g_depth, int)
@@ -133,8 +214,11 @@ def just_outside(f) -> tuple:
     lo, hi = f.metadata["min"], f.metadata["max"]
     if f in INT:
         return lo - 1, hi + 1
-    step = lambda v: 1e-9 * max(1.0, abs(v))
-    return lo - step(lo), hi + step(hi)
+
+    def nudge(v):
+        return 1e-9 * max(1.0, abs(v))
+
+    return lo - nudge(lo), hi + nudge(hi)
 
 
 @pytest.mark.parametrize("f", NUMERIC, ids=lambda f: f.name)
@@ -236,8 +320,9 @@ def test_changes_needing_new_networks():
     assert base.changes_needing_new_networks(base) == []
     assert base.replace(g_width=64).changes_needing_new_networks(base) == ["g_width"]
     assert base.replace(lr_d=0.01, loss="hinge", d_steps=3).changes_needing_new_networks(base) == []
-    assert base.replace(g_width=64, lr_d=0.01, minibatch_features="stddev",
-                        seed=3).changes_needing_new_networks(base) == ["g_width", "minibatch_features", "seed"]
+    assert base.replace(g_width=64, lr_d=0.01, minibatch_features="stddev", seed=3).changes_needing_new_networks(
+        base
+    ) == ["g_width", "minibatch_features", "seed"]
     # Every field individually: listed exactly when it is a non-live one.
     full = GANConfig(**NON_DEFAULT)
     for name in FIELDS:
@@ -249,23 +334,34 @@ def test_changes_needing_new_networks():
 
 # --- image settings -------------------------------------------------------------------------------------
 
+
 def test_digits_and_their_weights_are_parsed_and_checked():
     cfg = GANConfig(digits="017", digit_weights="8,1,1")
     assert cfg.digit_list() == [0, 1, 7] and cfg.digit_proportions() == pytest.approx([0.8, 0.1, 0.1])
     assert GANConfig(digits="0, 1,7").digit_list() == [0, 1, 7] and GANConfig().digit_proportions() is None
-    for bad, field_name in ((dict(digits=""), "digits"), (dict(digits="01a"), "digits"), (dict(digits="011"), "digits"),
-                            (dict(digits="01", digit_weights="1"), "digit_weights"),
-                            (dict(digits="01", digit_weights="1,x"), "digit_weights"),
-                            (dict(digits="01", digit_weights="1,-1"), "digit_weights"),
-                            (dict(digits="01", digit_weights="0,0"), "digit_weights"),
-                            (dict(acgan_weight=1.0), "acgan_weight")):
+    for bad, field_name in (
+        (dict(digits=""), "digits"),
+        (dict(digits="01a"), "digits"),
+        (dict(digits="011"), "digits"),
+        (dict(digits="01", digit_weights="1"), "digit_weights"),
+        (dict(digits="01", digit_weights="1,x"), "digit_weights"),
+        (dict(digits="01", digit_weights="1,-1"), "digit_weights"),
+        (dict(digits="01", digit_weights="0,0"), "digit_weights"),
+        (dict(acgan_weight=1.0), "acgan_weight"),
+    ):
         raises_config_error(field_name, **bad)
 
 
 def test_image_config_starts_from_image_defaults_and_takes_changes():
     cfg = image_config("digits", lr_g=1e-3)
     assert (cfg.dataset, cfg.image_model, cfg.noise_dim, cfg.batch_size, cfg.lr_g, cfg.lr_d) == (
-        "digits", "mlp-cpu", 64, 64, 1e-3, 5e-4)
+        "digits",
+        "mlp-cpu",
+        64,
+        64,
+        1e-3,
+        5e-4,
+    )
     assert image_config(image_model="mlp-003").noise_dim == 100  # the lecture's 100-D noise
 
 
@@ -276,7 +372,8 @@ def test_roles_classify_every_setting_once_and_the_lists_are_derived_from_them()
     for f in fields(GANConfig):
         assert len(f.metadata["roles"]) == 1, f.name
     assert setting_names(domain="points", role="live") == tuple(
-        n for n in setting_names(role="live") if FIELDS[n].metadata["domain"] in ("any", "points"))
+        n for n in setting_names(role="live") if FIELDS[n].metadata["domain"] in ("any", "points")
+    )
     with pytest.raises(ValueError):
         setting_names(role="nope")
 
@@ -284,3 +381,28 @@ def test_roles_classify_every_setting_once_and_the_lists_are_derived_from_them()
 def test_domain_follows_the_dataset():
     assert GANConfig().domain == "points" and GANConfig(dataset="custom").domain == "points"
     assert image_config("digits").domain == "images" and image_config("mnist").domain == "images"
+
+
+def test_url_values_are_clamped_or_refused_with_messages():
+    config, messages = GANConfig.from_query_lenient(
+        {"lr_d": "50", "g_depth": "0", "loss": "nope", "ema": "abc", "seed": "9", "other": "1"}
+    )
+    assert (config.lr_d, config.g_depth, config.loss, config.ema, config.seed) == (
+        10.0,
+        1,
+        "nonsaturating",
+        GANConfig().ema,
+        9,
+    )
+    text = " | ".join(messages)
+    assert len(messages) == 5 and all(name in text for name in ("lr_d", "g_depth", "loss", "ema", "other"))
+    assert GANConfig.from_query_lenient(GANConfig(loss="hinge", d_steps=3).to_query()) == (
+        GANConfig(loss="hinge", d_steps=3),
+        [],
+    )
+
+
+def test_url_values_apply_on_top_of_a_base_config():
+    base = GANConfig(dataset="grid25", lr_d=5e-4)
+    config, messages = GANConfig.from_query_lenient({"lr_g": "0.002"}, base=base)
+    assert (config.dataset, config.lr_d, config.lr_g) == ("grid25", 5e-4, 0.002) and messages == []

@@ -1,4 +1,5 @@
 """AppTest of the Dynamics page (the page file directly): the xy game, the two G losses, spectral norm."""
+
 from __future__ import annotations
 
 import json
@@ -6,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from support.pages import open_page, plotly_array
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "dynamics.py")
@@ -34,8 +36,11 @@ def page():
 
 def test_page_draws_every_section_with_its_formulas(page):
     assert [t.value for t in page.title] == ["Dynamics"]
-    assert [h.value for h in page.header] == ["The xy game", "Saturating vs non-saturating generator loss",
-                                              "Spectral normalisation"]
+    assert [h.value for h in page.header] == [
+        "The xy game",
+        "Saturating vs non-saturating generator loss",
+        "Spectral normalisation",
+    ]
     assert len(page.latex) >= 6
     figs = figures(page)
     assert set(figs) == {"xy-plane", "xy-radius", "g-loss", "power-iteration"}  # no surfaces before training
@@ -49,8 +54,11 @@ def test_page_draws_every_section_with_its_formulas(page):
 
 
 def test_the_radius_factor_and_the_invariant_are_shown(page):
-    assert metric(page, "simultaneous: measured ‖zₜ₊₁‖ / ‖zₜ‖") == metric(page, "closed form √(1+η²)") == \
-        f"{np.sqrt(1.01):.9f}"
+    assert (
+        metric(page, "simultaneous: measured ‖zₜ₊₁‖ / ‖zₜ‖")
+        == metric(page, "closed form √(1+η²)")
+        == f"{np.sqrt(1.01):.9f}"
+    )
     assert float(metric(page, "alternating: largest drift of x² + y² + ηxy")) < 1e-12
 
 

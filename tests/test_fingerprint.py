@@ -34,8 +34,12 @@ def split_counts(entry: dict) -> tuple[dict, dict]:
     """(the entry without its sample counts and the lists derived from them, the counts)."""
     results = entry.get("cli", entry.get("metrics"))
     counts = {k: results[k] for k in SAMPLE_COUNTS if k in results}
-    rest = {**entry, "cli" if "cli" in entry else "metrics": {k: v for k, v in results.items()
-                                                              if k not in SAMPLE_COUNTS and k != "missing"}}
+    rest = {
+        **entry,
+        "cli" if "cli" in entry else "metrics": {
+            k: v for k, v in results.items() if k not in SAMPLE_COUNTS and k != "missing"
+        },
+    }
     return rest, counts
 
 
@@ -65,7 +69,11 @@ def test_differences_name_every_changed_number_and_respect_a_tolerance():
     a = {"x": {"cli": {"js": 0.5, "iterations": 10, "tags": [1, 2]}, "weights_sha256": "ab"}}
     b = {"x": {"cli": {"js": 0.50001, "iterations": 10, "tags": [1, 3]}, "weights_sha256": "cd"}}
     assert differences(a, a) == []
-    assert differences(a, b) == ["/x/cli/js: 0.5 -> 0.50001", "/x/cli/tags[1]: 2 -> 3", "/x/weights_sha256: 'ab' -> 'cd'"]
+    assert differences(a, b) == [
+        "/x/cli/js: 0.5 -> 0.50001",
+        "/x/cli/tags[1]: 2 -> 3",
+        "/x/weights_sha256: 'ab' -> 'cd'",
+    ]
     # with a tolerance, numbers within it pass and hashes are not compared (they change with any rounding)
     assert differences(a, b, close=close) == ["/x/cli/tags[1]: 2 -> 3"]
     assert differences({"k": 1}, {"k": 1, "extra": 2}) == ["/extra: missing"]

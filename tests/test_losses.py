@@ -1,4 +1,5 @@
 """The loss registry: every objective against hand-written formulas on tiny tensors."""
+
 from __future__ import annotations
 
 import math
@@ -101,7 +102,8 @@ def test_bce_matches_torch_bce_with_logits(target):
     r = torch.randn(64, generator=gen, dtype=torch.float64) * 3
     f = torch.randn(64, generator=gen, dtype=torch.float64) * 3
     ref = F.binary_cross_entropy_with_logits(r, torch.full_like(r, target)) + F.binary_cross_entropy_with_logits(
-        f, torch.zeros_like(f))
+        f, torch.zeros_like(f)
+    )
     for name in ("minimax", "nonsaturating"):
         assert LOSSES[name].d_loss(r, f, target).item() == pytest.approx(ref.item(), rel=1e-12)
     ns_ref = F.binary_cross_entropy_with_logits(f, torch.ones_like(f))
@@ -165,9 +167,7 @@ def test_registry_outputs_and_flags():
         assert loss.name == name
         assert loss.output in {"probability", "score", "critic"}
         assert loss.title and loss.formula_d and loss.formula_g
-    assert [n for n, l in LOSSES.items() if l.clip_weights] == ["wasserstein"]
-    assert [n for n, l in LOSSES.items() if l.gradient_penalty] == ["wgan-gp"]
+    assert [n for n, loss in LOSSES.items() if loss.clip_weights] == ["wasserstein"]
+    assert [n for n, loss in LOSSES.items() if loss.gradient_penalty] == ["wgan-gp"]
     assert LOSSES["minimax"].output == LOSSES["nonsaturating"].output == "probability"
     assert LOSSES["least-squares"].output == "score"
-
-

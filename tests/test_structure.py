@@ -100,21 +100,36 @@ def test_the_cycle_finder_finds_a_cycle():
 
 
 def test_the_engine_knows_nothing_of_streamlit_and_the_pages_nothing_of_torch():
-    engine = {str(p.relative_to(ROOT)) for p in python_files("ganviz") if any(
-        m.split(".")[0] == "streamlit" for m, _ in imports(p))}
-    pages = {str(p.relative_to(ROOT)) for p in [*python_files("pages"), ROOT / "app.py"] if any(
-        m.split(".")[0] == "torch" for m, _ in imports(p))}
+    engine = {
+        str(p.relative_to(ROOT))
+        for p in python_files("ganviz")
+        if any(m.split(".")[0] == "streamlit" for m, _ in imports(p))
+    }
+    pages = {
+        str(p.relative_to(ROOT))
+        for p in [*python_files("pages"), ROOT / "app.py"]
+        if any(m.split(".")[0] == "torch" for m, _ in imports(p))
+    }
     assert engine == set() and pages == set()
 
 
 def test_few_places_ask_whether_a_run_is_points_or_images():
-    sites = [f"{p.relative_to(ROOT)}:{i}" for p in python_files("ganviz", "pages")
-             for i, line in enumerate(p.read_text().splitlines(), 1) if BRANCH.search(line)]
+    sites = [
+        f"{p.relative_to(ROOT)}:{i}"
+        for p in python_files("ganviz", "pages")
+        for i, line in enumerate(p.read_text().splitlines(), 1)
+        if BRANCH.search(line)
+    ]
     assert len(sites) <= MAX_BRANCH_SITES, sites
 
 
 def test_tests_use_public_names_only():
-    private = [f"{p.relative_to(ROOT)}: {module}.{n}" for p in python_files("tests")
-               for module, names in imports(p) if module.split(".")[0] in ("ganviz", "pages")
-               for n in names if n.startswith("_")]
+    private = [
+        f"{p.relative_to(ROOT)}: {module}.{n}"
+        for p in python_files("tests")
+        for module, names in imports(p)
+        if module.split(".")[0] in ("ganviz", "pages")
+        for n in names
+        if n.startswith("_")
+    ]
     assert private == []

@@ -1,16 +1,15 @@
 """Noise vectors: interpolation (lerp, slerp), arithmetic, neighbourhoods and truncated noise."""
+
 from __future__ import annotations
+
 import math
-from typing import TYPE_CHECKING
+
 import numpy as np
 from scipy.special import ndtr, ndtri
-from ganviz.data.noise import NOISE_KINDS
-if TYPE_CHECKING:
-    pass
 
+from ganviz.data.noise import NOISE_KINDS
 
 TRUNCATION_PSIS = (0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, None)  # None: untruncated
-
 
 
 def _vector(name: str, v) -> np.ndarray:
@@ -22,7 +21,6 @@ def _vector(name: str, v) -> np.ndarray:
     return v
 
 
-
 def _pair(z0, z1) -> tuple[np.ndarray, np.ndarray]:
     z0, z1 = _vector("z0", z0), _vector("z1", z1)
     if z0.shape != z1.shape:
@@ -30,12 +28,10 @@ def _pair(z0, z1) -> tuple[np.ndarray, np.ndarray]:
     return z0, z1
 
 
-
 def check_count(name: str, n, at_least: int = 1) -> int:
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < at_least:
         raise ValueError(f"{name} must be a whole number of at least {at_least}, got {n!r}")
     return int(n)
-
 
 
 def lerp(z0, z1, steps: int) -> np.ndarray:
@@ -46,7 +42,6 @@ def lerp(z0, z1, steps: int) -> np.ndarray:
     path = (1 - t) * z0 + t * z1
     path[0], path[-1] = z0, z1
     return path
-
 
 
 def slerp(z0, z1, steps: int) -> np.ndarray:
@@ -79,14 +74,12 @@ def slerp(z0, z1, steps: int) -> np.ndarray:
     return path
 
 
-
-def typical_norm(kind: str, dim: int) -> float:
+def typical_norm(distribution: str, dim: int) -> float:
     """The norm |z| most noise vectors have: √dim for N(0, I), √(dim/3) for U(−1, 1) per coordinate
     (E|z|² = dim·E[z_i²]); in many dimensions nearly all of them lie close to it."""
-    if kind not in NOISE_KINDS:
-        raise ValueError(f"unknown noise {kind!r}; choose one of: {', '.join(NOISE_KINDS)}")
-    return math.sqrt(check_count("dim", dim) / (1.0 if kind == "gaussian" else 3.0))
-
+    if distribution not in NOISE_KINDS:
+        raise ValueError(f"unknown noise {distribution!r}; choose one of: {', '.join(NOISE_KINDS)}")
+    return math.sqrt(check_count("dim", dim) / (1.0 if distribution == "gaussian" else 3.0))
 
 
 def arithmetic(a, b, c) -> np.ndarray:
@@ -95,7 +88,6 @@ def arithmetic(a, b, c) -> np.ndarray:
     if not a.shape == b.shape == c.shape:
         raise ValueError(f"a, b and c must have the same shape, got {a.shape}, {b.shape} and {c.shape}")
     return a - b + c
-
 
 
 def around(z, n: int, spread: float, seed: int = 0) -> np.ndarray:
@@ -108,16 +100,15 @@ def around(z, n: int, spread: float, seed: int = 0) -> np.ndarray:
     return np.vstack([z, z + spread * noise])
 
 
-
 def check_psi(psi) -> float | None:
     if psi is None:
         return None
     psi = float(psi)
     if not (math.isfinite(psi) and psi > 0):
-        raise ValueError(f"the truncation threshold ψ must be a finite number > 0, or None for no truncation; "
-                         f"got {psi!r}")
+        raise ValueError(
+            f"the truncation threshold ψ must be a finite number > 0, or None for no truncation; got {psi!r}"
+        )
     return psi
-
 
 
 def truncated_normal(n: int, dim: int, psi: float | None, seed: int = 0) -> np.ndarray:
@@ -138,18 +129,17 @@ def truncated_normal(n: int, dim: int, psi: float | None, seed: int = 0) -> np.n
     return sign * np.clip(magnitude, 0.0, psi)
 
 
-
-def truncated_noise(kind: str, n: int, dim: int, psi: float | None, seed: int = 0) -> np.ndarray:
+def truncated_noise(distribution: str, n: int, dim: int, psi: float | None, seed: int = 0) -> np.ndarray:
     """Noise of the run's kind truncated at ψ: (n, dim) float64.
 
     Gaussian: `truncated_normal`. Uniform noise U(−1, 1) truncated the same way (coordinates with
     |z| > ψ redrawn) is U(−ψ, ψ), so ψ ≥ 1 changes nothing. ψ = None: untruncated.
     """
     psi = check_psi(psi)
-    if kind == "gaussian":
+    if distribution == "gaussian":
         return truncated_normal(n, dim, psi, seed)
-    if kind == "uniform":
+    if distribution == "uniform":
         n, dim = check_count("n", n), check_count("dim", dim)
         half = 1.0 if psi is None else min(psi, 1.0)
         return np.random.default_rng(seed).uniform(-half, half, size=(n, dim))
-    raise ValueError(f"unknown noise {kind!r}; choose one of: {', '.join(NOISE_KINDS)}")
+    raise ValueError(f"unknown noise {distribution!r}; choose one of: {', '.join(NOISE_KINDS)}")

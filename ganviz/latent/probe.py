@@ -1,31 +1,41 @@
-"""G and D on numpy arrays: samples for any z, D's scores and features for any samples, walks along a path."""
+"""G and D on numpy arrays: samples for any z, D's scores and features for any samples, walks along a path.
+
+Every network takes the same arguments, G(z, labels) and D(x, labels, reference=...), so nothing here
+asks what kind of data a run has: the shapes come from the run's own real samples.
+"""
+
 from __future__ import annotations
+
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
 import numpy as np
 import torch
-from ganviz.training import images as image_eval
-from ganviz.training.runtime import single_thread
-from ganviz.training.trainer import DISPLAY_SAMPLES, GRID_CHUNK, eval_mode
+
 from ganviz.latent.noise import check_count
+from ganviz.training.domain import DISPLAY_SAMPLES
+from ganviz.training.runtime import eval_mode, single_thread
+
 if TYPE_CHECKING:
     from ganviz.training.trainer import Trainer
 
+FEATURE_CHUNK = 512  # samples per D forward: minibatch features hold chunk × reference × their width
 
-def z_tensor(trainer: "Trainer", z) -> torch.Tensor:
+
+def check_z(trainer: Trainer, z) -> np.ndarray:
+    """z as (N, noise_dim) float64, or ValueError naming what is wrong."""
     z = np.asarray(z, dtype=np.float64)
     dim = trainer.config.noise_dim
     if z.ndim != 2 or z.shape[1] != dim:
         raise ValueError(f"z must have shape (N, {dim}) for this run's {dim}-D noise, got {z.shape}")
     if not np.isfinite(z).all():
         raise ValueError("z holds NaN or infinite values")
-    return torch.as_tensor(z, dtype=torch.float32, device=trainer.device)
+    return z
 
 
-
-def label_tensor(trainer: "Trainer", labels, n: int) -> torch.Tensor | None:
-    """Classes (n,) for a conditional run (an int is repeated n times); None for other runs."""
-    if not trainer.conditional:
+def check_labels(trainer: Trainer, labels, n: int) -> np.ndarray | None:
+    """Classes (n,) int64 for a conditional run (an int is repeated n times); None for other runs."""
+    if not trainer.domain.conditional:
         if labels is not None:
             raise ValueError("this run is not conditional: G and D take no labels")
         return None
@@ -36,102 +46,85 @@ def label_tensor(trainer: "Trainer", labels, n: int) -> torch.Tensor | None:
         raise ValueError(f"labels must be whole numbers of shape ({n},), got {labels.dtype} of shape {labels.shape}")
     if n and (labels.min() < 0 or labels.max() > 9):
         raise ValueError("labels must be digits 0-9")
-    return torch.tensor(labels, dtype=torch.int64, device=trainer.device)  # a copy: broadcast views are read-only
+    return labels.astype(np.int64)  # a copy: broadcast views are read-only
 
 
+def check_samples(trainer: Trainer, x) -> np.ndarray:
+    """Samples shaped like the run's data ((N, 2) points or (N, 1, H, W) images) as float32."""
+    x = np.asarray(x, dtype=np.float32)
+    expected = trainer.domain.eval_real.shape[1:]
+    if x.shape[1:] != expected:
+        raise ValueError(f"expected samples of shape (N, {', '.join(map(str, expected))}), got {x.shape}")
+    if not np.isfinite(x).all():
+        raise ValueError("the samples hold NaN or infinite values")
+    return x
 
-def run_labels(trainer: "Trainer", n: int) -> np.ndarray | None:
+
+def run_labels(trainer: Trainer, n: int) -> np.ndarray | None:
     """The classes a conditional run is asked for when nothing else is chosen: its trained digits in
     turn (as its own fixed samples), (n,) int64; None for other runs."""
-    if not trainer.conditional:
+    if not trainer.domain.conditional:
         return None
     digits = np.asarray(trainer.config.digit_list(), dtype=np.int64)
     return digits[np.arange(n) % len(digits)]
 
 
+def as_tensor(trainer: Trainer, a: np.ndarray | None, dtype: torch.dtype) -> torch.Tensor | None:
+    return None if a is None else torch.as_tensor(a, dtype=dtype, device=trainer.device)
 
-def generate(trainer: "Trainer", z, labels=None) -> np.ndarray:
-    """G's outputs (the EMA copy when the run keeps one) for z (N, noise_dim): points (N, 2) float64 or
-    images (N, 1, H, W) float32 in [−1, 1]. `labels`: a conditional run's classes (N,) or one int."""
-    z_t = z_tensor(trainer, z)
-    labels_t = label_tensor(trainer, labels, len(z_t))
+
+def generate(trainer: Trainer, z, labels=None) -> np.ndarray:
+    """G's outputs (the EMA copy when the run keeps one) for z (N, noise_dim), in the data's units:
+    points (N, 2) float64 or images (N, 1, H, W) float32 in [−1, 1]. `labels`: a conditional run's
+    classes (N,) or one int."""
+    z = check_z(trainer, z)
+    labels = check_labels(trainer, labels, len(z))
     with single_thread():
-        if trainer.is_image:
-            return image_eval.generate(trainer, z_t, labels_t)
-        return trainer.sample(z_t)
+        return trainer.sample(as_tensor(trainer, z, torch.float32), as_tensor(trainer, labels, torch.int64))
 
 
-
-def x_tensor(trainer: "Trainer", x) -> torch.Tensor:
-    x = np.asarray(x, dtype=np.float32)
-    expected = (1, *trainer.image_data.image_size) if trainer.is_image else (2,)
-    if x.ndim != 1 + len(expected) or x.shape[1:] != expected:
-        raise ValueError(f"expected samples of shape (N, {', '.join(map(str, expected))}), got {x.shape}")
-    if not np.isfinite(x).all():
-        raise ValueError("the samples hold NaN or infinite values")
-    return torch.as_tensor(x, device=trainer.device)
-
-
-
-def reference_batch(trainer: "Trainer") -> torch.Tensor | None:
-    """The batch a batch-dependent D (minibatch features) compares each sample with: G's samples for the
-    run's fixed z, as `Trainer.discriminate` uses. None when D judges each sample on its own."""
+def reference_batch(trainer: Trainer) -> torch.Tensor | None:
+    """The batch a batch-dependent D (minibatch features, batch norm) compares each sample with: G's
+    samples for the run's fixed z, as `Trainer.discriminate` uses. None when D judges each sample alone."""
     if not trainer.D.batch_dependent:
         return None
     with torch.no_grad(), eval_mode(trainer.sampler):
-        return trainer.generate_with(trainer.sampler, trainer.fixed_z, trainer.fixed_labels)
+        return trainer.sampler(trainer.domain.fixed_z, trainer.domain.fixed_labels)
 
 
-
-def d_raw(trainer: "Trainer", x: torch.Tensor, labels: torch.Tensor | None,
-           reference: torch.Tensor | None) -> torch.Tensor:
-    """D's raw outputs (N,) (logit, score or critic value) for a batch of samples."""
-    if trainer.is_image:
-        return trainer.D(x, labels, reference=reference)
-    return trainer.D(x, reference)
-
-
-
-def _d_features(trainer: "Trainer", x: torch.Tensor, labels: torch.Tensor | None,
-                reference: torch.Tensor | None) -> torch.Tensor:
-    if trainer.is_image:
-        return trainer.D.features(x, labels, reference=reference)
-    return trainer.D.features(x, reference)
+def d_scores(trainer: Trainer, x, labels=None) -> np.ndarray:
+    """D's display value (N,) float64 for samples x shaped like the run's data: P(real) for the
+    probability losses, the raw score or critic value otherwise (`trainer.loss.output`). A conditional
+    D needs `labels` (N,) or one int."""
+    x = check_samples(trainer, x)
+    labels = check_labels(trainer, labels, len(x))
+    with single_thread():
+        return trainer.discriminate(x, labels)
 
 
-
-def _batched(trainer: "Trainer", fn, x, labels) -> np.ndarray:
-    """fn(x chunk, labels chunk, reference) over x in chunks, without gradients, D and G in eval mode:
-    concatenated float64 numpy."""
-    x_t = x_tensor(trainer, x)
-    labels_t = label_tensor(trainer, labels, len(x_t))
+def d_features(trainer: Trainer, x, labels=None) -> np.ndarray:
+    """D's penultimate features (N, F) float64 for samples x: what its last layer turns into a score. With
+    minibatch features each sample is compared with G's samples for the run's fixed z (not with its own
+    batch), so a sample's features do not depend on its neighbours."""
+    x_t = as_tensor(trainer, check_samples(trainer, x), torch.float32)
+    labels_t = as_tensor(trainer, check_labels(trainer, labels, len(x_t)), torch.int64)
     with single_thread(), torch.no_grad(), eval_mode(trainer.D, trainer.sampler):
-        ref = reference_batch(trainer)
-        out = [fn(x_t[i:i + GRID_CHUNK], None if labels_t is None else labels_t[i:i + GRID_CHUNK], ref)
-               for i in range(0, max(len(x_t), 1), GRID_CHUNK)]
+        reference = reference_batch(trainer)
+        out = [
+            trainer.D.features(
+                x_t[i : i + FEATURE_CHUNK],
+                None if labels_t is None else labels_t[i : i + FEATURE_CHUNK],
+                reference=reference,
+            )
+            for i in range(0, max(len(x_t), 1), FEATURE_CHUNK)
+        ]
     return torch.cat(out).double().cpu().numpy()
-
-
-
-def d_scores(trainer: "Trainer", x, labels=None) -> np.ndarray:
-    """D's display value (N,) float64 for samples x — points (N, 2) or images (N, 1, H, W) in [−1, 1]:
-    P(real) for the probability losses, the raw score or critic value otherwise (`trainer.loss.output`).
-    A conditional D needs `labels` (N,) or one int."""
-    return _batched(trainer, lambda x_, l_, ref: trainer.probability(d_raw(trainer, x_, l_, ref)), x, labels)
-
-
-
-def d_features(trainer: "Trainer", x, labels=None) -> np.ndarray:
-    """D's penultimate features (N, F) float64 for samples x (points (N, 2) or images (N, 1, H, W)): what its
-    last layer turns into a score. With minibatch features each sample is compared with G's samples for
-    the run's fixed z (not with its own batch), so a sample's features do not depend on its neighbours."""
-    return _batched(trainer, lambda x_, l_, ref: _d_features(trainer, x_, l_, ref), x, labels)
-
 
 
 @dataclass
 class Walk:
     """G's outputs along a path in latent space, and what D makes of them."""
+
     z: np.ndarray  # (S, noise_dim) float64: the path
     outputs: np.ndarray  # (S, 2) points or (S, 1, H, W) images in [−1, 1]
     scores: np.ndarray  # (S,) D's display value at each output
@@ -139,15 +132,18 @@ class Walk:
     d_output: str  # "probability", "score" or "critic"
 
 
-
-def walk(trainer: "Trainer", z_path, labels=None) -> Walk:
+def walk(trainer: Trainer, z_path, labels=None) -> Walk:
     """G along a latent path z_path (S, noise_dim), e.g. from `lerp` or `slerp`, and D's score on each
     output. A conditional run needs `labels`: one digit for the whole path, or (S,)."""
-    z_path = np.asarray(z_path, dtype=np.float64)
+    z_path = check_z(trainer, z_path)
     outputs = generate(trainer, z_path, labels)
-    return Walk(z=z_path, outputs=outputs, scores=d_scores(trainer, outputs, labels),
-                norms=np.linalg.norm(z_path, axis=1), d_output=trainer.loss.output)
-
+    return Walk(
+        z=z_path,
+        outputs=outputs,
+        scores=d_scores(trainer, outputs, labels),
+        norms=np.linalg.norm(z_path, axis=1),
+        d_output=trainer.loss.output,
+    )
 
 
 @dataclass
@@ -158,18 +154,23 @@ class LatentSamples:
     scores: np.ndarray  # (N,) D's display values
 
 
+def samples_at(trainer: Trainer, z, labels=None) -> LatentSamples:
+    """G's outputs for z (N, noise_dim) with `labels` (conditional runs), and D's scores on them."""
+    z = check_z(trainer, z)
+    outputs = generate(trainer, z, labels)
+    labels = check_labels(trainer, labels, len(z))
+    return LatentSamples(z=z, labels=labels, outputs=outputs, scores=d_scores(trainer, outputs, labels))
 
-def latent_samples(trainer: "Trainer", n: int) -> LatentSamples:
+
+def latent_samples(trainer: Trainer, n: int) -> LatentSamples:
     """The first n of the run's fixed noise vectors (the fakes the playground draws, the digits page's
     grid) with their classes, G's outputs and D's scores; n ≤ DISPLAY_SAMPLES."""
     n = check_count("n", n)
     if n > DISPLAY_SAMPLES:
         raise ValueError(f"n must be at most {DISPLAY_SAMPLES} (the run's fixed samples), got {n}")
-    z = trainer.fixed_z[:n].double().cpu().numpy()
-    labels = None if trainer.fixed_labels is None else trainer.fixed_labels[:n].cpu().numpy()
-    outputs = generate(trainer, z, labels)
-    return LatentSamples(z=z, labels=labels, outputs=outputs, scores=d_scores(trainer, outputs, labels))
-
+    domain = trainer.domain
+    labels = None if domain.fixed_labels is None else domain.fixed_labels[:n].cpu().numpy()
+    return samples_at(trainer, domain.fixed_z[:n].double().cpu().numpy(), labels)
 
 
 def farthest_points(samples, k: int, first: int = 0) -> list[int]:

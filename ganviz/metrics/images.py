@@ -5,7 +5,7 @@ import numpy as np
 import scipy.linalg
 
 
-_SQRTM_EPS = 1e-6  # added to both covariance diagonals when the plain matrix square root fails
+SQRTM_EPS = 1e-6  # added to both covariance diagonals when the plain matrix square root fails
 
 
 
@@ -36,12 +36,12 @@ def gaussian_stats(features) -> tuple[np.ndarray, np.ndarray]:
 
 def _sqrtm(a: np.ndarray) -> np.ndarray:
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)  # singular input: judged by _is_accurate_root
+        warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)  # singular input: judged by is_accurate_root
         return scipy.linalg.sqrtm(a)
 
 
 
-def _is_accurate_root(x: np.ndarray, a: np.ndarray) -> bool:
+def is_accurate_root(x: np.ndarray, a: np.ndarray) -> bool:
     """Whether x is a finite square root of a up to a relative residual of _SQRTM_RESIDUAL."""
     if not np.isfinite(x).all():
         return False
@@ -55,7 +55,7 @@ def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
 
     mu (F,), sigma (F, F) symmetric positive semi-definite. When S1 S2 is singular (a collapsed
     generator, fewer samples than features) the square root can fail; it is then retried with
-    _SQRTM_EPS added to both diagonals, which moves the result by about sqrt(eps * variance) per
+    SQRTM_EPS added to both diagonals, which moves the result by about sqrt(eps * variance) per
     dimension. An imaginary part of the trace above _SQRTM_MAX_IMAG (times the trace's size) means
     the inputs were not covariances, and raises ValueError; a smaller one is rounding and dropped.
     """
@@ -63,8 +63,8 @@ def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
     sigma1, sigma2 = np.atleast_2d(np.asarray(sigma1, np.float64)), np.atleast_2d(np.asarray(sigma2, np.float64))
     product = sigma1 @ sigma2
     root = _sqrtm(product)
-    if not _is_accurate_root(root, product):
-        offset = _SQRTM_EPS * np.eye(len(sigma1))
+    if not is_accurate_root(root, product):
+        offset = SQRTM_EPS * np.eye(len(sigma1))
         root = _sqrtm((sigma1 + offset) @ (sigma2 + offset))
     tr_root = np.trace(root)
     if abs(np.imag(tr_root)) > _SQRTM_MAX_IMAG * max(1.0, abs(np.real(tr_root))):

@@ -105,7 +105,7 @@ def _check_data(images, labels) -> tuple[np.ndarray, np.ndarray]:
 
 
 
-def _stratified_split(labels: np.ndarray, fraction: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def stratified_split(labels: np.ndarray, fraction: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """(train indices, held-out indices): round(fraction * n_c) random images of each class c held out.
 
     Stratified so the held-out accuracy weighs the classes as the data does, even for small N.
@@ -134,7 +134,7 @@ def train_classifier(images: np.ndarray, labels: np.ndarray, *, seed: int = 0, h
     if not 0.0 < heldout_fraction < 1.0:
         raise ValueError(f"heldout_fraction must lie in (0, 1), got {heldout_fraction}")
     rng = np.random.default_rng(seed)
-    train_idx, held_idx = _stratified_split(labels, heldout_fraction, rng)
+    train_idx, held_idx = stratified_split(labels, heldout_fraction, rng)
     if len(train_idx) == 0 or len(held_idx) == 0:
         raise ValueError(f"too few images ({len(images)}) to hold out {heldout_fraction:.0%}")
 

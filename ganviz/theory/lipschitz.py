@@ -148,7 +148,7 @@ class SpectralComparison:
 
 
 
-def _twin_discriminators(depth: int, width: int, activation: str) -> tuple[MLPDiscriminator, MLPDiscriminator]:
+def twin_discriminators(depth: int, width: int, activation: str) -> tuple[MLPDiscriminator, MLPDiscriminator]:
     """(plain, spectral): the spectral one as nets.py builds it, the plain one given its raw weights,
     so both start from identical weights (building each from the same seed would not do: spectral
     norm draws its u, v from the RNG between layers)."""
@@ -233,7 +233,7 @@ def compare_spectral_norm(dataset: str = "two-clusters", *, steps: int = 300, se
 
     with single_thread(), torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        plain, spectral = _twin_discriminators(depth, width, activation)
+        plain, spectral = twin_discriminators(depth, width, activation)
         generator = torch.Generator().manual_seed(seed)
         real = torch.as_tensor(data.sample(points, np.random.default_rng(seed)), dtype=torch.float32)
         fake = sample_noise(points, 2, "gaussian", generator)

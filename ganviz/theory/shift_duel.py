@@ -116,18 +116,18 @@ class ShiftGAN:
         self.rows: list[tuple[float, ...]] = []
         self.diverged: str | None = None
 
-    def _strip(self, m: Mixture1D) -> torch.Tensor:
+    def sample_strip(self, m: Mixture1D) -> torch.Tensor:
         """config.batch points (x, u) with x ~ m, u ~ U[0, 1]: float32 (B, 2)."""
         n = self.config.batch
         return torch.from_numpy(np.stack([m.sample(n, self.rng), self.rng.random(n)], axis=1)).float()
 
-    def _moved(self, z: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
+    def generate(self, z: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
         """G_θ(z) = z + (θ, 0) for z (B, 2); differentiable in θ."""
         return torch.stack([z[:, 0] + theta, z[:, 1]], dim=1)
 
-    def _d_step(self) -> float:
+    def d_step(self) -> float:
         """One update of D; returns its estimate on this batch (see the class docstring)."""
-        real, fake = self._strip(self.p), self._moved(self._strip(self.q), self.theta.detach())
+        real, fake = self.sample_strip(self.p), self.generate(self.sample_strip(self.q), self.theta.detach())
         d_real, d_fake = self.d(real), self.d(fake)
         loss = self.loss.d_loss(d_real, d_fake)
         if self.loss.gradient_penalty and self.config.gp_weight > 0:
@@ -147,9 +147,9 @@ class ShiftGAN:
                 return float(d_real.mean() - d_fake.mean())
         return math.nan
 
-    def _g_step(self) -> float:
+    def g_step(self) -> float:
         """One plain gradient step on θ; returns |∂L_G/∂θ|."""
-        g_loss = self.loss.g_loss(self.d(self._moved(self._strip(self.q), self.theta)))
+        g_loss = self.loss.g_loss(self.d(self.generate(self.sample_strip(self.q), self.theta)))
         (grad,) = torch.autograd.grad(g_loss, self.theta)
         with torch.no_grad():
             self.theta -= self.config.g_lr * grad
@@ -168,8 +168,8 @@ class ShiftGAN:
                 break
             saved = (self.theta.detach().clone(), copy.deepcopy(self.d.state_dict()),
                      copy.deepcopy(self.d_optimizer.state_dict()))
-            estimate = [self._d_step() for _ in range(self.config.d_steps)][-1]
-            grad = self._g_step()
+            estimate = [self.d_step() for _ in range(self.config.d_steps)][-1]
+            grad = self.g_step()
             theta = self.shift
             if not all(math.isfinite(v) for v in (theta, grad)) or math.isinf(estimate):
                 with torch.no_grad():

@@ -1,46 +1,31 @@
-"""Image datasets: IDX parsing, MNIST verification, the download cache, the digits fallback, digit selection.
+"""MNIST files: IDX parsing, verification of local copies, the download cache and the mirrors.
 
-No test touches the network: an autouse fixture replaces the URL opener with one that fails, and the
+No test touches the network: the `offline_images` fixture replaces the URL opener with one that fails, and the
 download tests serve synthetic "official" files from memory.
 """
+
 from __future__ import annotations
 
 import gzip
 import hashlib
 import io
 from dataclasses import replace
-from pathlib import Path
 from urllib.error import URLError
 
 import numpy as np
 import pytest
 
 from ganviz.data import mnist
-from ganviz.data.points_io import DataError
-from ganviz.data.images import IMAGE_DATASETS, ImageData, clear_image_cache, default_cache_dir, load_images, select_digits
+from ganviz.data.images import clear_image_cache, default_cache_dir, load_images
 from ganviz.data.mnist import MNIST_FILES, read_idx
+from ganviz.data.points_io import DataError
+from support.offline import unreachable
 
-SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+pytestmark = pytest.mark.usefixtures("offline_images")
+
 TEST_SPLIT_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 TEST_IMAGES = MNIST_FILES["test-images"].file_name
 TEST_LABELS = MNIST_FILES["test-labels"].file_name
-
-needs_shared_mnist = pytest.mark.skipif(not SHARED_MNIST.is_dir(), reason=f"no MNIST test split at {SHARED_MNIST}")
-
-
-@pytest.fixture(autouse=True)
-def isolated(monkeypatch, tmp_path):
-    """No network, a private download cache, no user MNIST folder, and nothing remembered between tests."""
-    monkeypatch.setenv("GANVIZ_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("GANVIZ_MNIST_DIR", raising=False)
-    monkeypatch.setattr(mnist, "urlopen", offline)
-    clear_image_cache()
-    yield
-    clear_image_cache()
-
-
-def offline(url, timeout=None):
-    raise URLError("network is unreachable (test)")
 
 
 def idx_bytes(array: np.ndarray, type_code: int = 0x08) -> bytes:
@@ -61,6 +46,7 @@ def assert_one_line_naming(err: pytest.ExceptionInfo, file_name: str) -> None:
 
 # --- IDX parsing ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("compress", [False, True])
 @pytest.mark.parametrize("shape", [(7,), (5, 4, 3)])
 def test_read_idx_round_trips_files_and_bytes(tmp_path, compress, shape):
@@ -77,7 +63,7 @@ def test_read_idx_round_trips_files_and_bytes(tmp_path, compress, shape):
         np.testing.assert_array_equal(decoded, array)
 
 
-def _bad_idx_files() -> dict[str, bytes]:
+def bad_idx_files() -> dict[str, bytes]:
     good = idx_bytes(np.arange(24, dtype=np.uint8).reshape(2, 3, 4))
     compressed = gz(good)
     flipped = bytearray(compressed)
@@ -109,7 +95,7 @@ def _bad_idx_files() -> dict[str, bytes]:
 )
 def test_read_idx_rejects_bad_files_naming_them(tmp_path, case, expected):
     path = tmp_path / f"{case}-idx3-ubyte"
-    path.write_bytes(_bad_idx_files()[case])
+    path.write_bytes(bad_idx_files()[case])
     with pytest.raises(DataError, match=expected) as err:
         read_idx(path)
     assert_one_line_naming(err, path.name)
@@ -127,9 +113,9 @@ def test_read_idx_missing_file_is_a_data_error(tmp_path):
 
 # --- the real MNIST test split -------------------------------------------------------------------
 
-@needs_shared_mnist
-def test_real_test_split_loads_from_the_env_folder(monkeypatch):
-    monkeypatch.setenv("GANVIZ_MNIST_DIR", str(SHARED_MNIST))
+
+def test_real_test_split_loads_from_the_env_folder(monkeypatch, mnist_dir):
+    monkeypatch.setenv("GANVIZ_MNIST_DIR", str(mnist_dir))
     data = load_images("mnist", download=False)
 
     assert data.name == "mnist"
@@ -140,18 +126,17 @@ def test_real_test_split_loads_from_the_env_folder(monkeypatch):
     assert np.bincount(data.labels, minlength=10).tolist() == TEST_SPLIT_COUNTS
     assert data.image_size == (28, 28) and data.num_classes == 10
     assert data.notice is None
-    assert data.source == f"MNIST test split (10,000 images) from {SHARED_MNIST}"
+    assert data.source == f"MNIST test split (10,000 images) from {mnist_dir}"
     # The first test image is a 7 whose stroke reaches full intensity.
     assert data.labels[0] == 7 and data.images[0].max() == 1.0
     assert load_images("mnist", download=False) is data  # remembered, not decoded again
 
 
-@needs_shared_mnist
-def test_uncompressed_and_recompressed_local_copies_are_accepted(tmp_path):
+def test_uncompressed_and_recompressed_local_copies_are_accepted(tmp_path, mnist_dir):
     folder = tmp_path / "mine"
     folder.mkdir()
-    images = gzip.decompress((SHARED_MNIST / TEST_IMAGES).read_bytes())
-    labels = gzip.decompress((SHARED_MNIST / TEST_LABELS).read_bytes())
+    images = gzip.decompress((mnist_dir / TEST_IMAGES).read_bytes())
+    labels = gzip.decompress((mnist_dir / TEST_LABELS).read_bytes())
     (folder / TEST_IMAGES.removesuffix(".gz")).write_bytes(images)
     (folder / TEST_LABELS).write_bytes(gzip.compress(labels, compresslevel=1, mtime=123))
 
@@ -162,15 +147,14 @@ def test_uncompressed_and_recompressed_local_copies_are_accepted(tmp_path):
     np.testing.assert_allclose(data.images[:, 0], pixels / 127.5 - 1, atol=1e-6)
 
 
-@needs_shared_mnist
 @pytest.mark.parametrize("download", [False, True])
-def test_a_corrupted_local_copy_is_an_error_not_a_fallback(tmp_path, download):
+def test_a_corrupted_local_copy_is_an_error_not_a_fallback(tmp_path, mnist_dir, download):
     folder = tmp_path / "mine"
     folder.mkdir()
-    content = bytearray(gzip.decompress((SHARED_MNIST / TEST_LABELS).read_bytes()))
+    content = bytearray(gzip.decompress((mnist_dir / TEST_LABELS).read_bytes()))
     content[8] ^= 0x01  # the first label, 7, becomes 6: still a valid digit, so only the checksum can tell
     (folder / TEST_LABELS).write_bytes(gz(bytes(content)))
-    (folder / TEST_IMAGES).write_bytes((SHARED_MNIST / TEST_IMAGES).read_bytes())
+    (folder / TEST_IMAGES).write_bytes((mnist_dir / TEST_IMAGES).read_bytes())
 
     with pytest.raises(DataError, match="checksum mismatch") as err:
         load_images("mnist", mnist_dir=folder, download=download, allow_fallback=True)
@@ -191,7 +175,15 @@ def test_local_labels_above_nine_are_an_error(tmp_path):
     assert_one_line_naming(err, TEST_LABELS)
 
 
+def test_a_local_folder_that_does_not_exist_is_an_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANVIZ_MNIST_DIR", str(tmp_path / "nowhere"))
+    with pytest.raises(DataError, match="GANVIZ_MNIST_DIR") as err:
+        load_images("mnist")
+    assert_one_line_naming(err, "nowhere")
+
+
 # --- downloading ---------------------------------------------------------------------------------
+
 
 def synthetic_test_split() -> tuple[np.ndarray, np.ndarray]:
     """(10000, 28, 28) images whose every pixel is label * 25, and (10000,) labels 0..9."""
@@ -274,7 +266,7 @@ def test_the_cache_is_used_and_a_damaged_cached_file_is_fetched_again(monkeypatc
 
     cached_labels = tmp_path / "cache" / "mnist" / TEST_LABELS
     cached_labels.write_bytes(official_synthetic[TEST_LABELS][:100])  # an interrupted earlier download
-    monkeypatch.setattr(mnist, "urlopen", offline)
+    monkeypatch.setattr(mnist, "urlopen", unreachable)
     clear_image_cache()
     stranded = load_images("mnist")
     assert stranded.name == "digits" and f"cached {TEST_LABELS} was damaged" in stranded.notice
@@ -305,128 +297,3 @@ def test_downloads_stop_after_the_network_fails_once(monkeypatch):
     load_images("mnist")
     # Two mirrors for the first file, then no more attempts (each could wait for a timeout).
     assert len(mirrors.requests) == len(mnist.MNIST_MIRRORS)
-
-
-# --- offline fallback ----------------------------------------------------------------------------
-
-def test_offline_without_local_files_falls_back_to_digits():
-    data = load_images("mnist")
-
-    assert data.name == "digits"
-    assert data.images.shape == (1797, 1, 8, 8)
-    assert data.images.dtype == np.float32
-    assert data.images.min() == -1.0 and data.images.max() == 1.0
-    assert data.image_size == (8, 8)
-    assert "GANVIZ_MNIST_DIR" in data.notice and "internet" in data.notice
-    assert "network is unreachable" in data.notice  # says why
-    assert "\n" not in data.notice
-
-
-def test_offline_without_fallback_is_an_error():
-    with pytest.raises(DataError, match="GANVIZ_MNIST_DIR") as err:
-        load_images("mnist", allow_fallback=False)
-    assert "MNIST is not available" in str(err.value)
-
-
-def test_an_empty_local_folder_without_downloads_falls_back(tmp_path, monkeypatch):
-    monkeypatch.setattr(mnist, "urlopen", lambda *a, **k: pytest.fail("download=False must not download"))
-    data = load_images("mnist", mnist_dir=tmp_path, download=False)
-    assert data.name == "digits"
-    assert "downloading is off" in data.notice and str(tmp_path) in data.notice
-
-
-def test_a_local_folder_that_does_not_exist_is_an_error(tmp_path, monkeypatch):
-    monkeypatch.setenv("GANVIZ_MNIST_DIR", str(tmp_path / "nowhere"))
-    with pytest.raises(DataError, match="GANVIZ_MNIST_DIR") as err:
-        load_images("mnist")
-    assert_one_line_naming(err, "nowhere")
-
-
-def test_digits_and_unknown_names():
-    data = load_images("digits")
-    assert data.name == "digits" and data.notice is None
-    assert data.source == "scikit-learn's 8×8 digits (1,797 images)"
-    assert data.images.shape == (1797, 1, 8, 8) and data.labels.dtype == np.int64
-    assert sorted(set(data.labels.tolist())) == list(range(10))
-    assert IMAGE_DATASETS == ("mnist", "digits")
-    with pytest.raises(DataError, match="choose one of: mnist, digits"):
-        load_images("cifar")
-
-
-def test_cache_dir_follows_the_environment(monkeypatch, tmp_path):
-    assert default_cache_dir() == tmp_path / "cache" / "mnist"
-    monkeypatch.delenv("GANVIZ_CACHE_DIR")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert default_cache_dir() == tmp_path / "xdg" / "ganviz" / "mnist"
-
-
-# --- choosing digits -----------------------------------------------------------------------------
-
-def labelled(counts: dict[int, int]) -> ImageData:
-    """Images whose pixel (0, 0) holds the label and pixel (0, 1) the original index."""
-    labels = np.concatenate([np.full(n, d, dtype=np.int64) for d, n in counts.items()])
-    images = np.zeros((len(labels), 1, 2, 2), dtype=np.float32)
-    images[:, 0, 0, 0] = labels
-    images[:, 0, 0, 1] = np.arange(len(labels))
-    return ImageData(images, labels, "mnist", "test data", None)
-
-
-COUNTS = {0: 40, 1: 500, 2: 30, 7: 300, 9: 20}
-
-
-def test_select_digits_keeps_exactly_the_chosen_digits():
-    data = labelled(COUNTS)
-    kept = select_digits(data, [0, 1, 7], None, np.random.default_rng(0))
-    assert set(kept.labels.tolist()) == {0, 1, 7}
-    assert len(kept.labels) == 40 + 500 + 300
-    np.testing.assert_array_equal(kept.images[:, 0, 0, 0], kept.labels)  # images stay with their labels
-    assert select_digits(data, None, None, np.random.default_rng(0)) is data
-
-
-def test_select_digits_matches_proportions_with_the_most_images():
-    data = labelled(COUNTS)
-    kept = select_digits(data, [1, 7], [0.9, 0.1], np.random.default_rng(0))
-
-    # 500 ones at 90 % allow at most floor(500 / 0.9) = 555 images; the sevens (300) are plentiful.
-    assert len(kept.labels) == 555
-    freq = np.mean(kept.labels == 1)
-    assert abs(freq - 0.9) < 0.01
-    ids = kept.images[:, 0, 0, 1].astype(int)
-    assert len(np.unique(ids)) == len(ids)  # drawn without replacement
-    np.testing.assert_array_equal(data.labels[ids], kept.labels)
-    np.testing.assert_array_equal(ids, np.sort(ids))  # original order kept
-
-    same = select_digits(data, [1, 7], [9, 1], np.random.default_rng(0))  # weights are normalised
-    np.testing.assert_array_equal(same.labels, kept.labels)
-    only_ones = select_digits(data, [1, 7], [1.0, 0.0], np.random.default_rng(0))
-    assert only_ones.labels.tolist() == [1] * 500
-
-
-@needs_shared_mnist
-def test_select_digits_on_the_real_test_split(monkeypatch):
-    data = load_images("mnist", mnist_dir=SHARED_MNIST, download=False)
-    kept = select_digits(data, [1, 7], [0.9, 0.1], np.random.default_rng(1))
-    assert len(kept.labels) == int(1135 / 0.9)  # 1,261: every 1 is used
-    assert abs(np.mean(kept.labels == 1) - 0.9) < 0.01
-    assert set(kept.labels.tolist()) == {1, 7}
-
-
-@pytest.mark.parametrize(
-    "digits, proportions, expected",
-    [
-        ([10], None, "not a digit"),
-        ([-1], None, "not a digit"),
-        (["3"], None, "not a digit"),
-        ([1, 1], None, "listed more than once"),
-        ([], None, "at least one digit"),
-        ([5], None, "no images of digit 5"),
-        ([1, 7], [1.0], "one proportion per digit"),
-        ([1, 7], [0.5, -0.1], "negative"),
-        ([1, 7], [0.0, 0.0], "add up to 0"),
-        ([1, 7], [float("nan"), 1.0], "finite"),
-    ],
-)
-def test_select_digits_rejects_bad_choices(digits, proportions, expected):
-    with pytest.raises(DataError, match=expected) as err:
-        select_digits(labelled(COUNTS), digits, proportions, np.random.default_rng(0))
-    assert "\n" not in str(err.value)

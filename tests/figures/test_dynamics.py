@@ -1,13 +1,14 @@
 """The Dynamics page's figures and the numbers printed beside them, against closed forms."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 from ganviz.figures import dynamics
-from ganviz.theory.lipschitz import LipschitzEstimate, SpectralComparison, power_iteration_run
 from ganviz.figures.style import SURFACE_SCALE
 from ganviz.theory.dynamics import g_loss_curves, xy_trajectory
+from ganviz.theory.lipschitz import LipschitzEstimate, SpectralComparison, power_iteration_run
 
 START = (1.0, 1.0)
 
@@ -22,6 +23,7 @@ def trace(fig, kind):
 
 
 # --- the numbers ----------------------------------------------------------------------------------
+
 
 def test_radius_factors_by_hand():
     np.testing.assert_allclose(dynamics.radius_factors(np.array([[3.0, 4.0], [6.0, 8.0], [0.0, 5.0]])), [2.0, 0.5])
@@ -50,8 +52,11 @@ def test_alternating_gda_keeps_the_invariant_over_1000_steps_and_simultaneous_do
 
 def test_flat_intervals_by_hand_and_on_the_two_losses():
     s = np.linspace(0.0, 1.0, 11)
-    assert dynamics.flat_intervals(s, np.array([0, 0, 1, 1, 0, 1, 1, 1, 0, 0, 0.0]), 0.5) == [(0.0, 0.1), (0.4, 0.4),
-                                                                                      (0.8, 1.0)]
+    assert dynamics.flat_intervals(s, np.array([0, 0, 1, 1, 0, 1, 1, 1, 0, 0, 0.0]), 0.5) == [
+        (0.0, 0.1),
+        (0.4, 0.4),
+        (0.8, 1.0),
+    ]
     assert dynamics.flat_intervals(s, np.ones(11), 0.5) == []
     s = np.linspace(0.001, 0.999, 999)
     curves = g_loss_curves(s)
@@ -64,6 +69,7 @@ def test_flat_intervals_by_hand_and_on_the_two_losses():
 
 
 # --- the xy figures -------------------------------------------------------------------------------
+
 
 def _paths(eta=0.1, steps=200):
     return {m: xy_trajectory(m, eta, steps, START) for m in ("simultaneous", "alternating", "extragradient")}
@@ -114,6 +120,7 @@ def test_xy_figures_need_a_path():
 
 # --- the loss figure ------------------------------------------------------------------------------
 
+
 def test_g_loss_figure_marks_the_slider_value_on_all_four_curves():
     fig = dynamics.g_loss_figure(0.3)
     expected = g_loss_curves(np.array([0.3]))
@@ -145,6 +152,7 @@ def test_g_loss_figure_rejects_a_marker_outside_0_1(marker):
 
 # --- the spectral-norm figures --------------------------------------------------------------------
 
+
 def test_power_iteration_figure_shows_the_estimates_the_svd_line_and_the_rate():
     run = power_iteration_run(16, 16, steps=30, seed=0)
     fig = dynamics.power_iteration_figure(run)
@@ -171,8 +179,18 @@ def _comparison(grid=6) -> SpectralComparison:
     def est(spectral):
         return LipschitzEstimate(spectral, rng.uniform(size=(grid, grid)), 0.8, 0.7, (1.0, 1.02), 1.02, 0.9)
 
-    return SpectralComparison("ring8", 10, 0, rng.normal(size=(5, 2)), rng.normal(size=(7, 2)), g, g,
-                              (-2.0, 2.0, -2.0, 2.0), est(False), est(True))
+    return SpectralComparison(
+        "ring8",
+        10,
+        0,
+        rng.normal(size=(5, 2)),
+        rng.normal(size=(7, 2)),
+        g,
+        g,
+        (-2.0, 2.0, -2.0, 2.0),
+        est(False),
+        est(True),
+    )
 
 
 def test_spectral_surfaces_figure_draws_both_surfaces_on_one_scale_with_the_points():

@@ -1,12 +1,11 @@
-"""LiveRun (the app's run driver), lenient URL parsing, and data drawn on the canvas."""
+"""LiveRun, the app's run driver, training here: frames, sparse metrics, slow motion, time travel, divergence."""
+
 import numpy as np
-import pytest
 
 from ganviz.config import GANConfig
-from ganviz.data import DataError
-from ganviz.data.points_io import cell_size, canvas_cells, fill_cells
 from ganviz.live import run as live_run
 from ganviz.live.run import LiveRun
+from support.clock import train_on_a_fake_clock
 
 SMALL = dict(g_width=16, d_width=16, g_depth=2, d_depth=2, batch_size=32)
 
@@ -19,10 +18,13 @@ def test_fixed_speeds_train_exactly_that_many_iterations():
     assert run.iteration == 11 and run.snapshot.iteration == 11
 
 
-def test_full_speed_trains_within_the_frame_budget():
+def test_full_speed_trains_as_many_iterations_as_the_frame_budget_allows(monkeypatch):
     run = LiveRun(GANConfig(**SMALL))
-    run.tick(0.2)
-    assert run.iteration > 5
+    train_on_a_fake_clock(monkeypatch, run.trainer, per_iteration=1 / 64)
+    run.tick(0.5)
+    assert run.iteration == 32 and run.snapshot.iteration == 32
+    run.tick(0.25)  # the speed is known now: the whole budget in one chunk
+    assert run.iteration == 48
 
 
 def test_metrics_are_measured_sparsely_but_always_shown(monkeypatch):
@@ -82,8 +84,18 @@ def test_walk_gives_eight_stages_and_ticks_clear_them():
 
 
 def test_a_diverged_run_stops_until_restored():
-    run = LiveRun(GANConfig(**SMALL, optimizer_d="sgd", optimizer_g="sgd", lr_d=10.0, lr_g=10.0, r1_weight=0.0,
-                           ema=0.0, loss="least-squares"))
+    run = LiveRun(
+        GANConfig(
+            **SMALL,
+            optimizer_d="sgd",
+            optimizer_g="sgd",
+            lr_d=10.0,
+            lr_g=10.0,
+            r1_weight=0.0,
+            ema=0.0,
+            loss="least-squares",
+        )
+    )
     for _ in range(20):
         run.tick(1.0, 100)
         if run.trainer.divergence:
@@ -102,31 +114,3 @@ def test_a_diverged_run_stops_until_restored():
     run.apply(run.config.replace(lr_d=1e-3, lr_g=1e-3))
     run.tick(1.0, 10)
     assert run.iteration == 10 and run.trainer.divergence is None
-
-
-def test_url_values_are_clamped_or_refused_with_messages():
-    config, messages = GANConfig.from_query_lenient(
-        {"lr_d": "50", "g_depth": "0", "loss": "nope", "ema": "abc", "seed": "9", "other": "1"})
-    assert (config.lr_d, config.g_depth, config.loss, config.ema, config.seed) == (10.0, 1, "nonsaturating",
-                                                                                    GANConfig().ema, 9)
-    text = " | ".join(messages)
-    assert len(messages) == 5 and all(name in text for name in ("lr_d", "g_depth", "loss", "ema", "other"))
-    assert GANConfig.from_query_lenient(GANConfig(loss="hinge", d_steps=3).to_query()) == (
-        GANConfig(loss="hinge", d_steps=3), [])
-
-
-def test_url_values_apply_on_top_of_a_base_config():
-    base = GANConfig(dataset="grid25", lr_d=5e-4)
-    config, messages = GANConfig.from_query_lenient({"lr_g": "0.002"}, base=base)
-    assert (config.dataset, config.lr_d, config.lr_g) == ("grid25", 5e-4, 0.002) and messages == []
-
-
-def test_drawn_cells_become_points_inside_them():
-    cells = canvas_cells()[[0, 100, 500]]
-    points = fill_cells(cells, seed=1, per_cell=20)
-    assert points.shape == (60, 2)
-    owner = np.repeat(cells, 20, axis=0)
-    assert (np.abs(points - owner) <= cell_size() / 2 + 1e-12).all()
-    np.testing.assert_array_equal(points, fill_cells(cells, seed=1, per_cell=20))
-    with pytest.raises(DataError, match="select at least one cell"):
-        fill_cells([])

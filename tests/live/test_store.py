@@ -1,4 +1,5 @@
 """SnapshotStore: gap doubling and thinning, forced adds, rewinding, the memory bound, and exact resumes."""
+
 import copy
 
 import numpy as np
@@ -28,6 +29,7 @@ def record(store, iterations, forced=False):
 
 
 # --- recording and thinning ------------------------------------------------------------------------
+
 
 def test_first_call_records_then_the_gap_is_respected():
     store = SnapshotStore(capacity=8, min_gap=10)
@@ -103,6 +105,7 @@ def test_bad_arguments():
 
 # --- memory ----------------------------------------------------------------------------------------
 
+
 def entry_bytes(snapshot, state) -> int:
     one = SnapshotStore()
     one.add(0, snapshot, state)
@@ -147,6 +150,7 @@ def test_one_entry_for_the_default_config_is_about_a_megabyte():
 
 # --- time travel: resuming from a stored state ---------------------------------------------------
 
+
 def weights(t):
     out = [p.detach().clone() for p in t.G.parameters()] + [p.detach().clone() for p in t.D.parameters()]
     out += [b.clone() for b in t.G.buffers()] + [b.clone() for b in t.D.buffers()]
@@ -167,8 +171,11 @@ def assert_same_run(a, b):
     np.testing.assert_array_equal(a.sample(), b.sample())
 
 
-@pytest.mark.parametrize("changes", [{}, dict(spectral_norm_d=True, batch_norm_g=True, loss="wgan-gp", d_steps=2)],
-                         ids=["plain", "spectral-batchnorm-wgangp"])
+@pytest.mark.parametrize(
+    "changes",
+    [{}, dict(spectral_norm_d=True, batch_norm_g=True, loss="wgan-gp", d_steps=2)],
+    ids=["plain", "spectral-batchnorm-wgangp"],
+)
 def test_resuming_from_a_stored_state_equals_an_uninterrupted_run(changes):
     cfg = small(**changes)
     a = Trainer(cfg)
@@ -203,8 +210,11 @@ def test_state_at_returns_a_private_copy():
         tensor.add_(1.0)
     again = store.state_at(0)
     assert all(torch.equal(again["G"][k], t.G.state_dict()[k]) for k in again["G"])
-    assert all(torch.equal(again["opt_g"]["state"][i][k], v)
-               for i, st in t.opt_g.state_dict()["state"].items() for k, v in st.items())
+    assert all(
+        torch.equal(again["opt_g"]["state"][i][k], v)
+        for i, st in t.opt_g.state_dict()["state"].items()
+        for k, v in st.items()
+    )
 
 
 def test_resuming_twice_from_the_same_entry_gives_the_same_run():

@@ -1,4 +1,5 @@
 """Slow motion records one real iteration without changing what it computes."""
+
 import numpy as np
 import pytest
 import torch

@@ -1,9 +1,17 @@
 """Image metrics checked against closed forms and brute force, never against their own output."""
+
 import numpy as np
 import pytest
 
 from ganviz.metrics import images as image_metrics_module
-from ganviz.metrics.images import CONFIDENT, class_histogram, frechet_distance, gaussian_stats, nearest_neighbours
+from ganviz.metrics.images import (
+    CONFIDENT,
+    SQRTM_EPS,
+    class_histogram,
+    frechet_distance,
+    gaussian_stats,
+    nearest_neighbours,
+)
 
 
 def random_covariance(rng, dim, rank=None):
@@ -13,6 +21,7 @@ def random_covariance(rng, dim, rank=None):
 
 
 # --- Fréchet distance -----------------------------------------------------------------------------
+
 
 def test_frechet_identical_gaussians_is_zero():
     rng = np.random.default_rng(0)
@@ -38,7 +47,7 @@ def test_frechet_diagonal_covariances_closed_form():
 
 def test_frechet_one_dimensional_is_w2_squared_between_normals():
     # In 1-D (where everything commutes) it is (m1 - m2)^2 + (s1 - s2)^2, the squared W2 distance.
-    assert frechet_distance([1.0], [[4.0]], [-2.0], [[9.0]]) == pytest.approx(3.0 ** 2 + (2.0 - 3.0) ** 2)
+    assert frechet_distance([1.0], [[4.0]], [-2.0], [[9.0]]) == pytest.approx(3.0**2 + (2.0 - 3.0) ** 2)
 
 
 def test_frechet_commuting_covariances_closed_form():
@@ -70,10 +79,8 @@ def test_frechet_rank_deficient_covariances(rank1, rank2):
 def test_frechet_eps_retry_only_nudges_the_result(monkeypatch):
     # Force the fallback (as when sqrtm fails on a singular product). With S1 = 0 and S2 = diag(s)
     # the retried root is diag(sqrt(eps (s + eps))): 2 * sum of that below the exact |dmu|^2 + Tr S2.
-    from ganviz.metrics import images as image_metrics_mod
-
-    monkeypatch.setattr(image_metrics_module, "_is_accurate_root", lambda root, a: False)
-    s, eps = np.array([1.0, 2.0, 3.0]), image_metrics_mod._SQRTM_EPS
+    monkeypatch.setattr(image_metrics_module, "is_accurate_root", lambda root, a: False)
+    s, eps = np.array([1.0, 2.0, 3.0]), SQRTM_EPS
     d = frechet_distance(np.zeros(3), np.zeros((3, 3)), np.ones(3), np.diag(s))
     assert d == pytest.approx(3.0 + s.sum() - 2 * np.sum(np.sqrt(eps * (s + eps))), rel=1e-12)
     assert d == pytest.approx(3.0 + s.sum(), rel=1e-3)
@@ -112,6 +119,7 @@ def test_gaussian_stats_match_numpy():
 
 
 # --- class histogram ------------------------------------------------------------------------------
+
 
 def one_hot_probs(labels, confidence=0.99):
     """Probabilities (N, 10) with `confidence` on each label and the rest spread evenly."""
@@ -171,6 +179,7 @@ def test_class_histogram_of_no_samples():
 
 
 # --- nearest neighbours ---------------------------------------------------------------------------
+
 
 def brute_force_neighbours(samples, train, k):
     d = np.linalg.norm(samples.reshape(len(samples), -1)[:, None] - train.reshape(len(train), -1)[None], axis=-1)

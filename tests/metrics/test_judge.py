@@ -1,8 +1,8 @@
-"""The digit classifier: accuracy bars on real data, determinism, the disk cache, and image_metrics
-on real versus real and on a collapsed generator."""
+"""The digit classifier that judges generated digits: accuracy bars on real data, determinism, the disk cache, and
+image_metrics on real versus real and on a collapsed generator."""
+
 import gzip
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,13 +10,22 @@ import torch
 from sklearn.datasets import load_digits
 
 from ganviz.metrics import judge
-from ganviz.metrics.judge import FEATURE_DIM, DigitClassifier, cache_key, features, load_or_train_classifier, predict, train_classifier
-from ganviz.metrics.images import image_metrics
+from ganviz.metrics.images import image_metrics, real_feature_stats
+from ganviz.metrics.judge import (
+    FEATURE_DIM,
+    DigitClassifier,
+    cache_key,
+    features,
+    features_and_probs,
+    load_or_train_classifier,
+    predict,
+    stratified_split,
+    train_classifier,
+)
+from support.cache import session_cache_dir
 
-MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 
-
-def read_idx(path: Path, header_bytes: int) -> np.ndarray:
+def read_idx(path, header_bytes: int) -> np.ndarray:
     """The raw uint8 payload of a gzip IDX file (16-byte header for images, 8 for labels)."""
     with gzip.open(path, "rb") as f:
         return np.frombuffer(f.read(), dtype=np.uint8, offset=header_bytes)
@@ -30,22 +39,24 @@ def digits():
 
 
 @pytest.fixture(scope="module")
-def mnist_test():
-    """The 10,000-image MNIST test split as images (N, 1, 28, 28) in [-1, 1] and int64 labels (N,)."""
-    images_path = MNIST_DIR / "t10k-images-idx3-ubyte.gz"
-    labels_path = MNIST_DIR / "t10k-labels-idx1-ubyte.gz"
-    if not (images_path.exists() and labels_path.exists()):
-        pytest.skip(f"MNIST test split not found in {MNIST_DIR}")
+def mnist_test(mnist_dir):
+    """The 10,000-image MNIST test split as images (N, 1, 28, 28) in [-1, 1] and int64 labels (N,), read here
+    without the app's loader."""
+    images_path = mnist_dir / "t10k-images-idx3-ubyte.gz"
+    labels_path = mnist_dir / "t10k-labels-idx1-ubyte.gz"
     images = read_idx(images_path, 16).reshape(-1, 1, 28, 28) / 255 * 2 - 1
     return images.astype(np.float32), read_idx(labels_path, 8).astype(np.int64)
 
 
 @pytest.fixture(scope="module")
 def digits_model(digits):
-    return train_classifier(*digits, seed=0)
+    """The classifier the digit runs use, trained on all 1,797 digits with seed 0 (once per test session: the
+    image runs' tests load it from the same cache)."""
+    return load_or_train_classifier(*digits, cache_dir=session_cache_dir() / "classifiers", seed=0)
 
 
 # --- accuracy bars --------------------------------------------------------------------------------
+
 
 def test_heldout_accuracy_on_8x8_digits_is_at_least_95_percent(digits_model):
     model, accuracy = digits_model
@@ -53,6 +64,7 @@ def test_heldout_accuracy_on_8x8_digits_is_at_least_95_percent(digits_model):
     assert not model.training
 
 
+@pytest.mark.slow  # trains on 8,500 images of 28x28: about 15 s
 def test_heldout_accuracy_on_mnist_test_split_is_at_least_97_percent(mnist_test):
     model, accuracy = train_classifier(*mnist_test, seed=0)
     assert 0.97 <= accuracy <= 1.0
@@ -63,13 +75,15 @@ def test_heldout_accuracy_on_mnist_test_split_is_at_least_97_percent(mnist_test)
 
 # --- training details -----------------------------------------------------------------------------
 
-def test_same_seed_gives_identical_weights_and_leaves_global_rng_alone(digits, digits_model):
+
+def test_same_seed_gives_identical_weights_and_leaves_global_rng_alone(digits):
     before = torch.get_rng_state()
-    model, accuracy = train_classifier(*digits, seed=0)
+    model, accuracy = train_classifier(*digits, seed=0, steps=100)
     assert torch.equal(torch.get_rng_state(), before)
-    assert accuracy == digits_model[1]
-    for name, tensor in digits_model[0].state_dict().items():
-        assert torch.equal(tensor, model.state_dict()[name]), name
+    again, again_accuracy = train_classifier(*digits, seed=0, steps=100)
+    assert again_accuracy == accuracy
+    for name, tensor in model.state_dict().items():
+        assert torch.equal(tensor, again.state_dict()[name]), name
 
 
 def test_different_seeds_give_different_weights(digits):
@@ -80,7 +94,7 @@ def test_different_seeds_give_different_weights(digits):
 
 def test_heldout_split_is_stratified():
     labels = np.repeat(np.arange(10), [20, 40, 60, 80, 100, 20, 40, 60, 80, 100])
-    train, held = judge._stratified_split(labels, 0.15, np.random.default_rng(0))
+    train, held = stratified_split(labels, 0.15, np.random.default_rng(0))
     np.testing.assert_array_equal(np.bincount(labels[held], minlength=10), [3, 6, 9, 12, 15, 3, 6, 9, 12, 15])
     np.testing.assert_array_equal(np.sort(np.concatenate([train, held])), np.arange(len(labels)))
 
@@ -108,13 +122,24 @@ def test_bad_inputs_are_rejected(digits):
 
 # --- the disk cache -------------------------------------------------------------------------------
 
+
 def forbid_training(monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("trained although a usable cache file exists")
+
     monkeypatch.setattr(judge, "train_classifier", fail)
 
 
+def short_training(monkeypatch):
+    """Real training, 50 steps instead of 1,000: what the cache keeps does not depend on how long it trained."""
+    train = judge.train_classifier
+    monkeypatch.setattr(
+        judge, "train_classifier", lambda images, labels, *, seed: train(images, labels, seed=seed, steps=50)
+    )
+
+
 def test_cache_round_trip_loads_without_retraining(digits, tmp_path, monkeypatch):
+    short_training(monkeypatch)
     model, accuracy = load_or_train_classifier(*digits, cache_dir=tmp_path, seed=0)
     files = list(tmp_path.iterdir())
     assert len(files) == 1 and re.fullmatch(r"classifier-[0-9a-f]{16}\.pt", files[0].name)  # no temp file left
@@ -135,19 +160,43 @@ def test_cache_key_follows_data_and_seed(digits):
     relabelled[0] = (relabelled[0] + 1) % 10
     assert re.fullmatch(r"[0-9a-f]{16}", key)
     assert cache_key(images.astype(np.float64), labels, seed=0) == key  # same data as the model sees it
-    assert len({key, cache_key(images, labels, seed=1), cache_key(nudged, labels), cache_key(images, relabelled),
-                cache_key(images[:-1], labels[:-1])}) == 5
+    assert (
+        len(
+            {
+                key,
+                cache_key(images, labels, seed=1),
+                cache_key(nudged, labels),
+                cache_key(images, relabelled),
+                cache_key(images[:-1], labels[:-1]),
+            }
+        )
+        == 5
+    )
 
 
 def truncated_cache_file(path):
-    torch.save({"version": judge.CLASSIFIER_VERSION, "image_size": 8, "accuracy": 0.5,
-                "state_dict": DigitClassifier(8).state_dict()}, path)
+    torch.save(
+        {
+            "version": judge.CLASSIFIER_VERSION,
+            "image_size": 8,
+            "accuracy": 0.5,
+            "state_dict": DigitClassifier(8).state_dict(),
+        },
+        path,
+    )
     path.write_bytes(path.read_bytes()[:200])
 
 
 def wrong_model_cache_file(path):  # a well-formed file whose tensors belong to the 28x28 model
-    torch.save({"version": judge.CLASSIFIER_VERSION, "image_size": 8, "accuracy": 0.5,
-                "state_dict": DigitClassifier(28).state_dict()}, path)
+    torch.save(
+        {
+            "version": judge.CLASSIFIER_VERSION,
+            "image_size": 8,
+            "accuracy": 0.5,
+            "state_dict": DigitClassifier(28).state_dict(),
+        },
+        path,
+    )
 
 
 CORRUPTIONS = {
@@ -156,8 +205,15 @@ CORRUPTIONS = {
     "truncated": truncated_cache_file,
     "foreign dict": lambda p: torch.save({"hello": 1}, p),
     "wrong model": wrong_model_cache_file,
-    "accuracy out of range": lambda p: torch.save({"version": judge.CLASSIFIER_VERSION, "image_size": 8,
-                                                   "accuracy": 7.0, "state_dict": DigitClassifier(8).state_dict()}, p),
+    "accuracy out of range": lambda p: torch.save(
+        {
+            "version": judge.CLASSIFIER_VERSION,
+            "image_size": 8,
+            "accuracy": 7.0,
+            "state_dict": DigitClassifier(8).state_dict(),
+        },
+        p,
+    ),
 }
 
 
@@ -182,12 +238,13 @@ def test_corrupt_cache_file_is_retrained_and_replaced(digits, tmp_path, monkeypa
 
 # --- image_metrics on real digits -----------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def three_real_sets(digits):
     """Three disjoint, equally large random thirds (599 each) of the 8x8 digits: samples, real, reference."""
     images = digits[0][np.random.default_rng(0).permutation(len(digits[0]))]
     n = len(images) // 3
-    return images[:n], images[n:2 * n], images[2 * n:3 * n]
+    return images[:n], images[n : 2 * n], images[2 * n : 3 * n]
 
 
 def test_real_samples_score_near_the_fid_floor(digits_model, three_real_sets):
@@ -222,13 +279,12 @@ def test_collapsed_generator_covers_one_class_and_scores_far_above_the_floor(dig
 def test_one_pass_gives_the_same_features_and_probabilities(digits, digits_model):
     model, _ = digits_model
     images = digits[0][:300]
-    f, p = judge.features_and_probs(model, images, batch_size=64)
+    f, p = features_and_probs(model, images, batch_size=64)
     np.testing.assert_allclose(f, features(model, images, batch_size=64), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(p, predict(model, images, batch_size=64), rtol=1e-12, atol=1e-15)
 
 
 def test_precomputed_real_statistics_give_the_same_metrics(digits_model, three_real_sets):
-    from ganviz.metrics.images import real_feature_stats
     model, _ = digits_model
     samples, real, reference = three_real_sets
     once = real_feature_stats(model, real, reference)

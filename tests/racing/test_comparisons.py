@@ -1,9 +1,10 @@
 """Named comparisons: valid races that differ exactly where they say, and one measured claim."""
+
 import pytest
 
-from ganviz.racing.comparisons import COMPARISONS, DEFAULT_COMPARISON, get_comparison
 from ganviz.config import GANConfig
 from ganviz.lessons.checks import HINGE_SN, MODE_COLLAPSE
+from ganviz.racing.comparisons import COMPARISONS, DEFAULT_COMPARISON, get_comparison
 from ganviz.racing.race import Race
 
 
@@ -27,6 +28,7 @@ def test_comparisons_are_the_lessons_contrasts():
         get_comparison("x")
 
 
+@pytest.mark.slow  # 750 iterations of two runs, one with five critic steps each: 10 to 30 s
 def test_critic_steps_one_critic_step_finds_nothing_five_find_the_ring():
     # the comparison's text, measured at iteration 750 (seed 0): W1 1.93 against 0.95
     race = Race(get_comparison("critic-steps").config())

@@ -1,25 +1,26 @@
-"""Races: 2-4 runs on the same data and seed, their configs, links, table and training side by side."""
+"""Races: runs trained side by side, each exactly as it trains alone, in worker processes or here; a run that
+diverges pauses the race until it is left behind."""
+
 import csv
 import io
-import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-from ganviz import ConfigError, GANConfig, Trainer, TrainingDiverged
+from ganviz import GANConfig, Trainer, TrainingDiverged
 from ganviz.config import image_config
 from ganviz.io.tables import race_metrics_csv
-from ganviz.training.history import HISTORY_KEYS
-from ganviz.live.run import LiveRun
-from ganviz.racing.config import MAX_RUNS, RaceConfig, setting_rows
+from ganviz.racing.config import RaceConfig
 from ganviz.racing.race import RACE_GRID_SIZE, Race, RaceDivergence, build_trainer, run_metrics_log
+from ganviz.training.history import HISTORY_KEYS
 from ganviz.training.points import Snapshot
+from support.clock import train_on_a_fake_clock
 
 SMALL = dict(g_width=16, d_width=16, g_depth=2, d_depth=2, batch_size=32, device="cpu")
-EXPLODING = dict(optimizer_d="sgd", optimizer_g="sgd", lr_d=10.0, lr_g=10.0, r1_weight=0.0, ema=0.0,
-                 loss="least-squares")
+EXPLODING = dict(
+    optimizer_d="sgd", optimizer_g="sgd", lr_d=10.0, lr_g=10.0, r1_weight=0.0, ema=0.0, loss="least-squares"
+)
 
 
 def small(**changes) -> GANConfig:
@@ -30,99 +31,17 @@ def race_of(*changes, **shared) -> RaceConfig:
     return RaceConfig(tuple(small(**shared, **c) for c in changes))
 
 
-# --- configs ----------------------------------------------------------------------------------------
-
-def test_a_race_has_one_to_four_runs_sharing_data_seed_and_device():
-    assert race_of({}, dict(loss="hinge")).names == ("A", "B")
-    assert race_of(*[{}] * 4).names == ("A", "B", "C", "D")
-    with pytest.raises(ConfigError, match="1 to 4 runs"):
-        race_of(*[{}] * 5)
-    with pytest.raises(ConfigError, match="1 to 4 runs"):
-        RaceConfig(())
-    for setting, value in (("dataset", "grid25"), ("seed", 3), ("device", "auto")):
-        with pytest.raises(ConfigError, match=f"run B has {value!r}") as e:
-            RaceConfig((small(), small(**{setting: value})))
-        assert e.value.field == setting
-
-
-def test_differences_and_labels_name_what_each_run_changes_from_a():
-    race = race_of({}, dict(loss="wgan-gp"), dict(d_steps=5, lr_d=1e-4, spectral_norm_d=True), {})
-    assert race.differences(1) == {"loss": "wgan-gp"}
-    assert race.differences(2) == {"spectral_norm_d": True, "d_steps": 5, "lr_d": 1e-4}
-    assert race.labels() == ["A", "B: loss wgan-gp", "C: spectral_norm_d true, d_steps 5 +1 more", "D: same as A"]
-
-
-def test_adding_replacing_and_removing_runs():
-    race = race_of({}, dict(loss="hinge"))
-    bigger = race.with_run(2, small(d_steps=3))
-    assert bigger.names == ("A", "B", "C") and bigger.runs[2].d_steps == 3
-    assert bigger.with_run(0, small(lr_g=1e-4)).runs[0].lr_g == 1e-4
-    assert bigger.without_run(1).runs == (race.runs[0], bigger.runs[2])
-    with pytest.raises(ConfigError, match="1 to 4"):
-        race_of(*[{}] * 4).with_run(4, small())
-
-
-def test_json_round_trip_and_clear_errors():
-    race = race_of({}, dict(loss="wgan-gp", d_steps=5), dataset="grid25")
-    assert RaceConfig.from_json(race.to_json()) == race
-    with pytest.raises(ConfigError, match="run B: must be between 1 and 20"):
-        RaceConfig.from_dict({"runs": [small().to_dict(), {**small().to_dict(), "d_steps": 99}]})
-    with pytest.raises(ConfigError, match="not valid JSON"):
-        RaceConfig.from_json("{")
-    with pytest.raises(ConfigError, match='expected {"runs"'):
-        RaceConfig.from_json('{"configs": []}')
-
-
-def test_link_round_trip_names_a_and_only_what_the_others_change():
-    race = RaceConfig((GANConfig(dataset="grid25", lr_d=2e-4), GANConfig(dataset="grid25", lr_d=2e-4, loss="hinge"),
-                       GANConfig(dataset="grid25", lr_d=2e-4)))
-    query = race.to_query()
-    assert query == {"runs": "3", "dataset": "grid25", "lr_d": "0.0002", "B.loss": "hinge"}
-    again, messages = RaceConfig.from_query_lenient(query)
-    assert again == race and messages == []
-
-
-def test_a_bad_link_is_fixed_with_a_message_per_value():
-    race, messages = RaceConfig.from_query_lenient(
-        {"runs": "9", "loss": "nope", "B.d_steps": "50", "E.loss": "hinge", "C.seed": "4", "B.lr_g": "abc"})
-    assert len(race.runs) == MAX_RUNS and race.runs[0].loss == "nonsaturating" and race.runs[1].d_steps == 20
-    text = " | ".join(messages)
-    for expected in ("runs: 9 is outside 1 to 4", "loss: 'nope' is not one of", "run B: d_steps: 50 is outside",
-                     "ignored 'E.loss'", "ignored 'C.seed': every run shares the seed", "run B: lr_g: expected"):
-        assert expected in text, (expected, text)
-    few, messages = RaceConfig.from_query_lenient({"runs": "2", "C.loss": "hinge"})
-    assert len(few.runs) == 2 and "ignored the settings of run C: there are 2 runs" in messages
-    inferred, messages = RaceConfig.from_query_lenient({"C.loss": "hinge"})  # no runs=: as many as named
-    assert len(inferred.runs) == 3 and inferred.runs[2].loss == "hinge" and messages == []
-
-
-def test_a_link_builds_on_a_base_config_such_as_a_lesson():
-    base = GANConfig(dataset="grid25", lr_d=1e-4, seed=9)
-    race, _ = RaceConfig.from_query_lenient({"runs": "2", "B.lr_d": "0.001"}, base=base)
-    assert race.runs[0] == base and race.runs[1] == base.replace(lr_d=1e-3)
-
-
-def test_the_settings_table_flags_exactly_the_differing_settings():
-    race = race_of({}, dict(loss="wgan-gp"), dict(d_steps=5, loss="wgan-gp"))
-    rows = setting_rows(race)
-    names = [r["setting"] for r in rows]
-    assert "conditional" not in names and "image_model" not in names  # 2D races: no image settings
-    differing = {r["setting"]: r["values"] for r in rows if r["differs"]}
-    assert differing == {"loss": ["nonsaturating", "wgan-gp", "wgan-gp"], "d_steps": [1, 1, 5]}
-    assert all(len(r["values"]) == 3 and r["group"] for r in rows)
-    assert not any(r["differs"] for r in setting_rows(race_of({}, {})))
-    image_rows = setting_rows(RaceConfig((image_config("digits"), image_config("digits", conditional=True))))
-    assert {r["setting"] for r in image_rows if r["differs"]} == {"conditional"}
-
-
 # --- training -----------------------------------------------------------------------------------------
+
 
 def same_run(a: Trainer, b: Trainer) -> bool:
     """Bit for bit the same run: iteration, every weight and buffer, the EMA copy and every history row."""
     states = [(t.G.state_dict(), t.D.state_dict(), t.ema_g.state_dict() if t.ema_g else {}) for t in (a, b)]
-    return a.iteration == b.iteration and all(
-        torch.equal(x, y) for sa, sb in zip(*states) for x, y in zip(sa.values(), sb.values())
-    ) and np.array_equal(a.history.rows(), b.history.rows())
+    return (
+        a.iteration == b.iteration
+        and all(torch.equal(x, y) for sa, sb in zip(*states) for x, y in zip(sa.values(), sb.values()))
+        and np.array_equal(a.history.rows(), b.history.rows())
+    )
 
 
 @pytest.mark.parametrize("parallel", [True, False])
@@ -147,6 +66,7 @@ def test_a_short_step_trains_here_without_starting_workers():
     assert race.step(3) == 3 and not race.training_in_workers
 
 
+@pytest.mark.slow  # starts the race's workers twice: about 3 s
 def test_changing_a_run_from_the_race_stops_its_workers_and_keeps_its_state():
     race = Race(race_of({}, dict(loss="hinge")), parallel=True)
     race.step(50)
@@ -179,7 +99,7 @@ def test_a_diverging_run_pauses_the_race_until_it_is_left_behind():
 
 
 def test_when_every_run_is_left_behind_nothing_trains():
-    race = Race(race_of(EXPLODING, EXPLODING))
+    race = Race(race_of(EXPLODING, EXPLODING), parallel=False)  # how the runs diverged does not matter here
     race.step(60)
     race.resume()
     assert not race.can_train and race.step(5) == 0 and race.run_for(0.2) == 0
@@ -209,6 +129,12 @@ def test_race_run_for_trains_whole_iterations_of_every_run():
     assert done > 0 and [t.iteration for t in race.runs] == [done, done]
 
 
+def test_race_run_for_spends_its_budget_on_iterations_of_every_run(monkeypatch):
+    race = Race(race_of({}, dict(loss="hinge")), parallel=False)
+    train_on_a_fake_clock(monkeypatch, race, per_iteration=1 / 64)  # an iteration of the race: of every run
+    assert race.run_for(0.5) == 32 and [t.iteration for t in race.runs] == [32, 32]
+
+
 def test_snapshots_and_metrics_per_run():
     race = Race(race_of({}, dict(loss="wgan-gp")))
     race.step(10)
@@ -228,14 +154,16 @@ def test_a_race_on_custom_points_gives_every_run_the_points():
     race = Race(RaceConfig((small(dataset="custom"), small(dataset="custom", loss="hinge"))), points=points)
     assert all(torch.equal(t.domain.pool, race.runs[0].domain.pool) for t in race.runs)  # the same sample
     assert set(map(tuple, race.runs[1].domain.pool.numpy().astype(np.float64).round(5))) <= set(
-        map(tuple, points.astype(np.float32).astype(np.float64).round(5)))
+        map(tuple, points.astype(np.float32).astype(np.float64).round(5))
+    )
     race.step(3)
 
 
 def test_a_race_of_digit_runs(tmp_path, monkeypatch):
     monkeypatch.setenv("GANVIZ_CACHE_DIR", str(tmp_path))
-    config = RaceConfig((image_config("digits", batch_size=16, seed=1),
-                         image_config("digits", batch_size=16, seed=1, loss="hinge")))
+    config = RaceConfig(
+        (image_config("digits", batch_size=16, seed=1), image_config("digits", batch_size=16, seed=1, loss="hinge"))
+    )
     race = Race(config)
     assert race.domain == "images" and race.runs[1].domain.all_images is race.runs[0].domain.all_images  # loaded once
     race.step(4)
@@ -247,9 +175,11 @@ def test_a_race_of_digit_runs(tmp_path, monkeypatch):
 
 
 def test_run_metrics_log_takes_one_run_out_of_a_race_log():
-    log = [{"iteration": 0, "A": {"iteration": 0, "w1": 1.0}, "B": {"iteration": 0, "w1": 2.0}},
-           {"iteration": 10, "A": {"iteration": 10, "w1": 0.5}, "B": {"iteration": 7, "w1": 9.0}},
-           {"iteration": 20, "A": {"iteration": 20, "w1": 0.4}, "B": {"iteration": 7, "w1": 9.5}}]
+    log = [
+        {"iteration": 0, "A": {"iteration": 0, "w1": 1.0}, "B": {"iteration": 0, "w1": 2.0}},
+        {"iteration": 10, "A": {"iteration": 10, "w1": 0.5}, "B": {"iteration": 7, "w1": 9.0}},
+        {"iteration": 20, "A": {"iteration": 20, "w1": 0.4}, "B": {"iteration": 7, "w1": 9.5}},
+    ]
     assert run_metrics_log(log, "A") == [log[0]["A"], log[1]["A"], log[2]["A"]]
     assert run_metrics_log(log, "B") == [log[0]["B"], log[2]["B"]]  # B stopped at 7: one entry, the latest
     assert run_metrics_log(log, "C") == []
@@ -273,49 +203,17 @@ def test_build_trainer_picks_a_trainer_or_a_race():
     assert isinstance(build_trainer(race_of({}, {})), Race)
 
 
-# --- live, in a worker process ----------------------------------------------------------------------------
-
-def test_a_live_race_plays_in_a_worker_and_stays_the_same_race():
-    live = LiveRun(race_of({}, dict(loss="hinge")), background=True)
-    assert live.snapshot.iteration == 0 and set(live.metrics_log[0]) == {"iteration", "A", "B"}
-    deadline = time.monotonic() + 60
-    while live.iteration < 30:
-        assert time.monotonic() < deadline
-        live.tick(0.1, 10)
-        time.sleep(0.05)
-    live.stop()
-    race = live.trainer
-    assert [t.iteration for t in race.runs] == [race.iteration] * 2 and race.iteration % 10 == 0
-    here = Race(race.config)
-    here.step(race.iteration)
-    for a, b in zip(race.runs, here.runs):
-        assert all(torch.equal(p, q) for p, q in zip(a.D.parameters(), b.D.parameters()))
-        np.testing.assert_array_equal(a.history.rows(), b.history.rows())
-    assert live.snapshot.iteration == race.iteration and live.store.iterations()[-1] == race.iteration
-
-
-def test_a_live_race_pauses_on_a_divergence_and_continues_without_that_run():
-    live = LiveRun(race_of({}, EXPLODING), background=True)
-    deadline = time.monotonic() + 60
-    while live.trainer.divergence is None:
-        assert time.monotonic() < deadline
-        live.tick(0.1)
-        time.sleep(0.05)
-    assert not live.training_in_background and live.trainer.divergence.run == "B"
-    live.restore_last_good()  # the page's "continue the other runs"
-    behind, start = live.trainer.runs[1].iteration, live.iteration
-    live.step()
-    assert live.trainer.runs[0].iteration == start + 1 and live.trainer.runs[1].iteration == behind
-
-
-def test_a_race_of_mnist_runs_on_the_official_test_split(tmp_path, monkeypatch):
-    mnist = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
-    if not (mnist / "t10k-images-idx3-ubyte.gz").exists():
-        pytest.skip(f"MNIST test split not found in {mnist}")
-    monkeypatch.setenv("GANVIZ_MNIST_DIR", str(mnist))
+def test_a_race_of_mnist_runs_on_the_official_test_split(tmp_path, monkeypatch, mnist_dir):
+    monkeypatch.setenv("GANVIZ_MNIST_DIR", str(mnist_dir))
     monkeypatch.setenv("GANVIZ_CACHE_DIR", str(tmp_path))
-    race = Race(RaceConfig((image_config("mnist", batch_size=16, device="cpu"),
-                            image_config("mnist", batch_size=16, device="cpu", image_model="mlp-003", noise_dim=100))))
+    race = Race(
+        RaceConfig(
+            (
+                image_config("mnist", batch_size=16, device="cpu"),
+                image_config("mnist", batch_size=16, device="cpu", image_model="mlp-003", noise_dim=100),
+            )
+        )
+    )
     assert race.runs[0].domain.source.startswith("MNIST")
     assert race.runs[1].domain.all_images is race.runs[0].domain.all_images
     race.step(3)

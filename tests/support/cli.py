@@ -1,4 +1,5 @@
 """Running the CLI in-process from tests."""
+
 import json
 
 from ganviz.cli import main

@@ -1,4 +1,5 @@
-"""The theory engine against independent references: quadrature, samples, POT/scipy, autograd."""
+"""JS and W1 between 1D mixtures, exact, against independent references: quadrature, samples, POT and scipy."""
+
 from __future__ import annotations
 
 import re
@@ -6,12 +7,10 @@ import re
 import numpy as np
 import ot
 import pytest
-import torch
 from scipy import integrate, stats
 
-from ganviz.theory import divergences
-from ganviz.theory import dynamics
 from ganviz.metrics.points import js_divergence_1d, wasserstein1_1d
+from ganviz.theory import divergences
 from ganviz.theory.divergences import LECTURE_MU, LECTURE_NU, LOG2, Mixture1D
 
 # μ′ shifted by θ: −4 puts it on [1, 3] (overlaps [1, 2]), −1.5 on [3.5, 5.5] (overlaps [3, 4]),
@@ -19,43 +18,43 @@ from ganviz.theory.divergences import LECTURE_MU, LECTURE_NU, LOG2, Mixture1D
 SHIFTS = [-4.0, -1.5, 0.0, 2.5, 3.0, 10.0]
 
 
-def _support(p: Mixture1D, q: Mixture1D) -> tuple[float, float, np.ndarray]:
+def joint_support(p: Mixture1D, q: Mixture1D) -> tuple[float, float, np.ndarray]:
     edges = np.union1d(p.breakpoints(), q.breakpoints())
     return float(edges[0]), float(edges[-1]), edges
 
 
-def _quad(f, p: Mixture1D, q: Mixture1D) -> float:
+def quad_over_support(f, p: Mixture1D, q: Mixture1D) -> float:
     """∫ f over the joint support, telling quad where the kinks are."""
-    lo, hi, edges = _support(p, q)
+    lo, hi, edges = joint_support(p, q)
     value, _ = integrate.quad(f, lo, hi, points=edges[1:-1], limit=500, epsabs=1e-12, epsrel=1e-12)
     return value
 
 
-def _js_quad(p: Mixture1D, q: Mixture1D) -> float:
+def js_by_quadrature(p: Mixture1D, q: Mixture1D) -> float:
     def integrand(x):
         a, b = float(p.density(x)), float(q.density(x))
         m = 0.5 * (a + b)
         return sum(0.5 * v * np.log(v / m) for v in (a, b) if v > 0)
-    return _quad(integrand, p, q)
+
+    return quad_over_support(integrand, p, q)
 
 
-def _w1_quad(p: Mixture1D, q: Mixture1D) -> float:
-    return _quad(lambda x: abs(float(p.cdf(x) - q.cdf(x))), p, q)
+def w1_by_quadrature(p: Mixture1D, q: Mixture1D) -> float:
+    return quad_over_support(lambda x: abs(float(p.cdf(x) - q.cdf(x))), p, q)
 
 
 # --- Mixture1D ------------------------------------------------------------------------------------
+
 
 def test_lecture_mixtures_match_the_lecture_densities():
     # μ = ¼·1[1,2] + ¼·1[3,4] + ½·1[9,10]; μ′ = ½·1[5,7]
     x = np.array([1.5, 2.5, 3.5, 6.0, 9.5, 11.0])
     np.testing.assert_allclose(LECTURE_MU.density(x), [0.25, 0, 0.25, 0, 0.5, 0])
     np.testing.assert_allclose(LECTURE_NU.density(x), [0, 0, 0, 0.5, 0, 0])
-    np.testing.assert_allclose(LECTURE_MU.cdf(np.array([0.0, 2.0, 3.5, 9.5, 10.0])),
-                               [0, 0.25, 0.375, 0.75, 1.0])
+    np.testing.assert_allclose(LECTURE_MU.cdf(np.array([0.0, 2.0, 3.5, 9.5, 10.0])), [0, 0.25, 0.375, 0.75, 1.0])
 
 
-@pytest.mark.parametrize("pieces", [((0.5, 0, 1), (0.6, 1, 2)), ((1.0, 2, 2),),
-                                    ((-0.1, 0, 1), (1.1, 1, 2)), ()])
+@pytest.mark.parametrize("pieces", [((0.5, 0, 1), (0.6, 1, 2)), ((1.0, 2, 2),), ((-0.1, 0, 1), (1.1, 1, 2)), ()])
 def test_invalid_mixtures_raise(pieces):
     with pytest.raises(ValueError):
         Mixture1D(pieces)
@@ -73,11 +72,12 @@ def test_shift_and_sample():
 
 # --- JS and W1: exact vs quadrature, known values ------------------------------------------------
 
+
 @pytest.mark.parametrize("theta", SHIFTS)
 def test_js_and_w1_match_quadrature(theta):
     nu = LECTURE_NU.shifted(theta)
-    assert divergences.js_divergence(LECTURE_MU, nu) == pytest.approx(_js_quad(LECTURE_MU, nu), abs=1e-6)
-    assert divergences.wasserstein1(LECTURE_MU, nu) == pytest.approx(_w1_quad(LECTURE_MU, nu), abs=1e-6)
+    assert divergences.js_divergence(LECTURE_MU, nu) == pytest.approx(js_by_quadrature(LECTURE_MU, nu), abs=1e-6)
+    assert divergences.wasserstein1(LECTURE_MU, nu) == pytest.approx(w1_by_quadrature(LECTURE_MU, nu), abs=1e-6)
 
 
 @pytest.mark.parametrize("theta", [0.0, 10.0, -6.0])
@@ -103,8 +103,12 @@ def test_w1_of_pure_shift_is_abs_theta(theta):
 
 def test_divergences_are_symmetric_and_zero_on_identical():
     nu = LECTURE_NU.shifted(-1.5)
-    assert divergences.js_divergence(LECTURE_MU, nu) == pytest.approx(divergences.js_divergence(nu, LECTURE_MU), abs=1e-15)
-    assert divergences.wasserstein1(LECTURE_MU, nu) == pytest.approx(divergences.wasserstein1(nu, LECTURE_MU), abs=1e-15)
+    assert divergences.js_divergence(LECTURE_MU, nu) == pytest.approx(
+        divergences.js_divergence(nu, LECTURE_MU), abs=1e-15
+    )
+    assert divergences.wasserstein1(LECTURE_MU, nu) == pytest.approx(
+        divergences.wasserstein1(nu, LECTURE_MU), abs=1e-15
+    )
     assert divergences.js_divergence(LECTURE_MU, LECTURE_MU) == pytest.approx(0.0, abs=1e-15)
     assert divergences.wasserstein1(LECTURE_MU, LECTURE_MU) == pytest.approx(0.0, abs=1e-15)
 
@@ -116,10 +120,11 @@ def test_w1_exact_when_the_cdf_difference_crosses_zero_inside_a_cell():
     p = Mixture1D(((1.0, 0.0, 3.0),))
     q = Mixture1D(((1.0, 1.0, 2.0),))
     assert divergences.wasserstein1(p, q) == pytest.approx(0.5, abs=1e-12)
-    assert divergences.wasserstein1(p, q) == pytest.approx(_w1_quad(p, q), abs=1e-9)
+    assert divergences.wasserstein1(p, q) == pytest.approx(w1_by_quadrature(p, q), abs=1e-9)
 
 
 # --- against samples ------------------------------------------------------------------------------
+
 
 def test_w1_matches_pot_and_scipy_on_samples():
     rng = np.random.default_rng(1)
@@ -157,6 +162,7 @@ def test_parallel_lines():
 
 # --- optimal discriminator ------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("theta", SHIFTS)
 def test_value_at_optimum_is_2js_minus_2log2(theta):
     nu = LECTURE_NU.shifted(theta)
@@ -168,100 +174,13 @@ def test_optimal_d_is_half_when_p_equals_q_and_when_both_vanish():
     x = np.linspace(0, 11, 1001)
     dens = LECTURE_MU.density(x)
     np.testing.assert_array_equal(divergences.optimal_d(dens, dens), np.full_like(x, 0.5))
-    np.testing.assert_allclose(divergences.optimal_d(np.array([2.0, 0.0, 1.0]), np.array([0.0, 3.0, 3.0])),
-                               [1.0, 0.0, 0.25])
-
-
-# --- the xy game ----------------------------------------------------------------------------------
-
-ETA, STEPS = 0.1, 1000
-
-
-def _radii(method: str, **kw) -> np.ndarray:
-    return np.linalg.norm(dynamics.xy_trajectory(method, ETA, STEPS, **kw), axis=1)
-
-
-def test_trajectory_shape_and_start_and_unknown_method():
-    path = dynamics.xy_trajectory("simultaneous", ETA, 5, start=(0.5, -2.0))
-    assert path.shape == (6, 2)
-    np.testing.assert_array_equal(path[0], [0.5, -2.0])
-    with pytest.raises(ValueError, match="simultaneous"):
-        dynamics.xy_trajectory("nope", ETA, 5)
-
-
-def test_simultaneous_radius_grows_by_the_closed_factor():
-    r = _radii("simultaneous")
-    np.testing.assert_allclose(r[1:] / r[:-1], dynamics.simultaneous_radius_factor(ETA), rtol=1e-9)
-
-
-def test_alternating_conserves_its_invariant():
-    path = dynamics.xy_trajectory("alternating", ETA, STEPS)
-    inv = dynamics.alternating_invariant(path[:, 0], path[:, 1], ETA)
-    np.testing.assert_allclose(inv, inv[0], rtol=1e-9)
-    # and it is not the plain radius, which does oscillate
-    assert np.ptp(np.linalg.norm(path, axis=1)) > 1e-2
-
-
-def test_alternating_follows_the_lecture_order_y_first():
-    # Step 0y: x, y > 0 ⇒ y increases first; then x moves using the new y
-    x1, y1 = dynamics.xy_trajectory("alternating", 0.5, 1, start=(1.0, 1.0))[1]
-    assert (x1, y1) == (pytest.approx(1.0 - 0.5 * 1.5), pytest.approx(1.5))
-
-
-@pytest.mark.parametrize("method", ["extragradient", "optimistic", "consensus"])
-def test_stabilised_methods_converge(method):
-    r = _radii(method)
-    # slowest of the three is extragradient, contracting by √(1 − η² + η⁴) ≈ 0.995 per step
-    assert r[-1] < 0.01 * r[0]
-    assert r[-1] < r[STEPS // 2] < r[0]
-
-
-def test_extragradient_contracts_by_its_closed_factor():
-    r = _radii("extragradient")
-    np.testing.assert_allclose(r[1:] / r[:-1], np.sqrt(1 - ETA**2 + ETA**4), rtol=1e-9)
-
-
-def test_optimistic_first_step_is_plain_gda():
-    np.testing.assert_allclose(dynamics.xy_trajectory("optimistic", ETA, 1)[1],
-                               dynamics.xy_trajectory("simultaneous", ETA, 1)[1])
-
-
-def test_consensus_with_gamma_zero_is_simultaneous():
-    np.testing.assert_allclose(dynamics.xy_trajectory("consensus", ETA, 50, gamma=0.0),
-                               dynamics.xy_trajectory("simultaneous", ETA, 50))
-
-
-# --- generator losses -----------------------------------------------------------------------------
-
-def test_g_loss_curves_match_autograd_on_the_logit():
-    logits = torch.linspace(-8, 8, 101, dtype=torch.float64, requires_grad=True)
-    curves = dynamics.g_loss_curves(torch.sigmoid(logits).detach().numpy())
-    for name, loss_of in [("saturating", lambda s: torch.log(1 - s)), ("nonsaturating", lambda s: -torch.log(s))]:
-        loss = loss_of(torch.sigmoid(logits))
-        (grad,) = torch.autograd.grad(loss.sum(), logits)
-        np.testing.assert_allclose(curves[name], loss.detach().numpy(), rtol=1e-9, atol=1e-12)
-        np.testing.assert_allclose(curves[name + "_grad"], grad.numpy(), rtol=1e-9, atol=1e-12)
-
-
-def test_saturating_gradient_vanishes_where_d_rejects_fakes():
-    curves = dynamics.g_loss_curves(np.array([1e-4]))
-    assert abs(curves["saturating_grad"][0]) < 1e-3 < abs(curves["nonsaturating_grad"][0])
-
-
-# --- power iteration ------------------------------------------------------------------------------
-
-def test_power_iteration_converges_from_below_to_the_top_singular_value():
-    rng = np.random.default_rng(3)
-    W = rng.standard_normal((30, 20))
-    sigma = float(torch.linalg.svdvals(torch.from_numpy(W))[0])
-    est = dynamics.power_iteration(W, steps=500, seed=0)
-    assert est.shape == (500,)
-    assert est[-1] == pytest.approx(sigma, abs=1e-6)
-    assert np.all(est <= sigma + 1e-9)
-    assert est[0] < sigma - 1e-6  # a single step is not already exact, so the curve means something
+    np.testing.assert_allclose(
+        divergences.optimal_d(np.array([2.0, 0.0, 1.0]), np.array([0.0, 3.0, 3.0])), [1.0, 0.0, 0.25]
+    )
 
 
 # --- mixtures as text, examples, curves -----------------------------------------------------------
+
 
 def test_parse_mixture_reads_the_lecture_density_and_round_trips():
     m = divergences.parse_mixture("0.25 1 2; 0.25 3 4\n0.5, 9, 10")
@@ -274,16 +193,19 @@ def test_parse_mixture_normalises_the_weights():
     assert [w for w, _, _ in m.pieces] == [0.25, 0.75]
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "at least one piece"),
-    ("1 0", "needs 3 numbers"),
-    ("1 a 2", "not three numbers"),
-    ("1 0 inf", "not finite"),
-    ("0 0 1", "weight > 0"),
-    ("1 2 1", "start < end"),
-    ("1 0 60", "within [-50, 50]"),
-    ("; ".join(["1 0 1"] * 9), "at most 8 pieces"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "at least one piece"),
+        ("1 0", "needs 3 numbers"),
+        ("1 a 2", "not three numbers"),
+        ("1 0 inf", "not finite"),
+        ("0 0 1", "weight > 0"),
+        ("1 2 1", "start < end"),
+        ("1 0 60", "within [-50, 50]"),
+        ("; ".join(["1 0 1"] * 9), "at most 8 pieces"),
+    ],
+)
 def test_parse_mixture_rejects_bad_text_with_a_message(text, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         divergences.parse_mixture(text)
@@ -304,6 +226,6 @@ def test_divergence_curves_match_the_pointwise_values_and_shifted_interval_close
 def test_shift_examples_and_support():
     for example in divergences.SHIFT_EXAMPLES.values():
         lo, hi = example.theta_range
-        assert lo < example.theta_default < hi or lo <= example.theta_default <= hi
+        assert lo <= example.theta_default <= hi
         assert lo <= example.duel_start <= hi
     assert divergences.support(LECTURE_MU, LECTURE_NU.shifted(10)) == (1.0, 17.0)

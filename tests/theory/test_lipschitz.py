@@ -1,14 +1,21 @@
 """Spectral norm, measured: power iteration against SVD, and two trained discriminators' Lipschitz
 estimates against their layer-wise bound, a linear D's closed form and finite differences."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
 
-from ganviz.theory.lipschitz import SpectralComparison, _twin_discriminators, compare_spectral_norm, measure_discriminator, power_iteration_run
 from ganviz.models.mlp import MLPDiscriminator
-from ganviz.training.trainer import eval_mode
+from ganviz.theory.lipschitz import (
+    SpectralComparison,
+    compare_spectral_norm,
+    measure_discriminator,
+    power_iteration_run,
+    twin_discriminators,
+)
+from ganviz.training.runtime import eval_mode
 
 # Spectral norm divides W by a power-iteration estimate σ̂ ≤ σ(W), refreshed by one step per update
 # while Adam moves W, so a normalised layer's σ is 1 or a little above (1.04 for this product with
@@ -21,13 +28,14 @@ def comparison() -> SpectralComparison:
     return compare_spectral_norm()  # two-clusters, 300 steps, seed 0: ~0.6 s
 
 
-def _nearest_grid_values(cmp: SpectralComparison, surface: np.ndarray, points: np.ndarray) -> np.ndarray:
+def nearest_grid_values(cmp: SpectralComparison, surface: np.ndarray, points: np.ndarray) -> np.ndarray:
     j = np.abs(points[:, :1] - cmp.grid_x[None]).argmin(1)
     i = np.abs(points[:, 1:] - cmp.grid_y[None]).argmin(1)
     return surface[i, j]
 
 
 # --- power iteration ------------------------------------------------------------------------------
+
 
 def test_power_iteration_run_uses_the_seeded_matrix_and_its_true_singular_values():
     run = power_iteration_run(12, 7, steps=5, seed=4)
@@ -54,13 +62,16 @@ def test_a_single_column_is_exact_after_one_step():
     assert run.relative_errors.min() > 0  # floored, so a log axis can draw it
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(rows=0, cols=3, steps=5), "rows"),
-    (dict(rows=3, cols=65, steps=5), "cols"),
-    (dict(rows=3, cols=3, steps=0), "steps"),
-    (dict(rows=3.5, cols=3, steps=5), "integer"),
-    (dict(rows=3, cols=3, steps=5, seed=-1), "seed"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(rows=0, cols=3, steps=5), "rows"),
+        (dict(rows=3, cols=65, steps=5), "cols"),
+        (dict(rows=3, cols=3, steps=0), "steps"),
+        (dict(rows=3.5, cols=3, steps=5), "integer"),
+        (dict(rows=3, cols=3, steps=5, seed=-1), "seed"),
+    ],
+)
 def test_power_iteration_run_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         power_iteration_run(**kwargs)
@@ -68,7 +79,8 @@ def test_power_iteration_run_rejects_bad_arguments(kwargs, message):
 
 # --- measuring one discriminator ------------------------------------------------------------------
 
-def _linear_d(shift: float) -> MLPDiscriminator:
+
+def linear_d(shift: float) -> MLPDiscriminator:
     """f(x) = w·leaky(A x + b) with A = 2·I and b = (shift, shift): linear wherever leaky's input keeps
     one sign, with ∇f = 2w there (slope 1 side) or 0.4w (slope 0.2 side)."""
     d = MLPDiscriminator(depth=1, width=2)
@@ -80,16 +92,16 @@ def _linear_d(shift: float) -> MLPDiscriminator:
     return d
 
 
-def _square_grid(side: int = 21, half: float = 3.0):
+def square_grid(side: int = 21, half: float = 3.0):
     g = np.linspace(-half, half, side)
     return g, torch.as_tensor(np.stack(np.meshgrid(g, g), axis=-1).reshape(-1, 2), dtype=torch.float32)
 
 
 def test_a_linear_discriminator_measures_its_closed_form():
-    g, grid = _square_grid()
+    g, grid = square_grid()
     pairs = torch.as_tensor(np.random.default_rng(0).uniform(-3, 3, (2, 500, 2)), dtype=torch.float32)
     real, fake = torch.tensor([[3.0, -3.0]]), torch.tensor([[-3.0, 3.0]])
-    est = measure_discriminator(_linear_d(shift=100.0), grid, pairs, real, fake)
+    est = measure_discriminator(linear_d(shift=100.0), grid, pairs, real, fake)
     assert not est.spectral_norm
     # f(x) = 0.6·(2x + 100) − 0.8·(2y + 100) on the whole grid: slope ‖2w‖ = 2 everywhere
     assert est.grad_max == pytest.approx(2.0, rel=1e-6)
@@ -102,10 +114,10 @@ def test_a_linear_discriminator_measures_its_closed_form():
 
 
 def test_the_bound_is_only_an_upper_bound():
-    _, grid = _square_grid()
+    _, grid = square_grid()
     pairs = torch.zeros(2, 1, 2)
     pairs[1] += 1.0
-    est = measure_discriminator(_linear_d(shift=-100.0), grid, pairs, grid[:1], grid[:1])
+    est = measure_discriminator(linear_d(shift=-100.0), grid, pairs, grid[:1], grid[:1])
     # leaky ReLU sits on its 0.2 slope everywhere here: the true constant is 0.2 × the bound
     assert est.grad_max == pytest.approx(0.2 * est.bound, rel=1e-6)
     assert est.bound == pytest.approx(2.0, rel=1e-6)
@@ -113,11 +125,13 @@ def test_the_bound_is_only_an_upper_bound():
 
 def test_measuring_rejects_a_grid_that_is_not_square():
     with pytest.raises(ValueError, match="square"):
-        measure_discriminator(_linear_d(0.0), torch.zeros(10, 2), torch.zeros(2, 1, 2), torch.zeros(1, 2),
-                              torch.zeros(1, 2))
+        measure_discriminator(
+            linear_d(0.0), torch.zeros(10, 2), torch.zeros(2, 1, 2), torch.zeros(1, 2), torch.zeros(1, 2)
+        )
 
 
 # --- two trained discriminators -------------------------------------------------------------------
+
 
 def test_shapes_and_extent(comparison):
     c = comparison
@@ -168,8 +182,8 @@ def test_the_gradient_estimate_agrees_with_finite_differences(comparison):
 
 def test_both_surfaces_separate_real_from_fake(comparison):
     for est in (comparison.plain, comparison.spectral):
-        on_real = _nearest_grid_values(comparison, est.surface, comparison.real)
-        on_fake = _nearest_grid_values(comparison, est.surface, comparison.fake)
+        on_real = nearest_grid_values(comparison, est.surface, comparison.real)
+        on_fake = nearest_grid_values(comparison, est.surface, comparison.fake)
         assert on_real.mean() > 0.5 > on_fake.mean()
         assert est.accuracy > 0.7
     assert comparison.plain.accuracy > comparison.spectral.accuracy  # the price of a gentle D
@@ -185,8 +199,12 @@ def test_same_seed_same_result_and_the_global_rng_is_left_alone(comparison):
     assert torch.get_num_threads() == threads
     for a, b in ((comparison.plain, again.plain), (comparison.spectral, again.spectral)):
         np.testing.assert_array_equal(a.surface, b.surface)
-        assert (a.grad_max, a.secant_max, a.layer_sigmas, a.accuracy) == (b.grad_max, b.secant_max, b.layer_sigmas,
-                                                                           b.accuracy)
+        assert (a.grad_max, a.secant_max, a.layer_sigmas, a.accuracy) == (
+            b.grad_max,
+            b.secant_max,
+            b.layer_sigmas,
+            b.accuracy,
+        )
     np.testing.assert_array_equal(comparison.real, again.real)
 
 
@@ -199,7 +217,7 @@ def test_another_seed_gives_other_points_and_weights():
 
 def test_both_networks_start_from_the_same_weights():
     torch.manual_seed(0)
-    plain, spectral = _twin_discriminators(depth=2, width=16, activation="leaky_relu")
+    plain, spectral = twin_discriminators(depth=2, width=16, activation="leaky_relu")
     plain_layers = [m for m in plain.modules() if isinstance(m, torch.nn.Linear)]
     sn_layers = [m for m in spectral.modules() if isinstance(m, torch.nn.Linear)]
     assert len(plain_layers) == len(sn_layers) == 3
@@ -212,18 +230,21 @@ def test_both_networks_start_from_the_same_weights():
             torch.testing.assert_close(s.weight, p.weight / sigma, rtol=1e-3, atol=1e-6)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(dataset="nope"), "ring8"),
-    (dict(steps=0), "steps"),
-    (dict(steps=2.5), "integer"),
-    (dict(depth=0), "depth"),
-    (dict(width=1), "width"),
-    (dict(points=4), "points"),
-    (dict(grid_size=5), "grid_size"),
-    (dict(activation="gelu"), "1-Lipschitz"),
-    (dict(lr=0.0), "lr"),
-    (dict(seed=-3), "seed"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(dataset="nope"), "ring8"),
+        (dict(steps=0), "steps"),
+        (dict(steps=2.5), "integer"),
+        (dict(depth=0), "depth"),
+        (dict(width=1), "width"),
+        (dict(points=4), "points"),
+        (dict(grid_size=5), "grid_size"),
+        (dict(activation="gelu"), "1-Lipschitz"),
+        (dict(lr=0.0), "lr"),
+        (dict(seed=-3), "seed"),
+    ],
+)
 def test_bad_arguments_raise_clear_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):
         compare_spectral_norm(**kwargs)

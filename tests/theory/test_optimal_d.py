@@ -1,23 +1,24 @@
 """A trained 1D discriminator against the closed-form optimum D* = p/(p+q) (lecture 004)."""
+
 import numpy as np
 import pytest
 import torch
 
 from ganviz.theory import divergences
-from ganviz.theory.optimal_d import Discriminator1D, DiscriminatorFit
 from ganviz.theory.divergences import LECTURE_MU, LECTURE_NU, LOG2, UNIT_INTERVAL
+from ganviz.theory.optimal_d import Discriminator1D, DiscriminatorFit
 
 OVERLAPPING = (LECTURE_MU, LECTURE_NU.shifted(-4.0))  # μ′ on [1, 3]: overlaps μ's first piece
 
 
-def test_quadrature_of_the_optimal_d_reproduces_the_exact_value():
-    # V(D, G) at D = D* by the same midpoint rule the fit uses must equal value_at_optimum
+def test_quadrature_of_the_optimal_d_reproduces_the_exact_value(monkeypatch):
+    # V(D, G) by the fit's own midpoint rule, for D = D*, must equal value_at_optimum
     p, q = OVERLAPPING
     fit = DiscriminatorFit(p, q)
-    d_star = np.clip(divergences.optimal_d(fit._p, fit._q), 1e-12, 1 - 1e-12)
-    value = np.sum(fit._p * np.log(d_star) + fit._q * np.log1p(-d_star)) * fit._dx
+    monkeypatch.setattr(fit, "probability", lambda x: divergences.optimal_d(p.density(x), q.density(x)))
+    assert fit.gap() == 0.0  # the fit now is D*
     # cells straddling a jump mix two constants: error O(jumps × cell width) ≈ 1e-3
-    assert value == pytest.approx(divergences.value_at_optimum(p, q), abs=2e-3)
+    assert fit.value() == pytest.approx(divergences.value_at_optimum(p, q), abs=2e-3)
 
 
 def test_trained_d_approaches_the_optimum_and_never_beats_it():
@@ -50,7 +51,7 @@ def test_same_seed_same_d_and_probability_keeps_shape():
     np.testing.assert_array_equal(a.probability(x), b.probability(x))
 
 
-def test_run_for_steps_until_the_time_is_up():
+def test_run_for_steps_in_whole_chunks_until_the_time_is_up():
     fit = DiscriminatorFit(*OVERLAPPING)
     taken = fit.run_for(0.05, chunk=5)
     assert taken == fit.steps > 0 and taken % 5 == 0

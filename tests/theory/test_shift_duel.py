@@ -1,23 +1,24 @@
 """The live JS-vs-W1 duel: shift generators on strips, trained with losses from the registry."""
+
 import math
 
 import numpy as np
 import ot
 import pytest
 
-from ganviz.theory import divergences
 from ganviz.losses import LOSSES
 from ganviz.metrics.points import wasserstein1_1d
-from ganviz.theory.shift_duel import HISTORY_KEYS, ShiftDuel, ShiftGAN, ShiftGANConfig, estimate_kind
+from ganviz.theory import divergences
 from ganviz.theory.divergences import LECTURE_MU, LECTURE_NU, LOG2, UNIT_INTERVAL
+from ganviz.theory.shift_duel import HISTORY_KEYS, ShiftDuel, ShiftGAN, ShiftGANConfig, estimate_kind
 
 
 def test_strips_keep_w1_of_the_x_parts():
     """W1 between strips equals W1 of their x parts: projecting onto x can only shorten distances
     (a lower bound), and for the populations moving every point straight along x meets it."""
     gan = ShiftGAN(LECTURE_MU, LECTURE_NU, ShiftGANConfig(theta0=-4.0, batch=1500))
-    real = gan._strip(LECTURE_MU).numpy()
-    fake = gan._moved(gan._strip(LECTURE_NU), gan.theta.detach()).numpy()
+    real = gan.sample_strip(LECTURE_MU).numpy()
+    fake = gan.generate(gan.sample_strip(LECTURE_NU), gan.theta.detach()).numpy()
     assert real.shape == fake.shape == (1500, 2)
     assert 0 <= real[:, 1].min() and real[:, 1].max() <= 1
     w1_strips = ot.emd2([], [], ot.dist(real, fake, metric="euclidean"), numItermax=1_000_000)
@@ -50,10 +51,15 @@ def test_theta_moves_by_learning_rate_times_gradient():
     np.testing.assert_allclose(steps, 0.05 * h["g_grad"], rtol=1e-4, atol=1e-7)
 
 
+@pytest.mark.slow  # 250 iterations of two duelling sides: about 5 s
 def test_minimax_stalls_at_log2_while_wgan_gp_reaches_the_data():
     """The lesson itself: disjoint supports, a confident D, no gradient for the saturating loss."""
-    duel = ShiftDuel(UNIT_INTERVAL, UNIT_INTERVAL, ShiftGANConfig(loss="minimax", theta0=3.0),
-                     ShiftGANConfig(loss="wgan-gp", theta0=3.0))
+    duel = ShiftDuel(
+        UNIT_INTERVAL,
+        UNIT_INTERVAL,
+        ShiftGANConfig(loss="minimax", theta0=3.0),
+        ShiftGANConfig(loss="wgan-gp", theta0=3.0),
+    )
     duel.step(250)
     minimax, wgan = (side.history() for side in duel.sides)
     assert minimax["theta"][-1] > 2.5  # barely moved from 3
@@ -69,25 +75,25 @@ def test_both_sides_start_from_the_same_discriminator_and_batches():
     left, right = duel.sides
     for a, b in zip(left.d.state_dict().values(), right.d.state_dict().values()):
         assert (a == b).all()
-    assert (left._strip(LECTURE_MU) == right._strip(LECTURE_MU)).all()
+    assert (left.sample_strip(LECTURE_MU) == right.sample_strip(LECTURE_MU)).all()
 
 
-def test_divergence_undoes_the_step_and_pauses():
+def test_divergence_undoes_the_step_and_pauses(monkeypatch):
     gan = ShiftGAN(UNIT_INTERVAL, UNIT_INTERVAL, ShiftGANConfig(loss="nonsaturating", theta0=2.0))
     gan.step(3)
     theta = float(gan.theta.detach())
-    real_g_step = gan._g_step
+    g_step = gan.g_step
 
     def overflowing_g_step():  # as a too-large learning rate would: θ and its gradient blow up
-        real_g_step()
+        g_step()
         gan.theta.data.fill_(math.inf)
         return math.inf
 
-    gan._g_step = overflowing_g_step
+    monkeypatch.setattr(gan, "g_step", overflowing_g_step)
     assert gan.step(5) == 0
     assert gan.diverged and "non-finite" in gan.diverged
     assert float(gan.theta.detach()) == theta and len(gan.history()["theta"]) == 3
-    gan._g_step = real_g_step
+    monkeypatch.setattr(gan, "g_step", g_step)
     gan.resume()
     assert gan.step(2) == 2
 
@@ -104,9 +110,14 @@ def test_every_loss_trains_and_reports_its_estimate(loss):
 def test_config_validates_and_round_trips():
     config = ShiftGANConfig(loss="hinge", theta0=-2.5, d_steps=3)
     assert ShiftGANConfig.from_json(config.to_json()) == config
-    for bad, message in [({"loss": "nope"}, "unknown loss"), ({"theta0": math.nan}, "theta0"),
-                         ({"d_steps": 0}, "d_steps"), ({"g_lr": 0}, "g_lr"), ({"batch": 4}, "batch"),
-                         ({"gp_weight": -1}, "gp_weight")]:
+    for bad, message in [
+        ({"loss": "nope"}, "unknown loss"),
+        ({"theta0": math.nan}, "theta0"),
+        ({"d_steps": 0}, "d_steps"),
+        ({"g_lr": 0}, "g_lr"),
+        ({"batch": 4}, "batch"),
+        ({"gp_weight": -1}, "gp_weight"),
+    ]:
         with pytest.raises(ValueError, match=message):
             config.replace(**bad)
     with pytest.raises(ValueError, match="unknown settings: colour"):

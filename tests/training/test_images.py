@@ -1,28 +1,22 @@
 """The Trainer on digit images: same engine as 2D, with labels, image-shaped penalties and classifier metrics.
 
-Runs on scikit-learn's 8×8 digits (bundled, fast); the classifier cache goes to a temporary folder.
+Runs on scikit-learn's 8×8 digits (bundled, fast); the classifier is cached in the session's temporary folder.
 """
-import json
 
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from ganviz.cli import main
 from ganviz.config import image_config
 from ganviz.data.images import load_images
 from ganviz.training.trainer import Trainer
+from support.runs import params, same
 
 FAST = dict(batch_size=16)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def cache(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("GANVIZ_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))  # the classifier is trained once here
-    yield
-    mp.undo()
+pytestmark = pytest.mark.usefixtures("shared_cache")  # the classifier is trained once per session
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +41,7 @@ def test_same_seed_same_run_and_the_seed_matters(digits):
     a, b, c = (Trainer(config(seed=s), images=digits) for s in (3, 3, 4))
     for t in (a, b, c):
         t.step(4)
-    same = lambda x, y: all(torch.equal(p, q) for p, q in zip(x.G.parameters(), y.G.parameters()))
-    assert same(a, b) and not same(a, c)
+    assert same(params(a.G), params(b.G)) and not same(params(a.G), params(c.G))
 
 
 def test_only_the_chosen_digits_in_their_proportions_are_trained_on(digits):
@@ -67,17 +60,21 @@ def test_a_conditional_grid_has_one_row_per_trained_digit_and_follows_the_label(
     np.testing.assert_array_equal(t.domain.fixed_labels[:6].numpy(), [0, 3, 8, 0, 3, 8])
 
 
-@pytest.mark.parametrize("changes", [
-    dict(loss="wgan-gp", d_steps=2),
-    dict(loss="wasserstein"),
-    dict(loss="hinge", spectral_norm_d=True, image_model="dcgan"),
-    dict(r1_weight=1.0, minibatch_features="stddev"),
-    dict(minibatch_features="discrimination", image_model="keras-conv"),
-    dict(unrolled_steps=2, image_model="mlp-cpu"),
-    dict(extra_g_loss="moment-matching"),
-    dict(extra_g_loss="feature-matching"),
-    dict(conditional=True, acgan_weight=1.0, loss="least-squares", instance_noise=0.1, label_smoothing=0.1),
-], ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()))
+@pytest.mark.parametrize(
+    "changes",
+    [
+        dict(loss="wgan-gp", d_steps=2),
+        dict(loss="wasserstein"),
+        dict(loss="hinge", spectral_norm_d=True, image_model="dcgan"),
+        dict(r1_weight=1.0, minibatch_features="stddev"),
+        dict(minibatch_features="discrimination", image_model="keras-conv"),
+        dict(unrolled_steps=2, image_model="mlp-cpu"),
+        dict(extra_g_loss="moment-matching"),
+        dict(extra_g_loss="feature-matching"),
+        dict(conditional=True, acgan_weight=1.0, loss="least-squares", instance_noise=0.1, label_smoothing=0.1),
+    ],
+    ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()),
+)
 def test_every_loss_and_trick_trains_images(digits, changes):
     t = Trainer(config(**changes), images=digits)
     before = [p.detach().clone() for p in t.G.parameters()]
@@ -88,6 +85,7 @@ def test_every_loss_and_trick_trains_images(digits, changes):
 
 class LinearCritic(nn.Module):
     """D(x) = <w, x>: its input gradient is w everywhere, so the penalties have closed forms."""
+
     batch_dependent = False
 
     def __init__(self, w: torch.Tensor):
@@ -113,27 +111,6 @@ def test_image_metrics_judge_samples_with_the_classifier(digits):
     assert m["classifier_accuracy"] >= 0.95
     assert m["fid"] > 10 * m["fid_floor"] > 0  # an untrained G is far from real digits; two real sets are close
     assert 0 <= m["classes_covered"] <= 10 and len(m["class_counts"]) == 10 and sum(m["class_counts"]) == 1000
-
-
-def test_cli_trains_digits_and_writes_images(capsys, tmp_path):
-    out = tmp_path / "samples.npy"
-    code = main(["train", "--dataset", "digits", "--model", "mlp-cpu", "--digits", "0,1,7", "--steps", "20",
-                 "--batch-size", "16", "--samples-out", str(out)])
-    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert code == 0 and result["iterations"] == 20
-    assert {"fid", "fid_floor", "classes_covered", "mean_confidence"} <= set(result)
-    assert result["config"]["noise_dim"] == 64 and result["config"]["lr_g"] == 5e-4  # image defaults, not 2D's
-    assert result["config"]["digits"] == "0,1,7" and result["classes_total"] == 3
-    images = np.load(out)
-    assert images.shape == (1000, 8, 8) and images.min() >= 0 and images.max() <= 1
-
-
-def test_cli_bench_reports_every_model_and_the_time_to_digits(capsys):
-    code = main(["bench", "--mnist", "--dataset", "digits", "--seconds", "0.2", "--max-seconds", "1"])
-    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert code == 0 and set(result["iters_per_sec"]) == {"mlp-003", "mlp-cpu", "dcgan", "keras-conv"}
-    assert all(v > 0 for v in result["iters_per_sec"].values())
-    assert "time_to_digits_s" in result and isinstance(result["reached"], bool) and result["iterations"] > 0
 
 
 def test_new_image_runs_default_to_dcgan_where_cuda_will_be_used(monkeypatch):

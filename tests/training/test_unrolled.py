@@ -1,4 +1,6 @@
-"""Differentiable optimiser steps against the real torch optimisers, and their differentiability."""
+"""Unrolled GANs: differentiable optimiser steps against the real torch optimisers, their differentiability, and
+G's gradient through D's look-ahead."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,7 +8,9 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
-from ganviz.training.unrolled import differentiable_step, optimizer_state_by_name
+from ganviz import Trainer
+from ganviz.training.unrolled import differentiable_step, optimizer_state_by_name, unrolled_d_outputs
+from support.runs import small
 
 LR = 0.01
 BETA1, BETA2 = 0.5, 0.999
@@ -17,8 +21,7 @@ CASES = {
     "sgd": ("sgd", 0.0, lambda p: torch.optim.SGD(p, lr=LR)),
     "sgd-momentum": ("sgd", 0.9, lambda p: torch.optim.SGD(p, lr=LR, momentum=0.9)),
     "rmsprop": ("rmsprop", 0.0, lambda p: torch.optim.RMSprop(p, lr=LR, alpha=0.99, eps=1e-8)),
-    "rmsprop-momentum": ("rmsprop", 0.9, lambda p: torch.optim.RMSprop(p, lr=LR, alpha=0.99, eps=1e-8,
-                                                                          momentum=0.9)),
+    "rmsprop-momentum": ("rmsprop", 0.9, lambda p: torch.optim.RMSprop(p, lr=LR, alpha=0.99, eps=1e-8, momentum=0.9)),
 }
 
 
@@ -86,8 +89,9 @@ def test_chained_steps_match_torch(case):
     state = optimizer_state_by_name(opt, named)
     for step in range(4):
         xb = x + 0.1 * step
-        g = torch.autograd.grad(loss_fn(functional_call(lin, params, (xb,)), y), list(params.values()),
-                                create_graph=True)
+        g = torch.autograd.grad(
+            loss_fn(functional_call(lin, params, (xb,)), y), list(params.values()), create_graph=True
+        )
         params, state = differentiable_step(kind, params, dict(zip(params, g)), state, LR, BETA1, BETA2, momentum)
 
         opt.zero_grad()
@@ -135,8 +139,9 @@ def test_step_is_differentiable_wrt_upstream_tensor(case):
     x_eval = torch.randn(5, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(9))
 
     def after_step(u: torch.Tensor) -> torch.Tensor:
-        g = torch.autograd.grad(loss_fn(functional_call(lin, params, (u,)), y), list(params.values()),
-                                create_graph=True)
+        g = torch.autograd.grad(
+            loss_fn(functional_call(lin, params, (u,)), y), list(params.values()), create_graph=True
+        )
         new, _ = differentiable_step(kind, params, dict(zip(params, g)), state, 0.1, BETA1, BETA2, momentum)
         return functional_call(lin, new, (x_eval,)).pow(2).sum()
 
@@ -146,3 +151,13 @@ def test_step_is_differentiable_wrt_upstream_tensor(case):
     assert grad_u.abs().max() > 1e-6
     # And it is the right gradient: compare with central finite differences.
     assert torch.autograd.gradcheck(after_step, (u,), eps=1e-6, atol=1e-5, rtol=1e-4)
+
+
+def test_unrolled_g_gradient_differs_from_plain_and_flows_through_the_lookahead():
+    plain, unrolled = Trainer(small(seed=5)), Trainer(small(seed=5, unrolled_steps=3))
+    fake = plain.G(plain.noise())
+    out_plain = plain.D(fake)
+    out_unrolled = unrolled_d_outputs(unrolled, unrolled.G(unrolled.noise()), None)
+    assert not torch.allclose(out_plain, out_unrolled)
+    grads = torch.autograd.grad(unrolled.loss.g_loss(out_unrolled), unrolled.g_params)
+    assert all(torch.isfinite(g).all() for g in grads) and sum(g.abs().sum() for g in grads) > 0

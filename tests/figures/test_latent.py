@@ -1,19 +1,57 @@
 """The Latent page's figures: what they compute from the arrays they are given."""
+
 from __future__ import annotations
 
 import math
 
 import numpy as np
 import pytest
-from test_plots import make_snap, trace, xy
 
+from ganviz import Snapshot
 from ganviz.figures import latent
 from ganviz.latent.fgsm import FGSMResult
 from ganviz.latent.truncation import TruncationSweep
 
+EXTENT = (-2.0, 2.0, -2.0, 2.0)
+MODES = np.array([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]])
+
+
+def make_snap(seed: int = 0, n: int = 64, grid: int = 20) -> Snapshot:
+    """A 2D snapshot with random points and a smooth D surface over EXTENT."""
+    rng = np.random.default_rng(seed)
+    gx, gy = np.linspace(EXTENT[0], EXTENT[1], grid), np.linspace(EXTENT[2], EXTENT[3], grid)
+    xx, yy = np.meshgrid(gx, gy)
+    return Snapshot(
+        iteration=1234,
+        extent=EXTENT,
+        real=rng.normal(size=(n, 2)),
+        fake=rng.normal(size=(n, 2)) * 0.5,
+        fake_push=rng.normal(size=(n, 2)),
+        grid_x=gx,
+        grid_y=gy,
+        d_surface=1 / (1 + np.exp(-(xx + 0.5 * yy))),
+        d_output="probability",
+        field_points=None,
+        field_push=None,
+        latent_lines=None,
+        modes=MODES,
+        sigma=0.05,
+        metrics={},
+    )
+
 
 def kinds(fig):
     return [(t.meta or {}).get("kind") for t in fig.data]
+
+
+def trace(fig, kind):
+    found = [t for t in fig.data if (t.meta or {}).get("kind") == kind]
+    assert len(found) == 1, f"{len(found)} traces of kind {kind!r}"
+    return found[0]
+
+
+def xy(t):
+    return np.column_stack([np.asarray(t.x, dtype=np.float64), np.asarray(t.y, dtype=np.float64)])
 
 
 def test_to_unit_maps_g_range_to_grey_levels():
@@ -29,6 +67,7 @@ def test_interpolation_figure_marks_the_picks_and_only_fakes_answer_clicks():
     np.testing.assert_array_equal(fig.data[latent.fake_trace_index(fig)].customdata, np.arange(len(snap.fake)))
     np.testing.assert_allclose(xy(trace(fig, "start"))[0], snap.fake[2])
     np.testing.assert_allclose(xy(trace(fig, "end"))[0], snap.fake[9])
+    np.testing.assert_allclose(xy(trace(fig, "path_linear")), paths["linear"])
     assert trace(fig, "path_linear").line.width > trace(fig, "path_spherical").line.width  # the chosen one bold
     assert kinds(fig)[-3:] == ["path_linear", "start", "end"]  # drawn on top
     clickable = [t.meta["kind"] for t in fig.data if t.hoverinfo != "skip"]
@@ -38,10 +77,12 @@ def test_interpolation_figure_marks_the_picks_and_only_fakes_answer_clicks():
 
 def test_path_profile_draws_scores_norms_and_the_typical_norm():
     t = np.linspace(0, 1, 5)
-    fig = latent.path_profile(t, {"spherical": t, "linear": 1 - t}, {"spherical": np.full(5, 2.0),
-                                                                 "linear": np.array([2, 1.5, 1.4, 1.5, 2])},
-                          "spherical", "probability", typical_norm=8.0)
+    norms = {"spherical": np.full(5, 2.0), "linear": np.array([2, 1.5, 1.4, 1.5, 2])}
+    fig = latent.path_profile(t, {"spherical": t, "linear": 1 - t}, norms, "spherical", "probability", typical_norm=8.0)
     assert trace(fig, "typical_norm").y == (8.0, 8.0)
+    np.testing.assert_array_equal(trace(fig, "norm_linear").y, norms["linear"])
+    np.testing.assert_array_equal(trace(fig, "score_linear").y, 1 - t)
+    assert trace(fig, "score_spherical").line.width > trace(fig, "score_linear").line.width
     assert fig.layout.yaxis2.range[1] == pytest.approx(9.2) and fig.layout.yaxis.range[1] > 1
     with pytest.raises(KeyError):
         latent.path_profile(t, {"spherical": t}, {"spherical": t}, "spherical", "logit", 1.0)
@@ -61,13 +102,22 @@ def test_numbered_grid_and_rows_of_images():
     assert list(row.layout.xaxis.ticktext) == ["a", "b", "c", "a − b + c"]
     strip = latent.interpolation_strip({"spherical": images[:5], "linear": images[5:10]}, "linear", 3, 4)
     assert list(strip.layout.yaxis.ticktext) == ["linear (lerp)", "spherical (slerp)"]  # the chosen path on top
+    np.testing.assert_allclose(np.asarray(strip.data[0].z)[:8, :8], latent.to_unit(images[5]), atol=1e-6)
 
 
 def sweep(coverage=(1.0, 4.0, 8.0)) -> TruncationSweep:
-    return TruncationSweep(psis=np.array([0.25, 1.0, math.inf]), fidelity=np.array([0.9, 0.7, 0.6]),
-                           fidelity_name="high quality", coverage=np.array(coverage), coverage_total=8,
-                           coverage_name="modes captured", distance=np.array([2.0, 0.5, 0.2]),
-                           distance_name="W1", distance_floor=0.1, samples=100)
+    return TruncationSweep(
+        psis=np.array([0.25, 1.0, math.inf]),
+        fidelity=np.array([0.9, 0.7, 0.6]),
+        fidelity_name="high quality",
+        coverage=np.array(coverage),
+        coverage_total=8,
+        coverage_name="modes captured",
+        distance=np.array([2.0, 0.5, 0.2]),
+        distance_name="W1",
+        distance_floor=0.1,
+        samples=100,
+    )
 
 
 def test_truncation_curve_rings_the_chosen_psi():
@@ -80,6 +130,7 @@ def test_truncation_curve_rings_the_chosen_psi():
     assert trace(latent.truncation_curve(sweep(), math.inf), "chosen").x == ("none",)
     no_modes = latent.truncation_curve(sweep(coverage=(math.nan,) * 3), 0.25)
     assert "coverage" not in kinds(no_modes) and "tradeoff" in kinds(no_modes)
+    assert [a.text for a in no_modes.layout.annotations][:2] == ["fidelity", "fidelity against distance to the data"]
     with pytest.raises(ValueError, match="not one of"):
         latent.truncation_curve(sweep(), 0.5)
 
@@ -88,12 +139,20 @@ def test_embedding_figure_splits_real_fake_and_classes():
     coords = np.arange(20, dtype=float).reshape(10, 2)
     is_real = np.arange(10) < 4
     classes = np.array([0, 1, 1, 2, 0, 0, 1, 2, 2, 2])
-    fig = latent.embedding_figure(coords, is_real, classes, "digit", title="PCA")
+    fig = latent.embedding_figure(coords, is_real, classes, "digit", title="PCA", scores=np.linspace(0, 1, 10))
     assert len(trace(fig, "real").x) == 4 and len(trace(fig, "fake").x) == 6
+    np.testing.assert_allclose(trace(fig, "fake").customdata, np.linspace(0, 1, 10)[4:])
     by_class = [t for t in fig.data if t.meta["kind"] == "class"]
     assert sum(len(t.x) for t in by_class) == 10
-    assert {(t.meta["class"], t.meta["real"]) for t in by_class} == {(0, True), (1, True), (2, True), (0, False),
-                                                                      (1, False), (2, False)}
+    assert {(t.meta["class"], t.meta["real"]) for t in by_class} == {
+        (0, True),
+        (1, True),
+        (2, True),
+        (0, False),
+        (1, False),
+        (2, False),
+    }
+    assert sum(t.showlegend is not False for t in by_class) == 3  # one legend entry per class
     assert "class" not in kinds(latent.embedding_figure(coords, is_real, None, None, title="no classes"))
 
 
@@ -101,10 +160,17 @@ def fgsm_result(images: bool) -> FGSMResult:
     rng = np.random.default_rng(0)
     shape = (11, 3, 1, 4, 4) if images else (11, 3, 2)
     surface = None if images else (np.linspace(-5, 5, 6), np.linspace(-5, 5, 6), np.zeros((6, 6)), (-5, 5, -5, 5))
-    return FGSMResult(trajectory=rng.uniform(-1, 1, shape), scores=np.linspace(0, 1, 33).reshape(11, 3),
-                      d_output="probability", labels=None, step_size=0.1, distance_to_data=np.linspace(3, 2, 11),
-                      real_distance=0.5, fake_distance=0.7, hq_fraction=None, modes_captured=None, confidence=None,
-                      predicted=None, surface=surface)
+    return FGSMResult(
+        trajectory=rng.uniform(-1, 1, shape),
+        scores=np.linspace(0, 1, 33).reshape(11, 3),
+        d_output="probability",
+        labels=None,
+        step_size=0.1,
+        distance_to_data=np.linspace(3, 2, 11),
+        real_distance=0.5,
+        fake_distance=0.7,
+        surface=surface,
+    )
 
 
 def test_fgsm_figures():
@@ -117,7 +183,8 @@ def test_fgsm_figures():
     assert fig.layout.xaxis.range == (-5, 5)  # D's surface as far out as the paths go
     curves = latent.fgsm_curves(result)
     np.testing.assert_allclose(trace(curves, "score_mean").y, result.scores.mean(1))
-    assert trace(curves, "distance_real").y == (0.5, 0.5)
+    np.testing.assert_allclose(trace(curves, "distance").y, result.distance_to_data)
+    assert trace(curves, "distance_real").y == (0.5, 0.5) and trace(curves, "distance_fake").y == (0.7, 0.7)
     images = latent.fgsm_images(fgsm_result(images=True), columns=4)
     score = result.scores.mean(1)
     assert list(images.layout.xaxis.ticktext) == [f"step {s}<br>D {score[s]:.2f}" for s in (0, 3, 7, 10)]
