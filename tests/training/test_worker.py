@@ -2,6 +2,7 @@
 idle in between, and gone when nobody asks for more."""
 
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -78,3 +79,20 @@ def test_an_image_worker_uses_the_files_the_page_has_and_never_downloads(monkeyp
     trainer = worker_trainer(image_config("mnist", batch_size=16), None)  # nothing cached: the page's fallback
     assert trainer.domain.image_data.name == "digits" and trainer.domain.notice
     clear_image_cache()
+
+
+def test_a_worker_never_runs_the_parents_main_script_again(monkeypatch, tmp_path):
+    # Under Streamlit, __main__ is the page script being run; in a plain script, the script itself. Python's
+    # multiprocessing would run it again in each child; a worker must not (it needs nothing from it).
+    marker = tmp_path / "ran"
+    script = tmp_path / "page.py"
+    script.write_text(f"open({str(marker)!r}, 'w').write('the script ran in the worker')\n")
+    main = type(sys)("__main__")
+    main.__file__, main.__spec__ = str(script), None
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    worker = Worker([Trainer(small())])
+    worker.request_round(2)
+    (frame,) = worker.next_frames(timeout=60)
+    worker.stop()
+    assert frame.iteration == 2 and not marker.exists()
+    assert sys.modules["__main__"] is main  # the parent's own __main__ is back

@@ -1,1 +1,0 @@
-from support.workers import runner_main_module  # noqa: F401  (autouse: these tests start worker processes)
