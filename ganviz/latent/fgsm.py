@@ -11,7 +11,7 @@ import torch
 
 from ganviz.latent import latent_domain
 from ganviz.latent.noise import check_count
-from ganviz.latent.probe import as_tensor, latent_samples, reference_batch, run_labels
+from ganviz.latent.probe import latent_samples, run_labels
 from ganviz.metrics.images import nearest_neighbours
 from ganviz.training.runtime import eval_mode, single_thread
 
@@ -76,11 +76,11 @@ def fgsm_from_noise(
         raise ValueError(f"spread must lie between 1 and {FGSM_MAX_SPREAD:g}, got {spread!r}")
     start = kind.fgsm_noise(trainer, n, spread, np.random.default_rng(seed))
     labels_np = run_labels(trainer, n)
-    labels = as_tensor(trainer, labels_np, torch.int64)
-    x = as_tensor(trainer, start, torch.float32)
+    labels = None if labels_np is None else torch.as_tensor(labels_np, device=trainer.device)
+    x = torch.as_tensor(start, dtype=torch.float32, device=trainer.device)
     path, raw = [x], []
     with single_thread(), eval_mode(trainer.D, trainer.sampler), torch.enable_grad():
-        reference = reference_batch(trainer)
+        reference = trainer.reference_batch()
         for _ in range(steps):
             x_grad = x.detach().requires_grad_(True)
             out = trainer.D(x_grad, labels, reference=reference)

@@ -10,16 +10,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from ganviz.latent.noise import check_count
 from ganviz.training.domain import DISPLAY_SAMPLES
-from ganviz.training.runtime import eval_mode, single_thread
+from ganviz.training.runtime import single_thread
 
 if TYPE_CHECKING:
     from ganviz.training.trainer import Trainer
 
-FEATURE_CHUNK = 512  # samples per D forward: minibatch features hold chunk × reference × their width
 
 
 def check_z(trainer: Trainer, z) -> np.ndarray:
@@ -69,10 +67,6 @@ def run_labels(trainer: Trainer, n: int) -> np.ndarray | None:
     return digits[np.arange(n) % len(digits)]
 
 
-def as_tensor(trainer: Trainer, a: np.ndarray | None, dtype: torch.dtype) -> torch.Tensor | None:
-    return None if a is None else torch.as_tensor(a, dtype=dtype, device=trainer.device)
-
-
 def generate(trainer: Trainer, z, labels=None) -> np.ndarray:
     """G's outputs (the EMA copy when the run keeps one) for z (N, noise_dim), in the data's units:
     points (N, 2) float64 or images (N, 1, H, W) float32 in [−1, 1]. `labels`: a conditional run's
@@ -80,16 +74,7 @@ def generate(trainer: Trainer, z, labels=None) -> np.ndarray:
     z = check_z(trainer, z)
     labels = check_labels(trainer, labels, len(z))
     with single_thread():
-        return trainer.sample(as_tensor(trainer, z, torch.float32), as_tensor(trainer, labels, torch.int64))
-
-
-def reference_batch(trainer: Trainer) -> torch.Tensor | None:
-    """The batch a batch-dependent D (minibatch features, batch norm) compares each sample with: G's
-    samples for the run's fixed z, as `Trainer.discriminate` uses. None when D judges each sample alone."""
-    if not trainer.D.batch_dependent:
-        return None
-    with torch.no_grad(), eval_mode(trainer.sampler):
-        return trainer.sampler(trainer.domain.fixed_z, trainer.domain.fixed_labels)
+        return trainer.sample(z, labels)
 
 
 def d_scores(trainer: Trainer, x, labels=None) -> np.ndarray:
@@ -106,19 +91,10 @@ def d_features(trainer: Trainer, x, labels=None) -> np.ndarray:
     """D's penultimate features (N, F) float64 for samples x: what its last layer turns into a score. With
     minibatch features each sample is compared with G's samples for the run's fixed z (not with its own
     batch), so a sample's features do not depend on its neighbours."""
-    x_t = as_tensor(trainer, check_samples(trainer, x), torch.float32)
-    labels_t = as_tensor(trainer, check_labels(trainer, labels, len(x_t)), torch.int64)
-    with single_thread(), torch.no_grad(), eval_mode(trainer.D, trainer.sampler):
-        reference = reference_batch(trainer)
-        out = [
-            trainer.D.features(
-                x_t[i : i + FEATURE_CHUNK],
-                None if labels_t is None else labels_t[i : i + FEATURE_CHUNK],
-                reference=reference,
-            )
-            for i in range(0, max(len(x_t), 1), FEATURE_CHUNK)
-        ]
-    return torch.cat(out).double().cpu().numpy()
+    x = check_samples(trainer, x)
+    labels = check_labels(trainer, labels, len(x))
+    with single_thread():
+        return trainer.features(x, labels)
 
 
 @dataclass

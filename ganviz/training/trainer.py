@@ -19,8 +19,8 @@ import torch
 import torch.nn.functional as F
 
 from ganviz.config import ConfigError, GANConfig
-from ganviz.losses import get_loss, gradient_penalty, r1_penalty
 from ganviz.data.noise import sample_noise
+from ganviz.losses import get_loss, gradient_penalty, r1_penalty
 from ganviz.models.spectral import spectral_sigmas
 from ganviz.training import guard, optim
 from ganviz.training.guard import Divergence
@@ -270,27 +270,46 @@ class Trainer(TimedTraining):
         value (of the raw weight), per network; empty lists where spectral norm is off."""
         return {"G": spectral_sigmas(self.G), "D": spectral_sigmas(self.D)}
 
-    def sample(self, z: torch.Tensor | None = None, labels: torch.Tensor | None = None) -> np.ndarray:
+    def sample(self, z=None, labels=None) -> np.ndarray:
         """The sampler's outputs as numpy, in the data's units (points (N, 2) float64, images (N, 1, H, W)
-        float32 in [-1, 1]); default z: the run's fixed evaluation noise (and its classes)."""
+        float32 in [-1, 1]) for z (N, noise_dim) and, for a conditional run, classes (N,) (tensors or arrays);
+        default: the run's fixed evaluation noise and its classes."""
         if z is None:
             z, labels = self.domain.eval_z, self.domain.eval_labels
+        z = torch.as_tensor(z, dtype=torch.float32, device=self.device)
+        labels = None if labels is None else torch.as_tensor(labels, dtype=torch.int64, device=self.device)
         return self.domain.generate(self, z, labels)
 
-    def discriminate(self, x: np.ndarray, labels: np.ndarray | None = None,
-                     reference: np.ndarray | None = None) -> np.ndarray:
+    def discriminate(self, x, labels=None, reference=None) -> np.ndarray:
         """D's display value (probability, score or critic value) for samples x (N, ...) -> (N,) float64.
         Batch-dependent D's compare each sample with `reference` (default: G's fixed-z samples)."""
+        return self.probability(self._through_d(self.D, x, labels, reference)).double().cpu().numpy()
+
+    def features(self, x, labels=None, reference=None) -> np.ndarray:
+        """D's penultimate features (N, F) float64 for samples x: what its last layer turns into a score
+        (compared with `reference`, as `discriminate`, when D is batch-dependent)."""
+        return self._through_d(self.D.features, x, labels, reference).double().cpu().numpy()
+
+    def _through_d(self, d, x, labels, reference) -> torch.Tensor:
+        """`d` (D or its features) on samples x in chunks, without gradients, D and G in eval mode."""
         x = torch.as_tensor(x, dtype=torch.float32, device=self.device)
         y = None if labels is None else torch.as_tensor(labels, dtype=torch.int64, device=self.device)
         with torch.no_grad(), eval_mode(self.D, self.sampler):
-            ref = None
-            if self.D.batch_dependent:
-                ref = self.sampler(self.domain.fixed_z, self.domain.fixed_labels) if reference is None else (
-                    torch.as_tensor(reference, dtype=torch.float32, device=self.device))
-            out = torch.cat([self.D(c, None if y is None else y[i:i + GRID_CHUNK], reference=ref)
-                             for i, c in zip(range(0, len(x), GRID_CHUNK), x.split(GRID_CHUNK))])
-            return self.probability(out).double().cpu().numpy()
+            ref = self.reference_batch(reference)
+            chunks = range(0, max(len(x), 1), GRID_CHUNK)  # an empty x gives an empty result
+            return torch.cat([d(x[i:i + GRID_CHUNK], None if y is None else y[i:i + GRID_CHUNK], reference=ref)
+                              for i in chunks])
+
+    def reference_batch(self, reference=None) -> torch.Tensor | None:
+        """The batch a batch-dependent D (minibatch features, batch norm) compares each sample with when it
+        judges samples outside training: `reference`, or by default G's samples for the run's fixed z. None
+        when D judges each sample on its own."""
+        if not self.D.batch_dependent:
+            return None
+        if reference is not None:
+            return torch.as_tensor(reference, dtype=torch.float32, device=self.device)
+        with torch.no_grad(), eval_mode(self.sampler):
+            return self.sampler(self.domain.fixed_z, self.domain.fixed_labels)
 
     def g_loss_push(self, points, reference: torch.Tensor | None = None) -> np.ndarray:
         """-∇ₓ of G's loss for a fake sample at each of `points` (N, 2): where G's loss moves it.
