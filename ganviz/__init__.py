@@ -24,6 +24,20 @@ from ganviz.training.images import ImageSnapshot
 from ganviz.training.points import Snapshot
 from ganviz.training.trainer import Trainer
 
-__all__ = ["ConfigError", "DATASETS", "DataError", "Divergence", "GANConfig", "IMAGE_MODELS", "ImageSnapshot",
-           "LOSSES", "Race", "RaceConfig", "Snapshot", "Trainer", "TrainingDiverged", "image_config",
-           "read_points_csv"]
+__all__ = [
+    "ConfigError",
+    "DATASETS",
+    "DataError",
+    "Divergence",
+    "GANConfig",
+    "IMAGE_MODELS",
+    "ImageSnapshot",
+    "LOSSES",
+    "Race",
+    "RaceConfig",
+    "Snapshot",
+    "Trainer",
+    "TrainingDiverged",
+    "image_config",
+    "read_points_csv",
+]

@@ -3,6 +3,7 @@
 Every setting of GANConfig is a flag of `train` (field lr_d -> --lr-d), with its range in --help.
 A bad value exits with status 2 and a one-line message on stderr.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -12,18 +13,16 @@ import sys
 import time
 from pathlib import Path
 
-
 from ganviz.bench.fingerprint import differences, fingerprint
 from ganviz.bench.races import bench_runs
 from ganviz.bench.smoke import dry_run
 from ganviz.bench.train import bench_train_2d
 from ganviz.config import CUSTOM_DATASET, POINTS, ConfigError, GANConfig, choices_of, setting_fields, starting_values
 from ganviz.data import DataError, read_points_csv
-from ganviz.lessons.presets import LESSONS, PRESETS, get_preset
 from ganviz.io.samples import save_samples
-from ganviz.training.trainer import Trainer
+from ganviz.lessons.presets import LESSONS, PRESETS, get_preset
 from ganviz.training.runtime import resolve_device, use_one_thread
-
+from ganviz.training.trainer import Trainer
 
 ALIASES = {"image_model": ("--model",)}  # shorter flags for settings that image runs name often
 
@@ -55,63 +54,119 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m ganviz", description="Train and measure small GANs headless.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    train = sub.add_parser("train", help="train a 2D GAN and print its metrics as JSON",
-                           description="Train a 2D GAN. Prints progress on stderr and one JSON object (resolved "
-                                       "config, speed and metrics) as the last line of stdout.")
+    train = sub.add_parser(
+        "train",
+        help="train a 2D GAN and print its metrics as JSON",
+        description="Train a 2D GAN. Prints progress on stderr and one JSON object (resolved "
+        "config, speed and metrics) as the last line of stdout.",
+    )
     train.add_argument("--preset", choices=list(PRESETS), help="start from a named setup; flags override it")
-    train.add_argument("--config", type=Path, metavar="FILE.json", help="start from a JSON config (e.g. an earlier "
-                       "run's \"config\"); flags override it")
-    train.add_argument("--data-csv", type=Path, metavar="FILE", help="train on your own points: a CSV with two "
-                       "numeric columns x,y (optional header), 10 to 100,000 rows")
+    train.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE.json",
+        help='start from a JSON config (e.g. an earlier run\'s "config"); flags override it',
+    )
+    train.add_argument(
+        "--data-csv",
+        type=Path,
+        metavar="FILE",
+        help="train on your own points: a CSV with two numeric columns x,y (optional header), 10 to 100,000 rows",
+    )
     train.add_argument("--steps", default="5000", help="iterations to train [1 to 10,000,000] (default: 5000)")
-    train.add_argument("--dry-run", action="store_true", help="instead of training: two iterations of every loss on "
-                       "ring8 and of every loss with every image model on the 8x8 digits, each with a snapshot and "
-                       "an evaluation (offline, seconds); exit 1 if any fails. Takes --device only")
-    train.add_argument("--samples-out", type=Path, metavar="FILE",
-                       help="2D: write 2,500 generated points as x,y CSV rows with a header; images (--dataset "
-                       "mnist|digits): write 1,000 generated images as a .npy array (1000, H, W) in [0, 1]")
+    train.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="instead of training: two iterations of every loss on "
+        "ring8 and of every loss with every image model on the 8x8 digits, each with a snapshot and "
+        "an evaluation (offline, seconds); exit 1 if any fails. Takes --device only",
+    )
+    train.add_argument(
+        "--samples-out",
+        type=Path,
+        metavar="FILE",
+        help="2D: write 2,500 generated points as x,y CSV rows with a header; images (--dataset "
+        "mnist|digits): write 1,000 generated images as a .npy array (1000, H, W) in [0, 1]",
+    )
     groups = {}
     for f in setting_fields():
         group = groups.get(f.metadata["group"]) or train.add_argument_group(f.metadata["group"] + " settings")
         groups[f.metadata["group"]] = group
         if f.type == "bool":
-            group.add_argument(_flag(f.name), dest=f.name, action=argparse.BooleanOptionalAction, default=None,
-                               help=_describe(f))
+            group.add_argument(
+                _flag(f.name), dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=_describe(f)
+            )
         else:
             flags = [_flag(f.name), *ALIASES.get(f.name, ())]
             group.add_argument(*flags, dest=f.name, default=None, metavar=f.type.upper(), help=_describe(f))
 
     bench = sub.add_parser("bench", help="measure headless training speed; prints JSON")
     bench.add_argument("--seconds", default="5", help="timed seconds after warm-up [0.1 to 600] (default: 5)")
-    bench.add_argument("--mnist", action="store_true", help="image models: iterations/s of each, and the time "
-                       "to recognisable digits of the default setup (see ganviz/bench_images.py)")
-    bench.add_argument("--dataset", choices=["mnist", "digits"], default="mnist", help="with --mnist: the images "
-                       "to use (default: mnist; offline it falls back to digits and says so)")
-    bench.add_argument("--max-seconds", default="300", help="with --mnist: give up on recognisable digits after "
-                       "this much training [1 to 3600] (default: 300)")
-    bench.add_argument("--runs", default=None, metavar="N", help="N runs of the default config raced (the Compare "
-                       "page's race: a worker process per run) against one run: ratio_vs_one_run is the wall time "
-                       "for N runs divided by the time for one (ratio_goal: 2.2 for four runs on two cores, 1.3 "
-                       "with a core per run), and identical_to_alone says whether each run equals the run trained "
-                       "alone [2 to 4]")
-    bench.add_argument("--config", type=Path, metavar="FILE.json", help="with --runs: race this config (e.g. an "
-                       "earlier run's \"config\") instead of the default")
-    bench.add_argument("--fingerprint", action="store_true", help="train fixed configs (every loss, the tricks, "
-                       "every image model, a conditional run, a race) and print their CLI JSON without timings and a "
-                       "hash of their final weights: what a refactoring must keep")
-    bench.add_argument("--check", type=Path, metavar="FILE.json", help="with --fingerprint: compare with a "
-                       "fingerprint recorded earlier; prints the differences; exit 1 unless identical")
-    bench.add_argument("--live", action="store_true", help="measure the 2D playground in a real browser "
-                       "(frames/s and live iterations/s vs headless; needs Chromium and the test requirements)")
+    bench.add_argument(
+        "--mnist",
+        action="store_true",
+        help="image models: iterations/s of each, and the time "
+        "to recognisable digits of the default setup (see ganviz/bench_images.py)",
+    )
+    bench.add_argument(
+        "--dataset",
+        choices=["mnist", "digits"],
+        default="mnist",
+        help="with --mnist: the images to use (default: mnist; offline it falls back to digits and says so)",
+    )
+    bench.add_argument(
+        "--max-seconds",
+        default="300",
+        help="with --mnist: give up on recognisable digits after this much training [1 to 3600] (default: 300)",
+    )
+    bench.add_argument(
+        "--runs",
+        default=None,
+        metavar="N",
+        help="N runs of the default config raced (the Compare "
+        "page's race: a worker process per run) against one run: ratio_vs_one_run is the wall time "
+        "for N runs divided by the time for one (ratio_goal: 2.2 for four runs on two cores, 1.3 "
+        "with a core per run), and identical_to_alone says whether each run equals the run trained "
+        "alone [2 to 4]",
+    )
+    bench.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE.json",
+        help='with --runs: race this config (e.g. an earlier run\'s "config") instead of the default',
+    )
+    bench.add_argument(
+        "--fingerprint",
+        action="store_true",
+        help="train fixed configs (every loss, the tricks, "
+        "every image model, a conditional run, a race) and print their CLI JSON without timings and a "
+        "hash of their final weights: what a refactoring must keep",
+    )
+    bench.add_argument(
+        "--check",
+        type=Path,
+        metavar="FILE.json",
+        help="with --fingerprint: compare with a "
+        "fingerprint recorded earlier; prints the differences; exit 1 unless identical",
+    )
+    bench.add_argument(
+        "--live",
+        action="store_true",
+        help="measure the 2D playground in a real browser "
+        "(frames/s and live iterations/s vs headless; needs Chromium and the test requirements)",
+    )
 
     sub.add_parser("presets", help="list the named setups as JSON")
 
-    lessons = sub.add_parser("lessons", help="list the lessons as JSON, or check their promises",
-                             description="List the lessons (name, title, what to watch, promise, seed, steps, "
-                                         "settings) as JSON. With --check, run each lesson's check for seeds "
-                                         "seed .. seed+N-1 (progress on stderr) and print one JSON object as the "
-                                         "last line of stdout; exit 1 if a lesson's promise holds in fewer than "
-                                         "80 % of the seeds.")
+    lessons = sub.add_parser(
+        "lessons",
+        help="list the lessons as JSON, or check their promises",
+        description="List the lessons (name, title, what to watch, promise, seed, steps, "
+        "settings) as JSON. With --check, run each lesson's check for seeds "
+        "seed .. seed+N-1 (progress on stderr) and print one JSON object as the "
+        "last line of stdout; exit 1 if a lesson's promise holds in fewer than "
+        "80 % of the seeds.",
+    )
     lessons.add_argument("--check", action="store_true", help="run the checks instead of listing")
     lessons.add_argument("--seeds", default=None, help="seeds per lesson for --check [1 to 100] (default: 5)")
     lessons.add_argument("--only", nargs="+", metavar="NAME", help="only these lessons (default: all, in order)")
@@ -201,8 +256,9 @@ def train_json(config: GANConfig, steps: int, points=None, progress=None) -> tup
         "iterations": trainer.iteration,
         "seconds": seconds,
         "iters_per_sec": trainer.iteration / seconds if seconds > 0 else None,
-        "diverged": None if trainer.divergence is None else {"iteration": trainer.divergence.iteration,
-                                                            "problem": trainer.divergence.problem},
+        "diverged": None
+        if trainer.divergence is None
+        else {"iteration": trainer.divergence.iteration, "problem": trainer.divergence.problem},
         "device": str(trainer.device),
     }
     return {**result, **trainer.domain.report(metrics)}, trainer
@@ -220,8 +276,20 @@ def cmd_lessons(args) -> tuple[dict, int]:
     if not args.check:
         if args.seeds is not None:
             raise CliError("--seeds: only with --check")
-        return {"lessons": [{"name": p.name, "title": p.title, "watch": p.watch, "promise": p.promise, "seed": p.seed,
-                             "steps": p.steps, "overrides": p.overrides} for p in lessons]}, 0
+        return {
+            "lessons": [
+                {
+                    "name": p.name,
+                    "title": p.title,
+                    "watch": p.watch,
+                    "promise": p.promise,
+                    "seed": p.seed,
+                    "steps": p.steps,
+                    "overrides": p.overrides,
+                }
+                for p in lessons
+            ]
+        }, 0
     n = _number("5" if args.seeds is None else args.seeds, "--seeds", 1, 100, int)
     results = {}
     for lesson in lessons:
@@ -231,11 +299,20 @@ def cmd_lessons(args) -> tuple[dict, int]:
             outcome = lesson.check(seed)
             passed += bool(outcome["passed"])
             measured.append({"seed": seed, "passed": bool(outcome["passed"]), **outcome["measured"]})
-            print(f"{lesson.name} seed {seed}: {'passed' if outcome['passed'] else 'FAILED'} "
-                  f"({time.perf_counter() - t:.1f} s)", file=sys.stderr, flush=True)
-        results[lesson.name] = {"promise": lesson.promise, "passed": passed, "of": n,
-                                "holds": passed >= math.ceil(0.8 * n), "seconds": time.perf_counter() - start,
-                                "measured": measured}
+            print(
+                f"{lesson.name} seed {seed}: {'passed' if outcome['passed'] else 'FAILED'} "
+                f"({time.perf_counter() - t:.1f} s)",
+                file=sys.stderr,
+                flush=True,
+            )
+        results[lesson.name] = {
+            "promise": lesson.promise,
+            "passed": passed,
+            "of": n,
+            "holds": passed >= math.ceil(0.8 * n),
+            "seconds": time.perf_counter() - start,
+            "measured": measured,
+        }
     return results, 0 if all(r["holds"] for r in results.values()) else 1
 
 
@@ -284,6 +361,7 @@ def main(argv=None) -> int:
             result = cmd_train(args)
         elif args.command == "bench" and args.live:
             from ganviz.bench.browser import bench_live
+
             try:
                 result = bench_live(seconds=_number(args.seconds, "--seconds", 0.1, 600))
             except RuntimeError as e:
@@ -295,13 +373,20 @@ def main(argv=None) -> int:
                 result = {"identical": not found, "differences": found, "compared_with": str(args.check)}
                 status = 1 if found else 0
         elif args.command == "bench" and args.runs is not None:
-            result = bench_runs(_number(args.runs, "--runs", 2, 4, int),
-                                seconds=_number(args.seconds, "--seconds", 0.1, 600), config=_bench_config(args))
+            result = bench_runs(
+                _number(args.runs, "--runs", 2, 4, int),
+                seconds=_number(args.seconds, "--seconds", 0.1, 600),
+                config=_bench_config(args),
+            )
         elif args.command == "bench" and args.mnist:
             from ganviz.bench.images import bench_images
+
             try:
-                result = bench_images(args.dataset, seconds=_number(args.seconds, "--seconds", 0.1, 600),
-                                      max_seconds=_number(args.max_seconds, "--max-seconds", 1, 3600))
+                result = bench_images(
+                    args.dataset,
+                    seconds=_number(args.seconds, "--seconds", 0.1, 600),
+                    max_seconds=_number(args.max_seconds, "--max-seconds", 1, 3600),
+                )
             except DataError as e:
                 raise CliError(str(e)) from None
         elif args.command == "lessons":
@@ -309,7 +394,9 @@ def main(argv=None) -> int:
         elif args.command == "bench":
             result = bench_train_2d(seconds=_number(args.seconds, "--seconds", 0.1, 600))
         else:
-            result = {name: {"title": p.title, "watch": p.watch, "overrides": p.overrides} for name, p in PRESETS.items()}
+            result = {
+                name: {"title": p.title, "watch": p.watch, "overrides": p.overrides} for name, p in PRESETS.items()
+            }
     except CliError as e:
         print(f"ganviz: error: {e}", file=sys.stderr)
         return 2

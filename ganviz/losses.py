@@ -5,21 +5,25 @@ shape (B,), and returns a scalar to *minimise*; given (R, B), several runs' outp
 run's loss (R,) (a mean over the batch axis only). `real_target` is the label for real data
 (1, or 1 - s with one-sided label smoothing s); losses without labels ignore it.
 The penalties that need D's input gradients (WGAN-GP, R1) are functions here too; the trainer
-applies them and WGAN's weight clipping, driven by the flags and weights of the run's settings. Adding a loss is one function plus one line in `LOSSES`.
+applies them and WGAN's weight clipping, driven by the flags and weights of the run's settings.
+Adding a loss is one function plus one line in `LOSSES`.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 import torch.nn.functional as F
+
 from ganviz.registry import lookup
 
 Tensor = torch.Tensor
 
 
 # --- discriminator objectives -------------------------------------------------------------------
+
 
 def bce_d(d_real: Tensor, d_fake: Tensor, real_target: float = 1.0) -> Tensor:
     """-[t log D(x) + (1-t) log(1-D(x))] - log(1 - D(G(z))), D = sigmoid(logit)."""
@@ -44,6 +48,7 @@ def hinge_d(d_real: Tensor, d_fake: Tensor, real_target: float = 1.0) -> Tensor:
 
 # --- generator objectives -----------------------------------------------------------------------
 
+
 def minimax_g(d_fake: Tensor) -> Tensor:
     """E[log(1 - D(G(z)))]: the original, saturating objective (no gradient once D is confident)."""
     return -F.softplus(d_fake).mean(-1)
@@ -66,8 +71,10 @@ def critic_g(d_fake: Tensor) -> Tensor:
 
 # --- penalties -----------------------------------------------------------------------------------
 
-def gradient_penalty(discriminate: Callable[[Tensor], Tensor], real: Tensor, fake: Tensor,
-                     generator: torch.Generator | None = None) -> Tensor:
+
+def gradient_penalty(
+    discriminate: Callable[[Tensor], Tensor], real: Tensor, fake: Tensor, generator: torch.Generator | None = None
+) -> Tensor:
     """E[(‖∇D(x̂)‖ - 1)²] at x̂ = εx + (1-ε)G(z), ε ~ U[0, 1] per sample (Gulrajani et al.).
 
     real, fake: (B, ...) on one device; `discriminate` maps (B, ...) -> (B,). The norm is over all
@@ -89,6 +96,7 @@ def r1_penalty(d_real: Tensor, real: Tensor) -> Tensor:
 
 # --- the registry -------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Loss:
     name: str
@@ -107,23 +115,64 @@ class Loss:
 
 
 LOSSES: dict[str, Loss] = {
-    l.name: l
-    for l in [
-        Loss("minimax", "Minimax (saturating)", bce_d, minimax_g, "probability",
-             r"-\mathbb{E}[\log D(x)] - \mathbb{E}[\log(1-D(G(z)))]", r"\mathbb{E}[\log(1-D(G(z)))]"),
-        Loss("nonsaturating", "Non-saturating", bce_d, nonsaturating_g, "probability",
-             r"-\mathbb{E}[\log D(x)] - \mathbb{E}[\log(1-D(G(z)))]", r"-\mathbb{E}[\log D(G(z))]"),
-        Loss("least-squares", "Least squares (LSGAN)", least_squares_d, least_squares_g, "score",
-             r"\tfrac12\mathbb{E}[(D(x)-1)^2] + \tfrac12\mathbb{E}[D(G(z))^2]",
-             r"\tfrac12\mathbb{E}[(D(G(z))-1)^2]"),
-        Loss("wasserstein", "WGAN (weight clipping)", wasserstein_d, critic_g, "critic",
-             r"\mathbb{E}[f(G(z))] - \mathbb{E}[f(x)],\ |w| \le c", r"-\mathbb{E}[f(G(z))]",
-             clip_weights=True),
-        Loss("wgan-gp", "WGAN-GP (gradient penalty)", wasserstein_d, critic_g, "critic",
-             r"\mathbb{E}[f(G(z))] - \mathbb{E}[f(x)] + \lambda\,\mathbb{E}[(\lVert\nabla f(\hat x)\rVert-1)^2]",
-             r"-\mathbb{E}[f(G(z))]", gradient_penalty=True),
-        Loss("hinge", "Hinge", hinge_d, critic_g, "critic",
-             r"\mathbb{E}[\max(0,1-D(x))] + \mathbb{E}[\max(0,1+D(G(z)))]", r"-\mathbb{E}[D(G(z))]"),
+    loss.name: loss
+    for loss in [
+        Loss(
+            "minimax",
+            "Minimax (saturating)",
+            bce_d,
+            minimax_g,
+            "probability",
+            r"-\mathbb{E}[\log D(x)] - \mathbb{E}[\log(1-D(G(z)))]",
+            r"\mathbb{E}[\log(1-D(G(z)))]",
+        ),
+        Loss(
+            "nonsaturating",
+            "Non-saturating",
+            bce_d,
+            nonsaturating_g,
+            "probability",
+            r"-\mathbb{E}[\log D(x)] - \mathbb{E}[\log(1-D(G(z)))]",
+            r"-\mathbb{E}[\log D(G(z))]",
+        ),
+        Loss(
+            "least-squares",
+            "Least squares (LSGAN)",
+            least_squares_d,
+            least_squares_g,
+            "score",
+            r"\tfrac12\mathbb{E}[(D(x)-1)^2] + \tfrac12\mathbb{E}[D(G(z))^2]",
+            r"\tfrac12\mathbb{E}[(D(G(z))-1)^2]",
+        ),
+        Loss(
+            "wasserstein",
+            "WGAN (weight clipping)",
+            wasserstein_d,
+            critic_g,
+            "critic",
+            r"\mathbb{E}[f(G(z))] - \mathbb{E}[f(x)],\ |w| \le c",
+            r"-\mathbb{E}[f(G(z))]",
+            clip_weights=True,
+        ),
+        Loss(
+            "wgan-gp",
+            "WGAN-GP (gradient penalty)",
+            wasserstein_d,
+            critic_g,
+            "critic",
+            r"\mathbb{E}[f(G(z))] - \mathbb{E}[f(x)] + \lambda\,\mathbb{E}[(\lVert\nabla f(\hat x)\rVert-1)^2]",
+            r"-\mathbb{E}[f(G(z))]",
+            gradient_penalty=True,
+        ),
+        Loss(
+            "hinge",
+            "Hinge",
+            hinge_d,
+            critic_g,
+            "critic",
+            r"\mathbb{E}[\max(0,1-D(x))] + \mathbb{E}[\max(0,1+D(G(z)))]",
+            r"-\mathbb{E}[D(G(z))]",
+        ),
     ]
 }
 

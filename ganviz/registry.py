@@ -1,7 +1,9 @@
 """Looking a name up in one of the registries (datasets, losses, presets), with a helpful error."""
+
 from __future__ import annotations
 
-from typing import Mapping, TypeVar
+from collections.abc import Mapping
+from typing import TypeVar
 
 T = TypeVar("T")
 

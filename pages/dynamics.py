@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ganviz.figures import dynamics
 from ganviz.data import DATASETS
-from ganviz.theory.lipschitz import MAX_MATRIX_SIDE, compare_spectral_norm, power_iteration_run
+from ganviz.figures import dynamics, spectral
 from ganviz.theory.dynamics import XY_METHODS, g_loss_curves, simultaneous_radius_factor, xy_trajectory
+from ganviz.theory.lipschitz import MAX_MATRIX_SIDE, compare_spectral_norm, power_iteration_run
 
 XY_START = (1.0, 1.0)  # the lecture's Step 0: x > 0, y > 0
 DEFAULT_METHODS = ["simultaneous", "alternating", "extragradient", "optimistic"]
@@ -153,7 +153,7 @@ else:
     readout[2].metric("relative error", f"{run.relative_errors[-1]:.1e}")
     readout[3].metric("σ₂ / σ₁", f"{run.gap_ratio:.3f}",
                       help="The error shrinks by about (σ₂/σ₁)⁴ per step once the first singular vector dominates.")
-    st.plotly_chart(dynamics.power_iteration_figure(run), width="stretch", config=PLOT_CONFIG, key="dy_power")
+    st.plotly_chart(spectral.power_iteration_figure(run), width="stretch", config=PLOT_CONFIG, key="dy_power")
 
 st.subheader("A discriminator with and without spectral norm")
 explain, formulas = st.columns([2, 3], gap="large")
@@ -205,7 +205,7 @@ else:
                      help="The product of each layer's largest singular value (by SVD, after spectral norm).")
         column.caption(f"Per layer, input first: σ = {', '.join(f'{s:.3f}' for s in est.layer_sigmas)}. "
                        f"{est.accuracy:.0%} of the training points on the right side of D = ½.")
-    st.plotly_chart(dynamics.spectral_surfaces_figure(comparison), width="stretch", config=PLOT_CONFIG,
+    st.plotly_chart(spectral.spectral_surfaces_figure(comparison), width="stretch", config=PLOT_CONFIG,
                     key="dy_sn_surfaces")
     st.caption("D(x) = P(real) on each network's grid. Without spectral norm D is free to become as steep "
                "as it likes around the data; with it, the logit can change by at most about one unit per "

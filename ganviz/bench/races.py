@@ -68,15 +68,25 @@ def bench_runs(runs: int = 4, seconds: float = 5.0, config: GANConfig | None = N
     difference = max(max_difference(t, alone) for t in race.runs)
     ratio = timings["race"] / timings["one"]
     return {
-        "benchmark": "runs", "runs": runs, "cores": cores, "iterations": iterations,
-        "seconds_one_run": timings["one"], "seconds_all_runs": timings["race"], "ratio_vs_one_run": ratio,
-        "ideal_ratio": runs / min(runs, cores), "ratio_goal": ratio_goal(runs, cores),
-        "goal_met": ratio <= ratio_goal(runs, cores), "ratio_one_by_one": timings["one_by_one"] / timings["one"],
+        "benchmark": "runs",
+        "runs": runs,
+        "cores": cores,
+        "iterations": iterations,
+        "seconds_one_run": timings["one"],
+        "seconds_all_runs": timings["race"],
+        "ratio_vs_one_run": ratio,
+        "ideal_ratio": runs / min(runs, cores),
+        "ratio_goal": ratio_goal(runs, cores),
+        "goal_met": ratio <= ratio_goal(runs, cores),
+        "ratio_one_by_one": timings["one_by_one"] / timings["one"],
         "worker_start_and_warm_up_seconds": warm_up_seconds,
-        "identical_to_alone": difference == 0.0, "max_abs_difference": difference,
+        "identical_to_alone": difference == 0.0,
+        "max_abs_difference": difference,
         "compared": "each raced run against the same config and seed trained alone for the same iterations: "
-                    "weights, EMA copy, optimiser moments, RNG state and history rows",
-        "config": config.to_dict(), "device": str(alone.device), **machine(),
+        "weights, EMA copy, optimiser moments, RNG state and history rows",
+        "config": config.to_dict(),
+        "device": str(alone.device),
+        **machine(),
     }
 
 

@@ -57,5 +57,12 @@ def dry_run(device: str = "auto") -> dict:
             problem = f"{type(e).__name__}: {e}"
         if problem:
             failed[name] = problem
-    return {"dry_run": True, "device": device, "iterations_each": ITERATIONS, "runs": len(names),
-            "passed": len(names) - len(failed), "failed": failed, "seconds": time.perf_counter() - start}
+    return {
+        "dry_run": True,
+        "device": device,
+        "iterations_each": ITERATIONS,
+        "runs": len(names),
+        "passed": len(names) - len(failed),
+        "failed": failed,
+        "seconds": time.perf_counter() - start,
+    }

@@ -16,8 +16,11 @@ WARMUP_ITERATIONS = 200  # lets allocator and autograd caches settle before timi
 
 def machine() -> dict:
     """What a benchmark ran on."""
-    return {"torch": torch.__version__, "torch_threads": torch.get_num_threads(),
-            "cpu": platform.processor() or platform.machine()}
+    return {
+        "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "cpu": platform.processor() or platform.machine(),
+    }
 
 
 def bench_train_2d(config: GANConfig | None = None, seconds: float = 5.0) -> dict:
@@ -30,5 +33,12 @@ def bench_train_2d(config: GANConfig | None = None, seconds: float = 5.0) -> dic
     synchronise(trainer.device)
     elapsed = time.perf_counter() - start
     iterations = trainer.iteration - start_iteration
-    return {"benchmark": "train-2d", "iters_per_sec": iterations / elapsed, "iterations": iterations,
-            "seconds": elapsed, "config": config.to_dict(), "device": str(trainer.device), **machine()}
+    return {
+        "benchmark": "train-2d",
+        "iters_per_sec": iterations / elapsed,
+        "iterations": iterations,
+        "seconds": elapsed,
+        "config": config.to_dict(),
+        "device": str(trainer.device),
+        **machine(),
+    }

@@ -8,30 +8,25 @@ obtained, scikit-learn's digits stand in, with a `notice` that says so and how t
 A local file that is damaged or not the official one raises `DataError` (a one-line message naming
 the file); it is never skipped silently.
 """
+
 from __future__ import annotations
+
 import os
 import sys
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Sequence
+
 import numpy as np
 from sklearn.datasets import load_digits
-from ganviz.data.points_io import DataError
-from ganviz.data.mnist import (MNIST_DIR_ENV, SPLITS, Progress, gather_mnist, local_dir, mnist_source,
-                               nothing_found)
 
+from ganviz.data.mnist import MNIST_DIR_ENV, SPLITS, Progress, gather_mnist, local_dir, mnist_source, nothing_found
+from ganviz.data.points_io import DataError
 
 IMAGE_DATASETS = ("mnist", "digits")
-
-
-
 NUM_CLASSES = 10
-
-
-
 CACHE_DIR_ENV = "GANVIZ_CACHE_DIR"
-
 
 
 @dataclass(frozen=True, eq=False)  # eq=False: comparing arrays field by field has no single truth value
@@ -54,14 +49,11 @@ class ImageData:
         return NUM_CLASSES
 
 
-
 _MEMO: dict[tuple, ImageData] = {}
-
 
 
 # One lock for all loads: two page runs starting at once download MNIST once, not twice.
 _MEMO_LOCK = threading.Lock()
-
 
 
 def load_images(
@@ -96,10 +88,7 @@ def load_images(
         return _MEMO[key]
 
 
-
-def _load_mnist(
-    local: Path | None, download: bool, allow_fallback: bool, progress: Progress | None
-) -> ImageData:
+def _load_mnist(local: Path | None, download: bool, allow_fallback: bool, progress: Progress | None) -> ImageData:
     cache = default_cache_dir()
     found = gather_mnist(local, cache, download, progress)
     splits = found.splits()
@@ -132,7 +121,6 @@ def clear_image_cache() -> None:
         _MEMO.clear()
 
 
-
 def default_cache_dir() -> Path:
     """Where downloaded MNIST files are kept: <cache root>/mnist.
 
@@ -152,15 +140,15 @@ def default_cache_dir() -> Path:
     return root / "mnist"
 
 
-
 def _load_digits() -> ImageData:
     bunch = load_digits()  # (1797, 8, 8) float64 pixel values 0..16
     n = len(bunch.target)
     return ImageData(
-        _to_unit_range(bunch.images, 16), bunch.target.astype(np.int64), "digits",
+        _to_unit_range(bunch.images, 16),
+        bunch.target.astype(np.int64),
+        "digits",
         f"scikit-learn's 8×8 digits ({n:,} images)",
     )
-
 
 
 def _to_unit_range(pixels: np.ndarray, max_value: float) -> np.ndarray:
@@ -168,7 +156,6 @@ def _to_unit_range(pixels: np.ndarray, max_value: float) -> np.ndarray:
     # Dividing by max/2 (127.5 and 8 are exact in float32) maps 0 and max to exactly -1 and 1.
     scaled = pixels.astype(np.float32) / np.float32(max_value / 2) - np.float32(1)
     return scaled[:, None]
-
 
 
 def select_digits(
@@ -199,10 +186,11 @@ def select_digits(
         picked = [rng.choice(pool, size=c, replace=False) for pool, c in zip(pools, counts)]
         keep = np.sort(np.concatenate(picked))
     return replace(
-        data, images=data.images[keep], labels=data.labels[keep],
+        data,
+        images=data.images[keep],
+        labels=data.labels[keep],
         source=f"{data.source}; digits {', '.join(map(str, chosen))} ({len(keep):,} images)",
     )
-
 
 
 def _checked_digits(digits: Sequence[int] | None) -> list[int]:
@@ -220,7 +208,6 @@ def _checked_digits(digits: Sequence[int] | None) -> list[int]:
     return [int(d) for d in chosen]
 
 
-
 def _checked_proportions(proportions: Sequence[float], n_digits: int) -> np.ndarray:
     try:
         p = np.asarray(proportions, dtype=np.float64)
@@ -235,7 +222,6 @@ def _checked_proportions(proportions: Sequence[float], n_digits: int) -> np.ndar
     if p.sum() <= 0:
         raise DataError("the proportions add up to 0; give at least one digit a positive weight")
     return p / p.sum()
-
 
 
 def _class_counts(available: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -258,9 +244,14 @@ def _class_counts(available: np.ndarray, p: np.ndarray) -> np.ndarray:
     return counts
 
 
-
 __all__ = [
-    "CACHE_DIR_ENV", "IMAGE_DATASETS", "MNIST_DIR_ENV", "MNIST_FILES", "MNIST_MIRRORS", "ImageData",
-    "MnistFile", "NUM_CLASSES", "clear_image_cache", "default_cache_dir", "load_images", "read_idx",
+    "CACHE_DIR_ENV",
+    "IMAGE_DATASETS",
+    "MNIST_DIR_ENV",
+    "ImageData",
+    "NUM_CLASSES",
+    "clear_image_cache",
+    "default_cache_dir",
+    "load_images",
     "select_digits",
 ]

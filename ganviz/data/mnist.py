@@ -1,50 +1,37 @@
-"""MNIST from IDX files: found locally, in the cache, or downloaded from public mirrors, each file checked against the official checksums."""
+"""MNIST from IDX files: found locally, in the cache, or downloaded from public mirrors, each file checked
+against the official checksums."""
+
 from __future__ import annotations
+
 import contextlib
 import gzip
 import hashlib
 import os
 import tempfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.client import HTTPException
 from pathlib import Path
-from typing import Callable
 from urllib.request import urlopen
-import numpy as np
-from ganviz.data.points_io import DataError
 
+import numpy as np
+
+from ganviz.data.points_io import DataError
 
 MNIST_MIRRORS = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
 )
-
-
-
 DOWNLOAD_TIMEOUT_S = 30
-
-
-
 CHUNK_BYTES = 64 * 1024
-
-
-
 GZIP_MAGIC = b"\x1f\x8b"
-
-
-
 IDX_UINT8 = 0x08
-
-
-
 MNIST_DIR_ENV = "GANVIZ_MNIST_DIR"
-
 
 
 # progress(done_bytes, total_bytes or None when the server does not say, file_name)
 Progress = Callable[[int, "int | None", str], None]
-
 
 
 @dataclass(frozen=True)
@@ -61,7 +48,6 @@ class MnistFile:
         return len(self.shape) == 1
 
 
-
 # The MD5s are torchvision's. Local copies are checked by the SHA-256 of their decompressed content,
 # because a copy can hold the official bytes in a different gzip stream (or none at all). The two
 # test-split values were computed here from the official test files; the two train-split values are
@@ -69,32 +55,35 @@ class MnistFile:
 # Every file is also checked for its exact shape and, for labels, values 0 to 9.
 MNIST_FILES: dict[str, MnistFile] = {
     "train-images": MnistFile(
-        "train-images-idx3-ubyte.gz", "f68b3c2dcbeaaa9fbdd348bbdeb94873",
-        "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db", (60000, 28, 28),
+        "train-images-idx3-ubyte.gz",
+        "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+        "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+        (60000, 28, 28),
     ),
     "train-labels": MnistFile(
-        "train-labels-idx1-ubyte.gz", "d53e105ee54ea40749a09fcbcd1e9432",
-        "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5", (60000,),
+        "train-labels-idx1-ubyte.gz",
+        "d53e105ee54ea40749a09fcbcd1e9432",
+        "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+        (60000,),
     ),
     "test-images": MnistFile(
-        "t10k-images-idx3-ubyte.gz", "9fb629c4189551a2d022fa330f9573f3",
-        "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7", (10000, 28, 28),
+        "t10k-images-idx3-ubyte.gz",
+        "9fb629c4189551a2d022fa330f9573f3",
+        "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+        (10000, 28, 28),
     ),
     "test-labels": MnistFile(
-        "t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c",
-        "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2", (10000,),
+        "t10k-labels-idx1-ubyte.gz",
+        "ec29112dd5afa0611ce80d1b7f02629c",
+        "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+        (10000,),
     ),
 }
-
-
-
 SPLITS = ("train", "test")
-
 
 
 # Smallest first, so an offline machine is found out by a 5 kB request, not a 10 MB one.
 FETCH_ORDER = ("test-labels", "test-images", "train-labels", "train-images")
-
 
 
 def local_dir(mnist_dir: str | Path | None) -> Path | None:
@@ -105,11 +94,8 @@ def local_dir(mnist_dir: str | Path | None) -> Path | None:
     folder = Path(setting).expanduser()
     if not folder.is_dir():
         what = "mnist_dir" if mnist_dir is not None else MNIST_DIR_ENV
-        raise DataError(
-            f"{what} is {folder}, which is not a folder; point it at a folder with the MNIST IDX files"
-        )
+        raise DataError(f"{what} is {folder}, which is not a folder; point it at a folder with the MNIST IDX files")
     return folder.resolve()
-
 
 
 @dataclass
@@ -122,7 +108,6 @@ class _Found:
 
     def splits(self) -> list[str]:
         return [s for s in SPLITS if f"{s}-images" in self.arrays and f"{s}-labels" in self.arrays]
-
 
 
 def gather_mnist(local: Path | None, cache: Path, download: bool, progress: Progress | None) -> _Found:
@@ -148,14 +133,12 @@ def gather_mnist(local: Path | None, cache: Path, download: bool, progress: Prog
     return found
 
 
-
 def _find_local(folder: Path, spec: MnistFile) -> Path | None:
     """The official name, compressed or not; which one it is, is read from the bytes, not the name."""
     for candidate in (spec.file_name, spec.file_name.removesuffix(".gz")):
         if (folder / candidate).is_file():
             return folder / candidate
     return None
-
 
 
 def _from_cache(cache: Path, spec: MnistFile, problems: list[str]) -> np.ndarray | None:
@@ -172,14 +155,12 @@ def _from_cache(cache: Path, spec: MnistFile, problems: list[str]) -> np.ndarray
         return None
 
 
-
 def nothing_found(local: Path | None, download: bool) -> str:
     if local is not None:
         where = f"no complete MNIST split in {local} or the download cache"
     else:
         where = "no MNIST files in the download cache"
     return where if download else f"{where}, and downloading is off"
-
 
 
 def mnist_source(found: _Found, splits: list[str], local: Path | None) -> str:
@@ -190,7 +171,6 @@ def mnist_source(found: _Found, splits: list[str], local: Path | None) -> str:
         return f"MNIST {what} ({n:,} images) from {local}"
     wording = {"local": f"from {local}", "cache": "from the download cache", "download": "downloaded"}
     return f"MNIST {what} ({n:,} images, {', '.join(wording[o] for o in wording if o in origins)})"
-
 
 
 def _verified_local(path: Path, spec: MnistFile) -> np.ndarray:
@@ -206,14 +186,12 @@ def _verified_local(path: Path, spec: MnistFile) -> np.ndarray:
     return array
 
 
-
 def _verified_download(path: Path, spec: MnistFile, label: str) -> np.ndarray:
     """A copy from a mirror: its gzip bytes must be the official ones."""
     raw = _read_file(path)
     if hashlib.md5(raw, usedforsecurity=False).hexdigest() != spec.gz_md5:
         raise DataError(f"{label} is not the official {spec.file_name} (MD5 checksum mismatch)")
     return _checked_structure(_parse_idx(_decompress(raw, label), label), spec, label)
-
 
 
 def _checked_structure(array: np.ndarray, spec: MnistFile, label: str) -> np.ndarray:
@@ -226,10 +204,8 @@ def _checked_structure(array: np.ndarray, spec: MnistFile, label: str) -> np.nda
     return array
 
 
-
 class _Unreachable(Exception):
     """No mirror could be reached; the message says why, for the notice."""
-
 
 
 def _download(spec: MnistFile, cache: Path, progress: Progress | None) -> np.ndarray:
@@ -266,7 +242,6 @@ def _download(spec: MnistFile, cache: Path, progress: Progress | None) -> np.nda
     raise _Unreachable("; ".join(dict.fromkeys(unreachable)))
 
 
-
 def _fetch(url: str, cache: Path, file_name: str, progress: Progress | None) -> Path:
     """Stream `url` into a new temporary file in `cache`, reporting progress; returns its path."""
     with urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
@@ -288,10 +263,8 @@ def _fetch(url: str, cache: Path, file_name: str, progress: Progress | None) -> 
     return part
 
 
-
 def _one_line(reason: object) -> str:
     return " ".join(str(reason).split())
-
 
 
 def read_idx(source: str | Path | bytes, *, name: str | None = None) -> np.ndarray:
@@ -308,14 +281,12 @@ def read_idx(source: str | Path | bytes, *, name: str | None = None) -> np.ndarr
     return _parse_idx(_decompress(raw, label), label)
 
 
-
 def _read_file(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as err:
         reason = err.strerror or _one_line(err)
         raise DataError(f"cannot read {path} ({reason}); check that the file exists and is readable") from None
-
 
 
 def _decompress(raw: bytes, label: str) -> bytes:
@@ -327,7 +298,6 @@ def _decompress(raw: bytes, label: str) -> bytes:
     except (OSError, EOFError, zlib.error) as err:
         reason = _one_line(err)
         raise DataError(f"{label} is a damaged gzip file ({reason}); replace it with a fresh copy") from None
-
 
 
 def _parse_idx(content: bytes, label: str) -> np.ndarray:

@@ -1,27 +1,22 @@
-"""Your own 2D points: a CSV file, pasted text, or cells drawn on a canvas, checked with messages that say what to fix."""
+"""Your own 2D points: a CSV file, pasted text, or cells drawn on a canvas, checked with messages that say what to
+fix."""
+
 from __future__ import annotations
+
 import csv
 import io
 import math
 from pathlib import Path
+
 import numpy as np
 
-
 MIN_POINTS = 10
-
-
-
 MAX_POINTS = 100_000
-
-
-
 MAX_BYTES = 5 * 1024 * 1024  # 100k rows of two long floats fit well inside this
-
 
 
 class DataError(ValueError):
     """User data that cannot be used; str(error) is a one-line instruction."""
-
 
 
 def read_points_csv(source: str | Path | bytes) -> np.ndarray:
@@ -44,13 +39,10 @@ def read_points_csv(source: str | Path | bytes) -> np.ndarray:
     return parse_points(text)
 
 
-
 def _too_big(size: int) -> str:
     return (
-        f"the file is {size / 1e6:.1f} MB, over the {MAX_BYTES / 1e6:.0f} MB limit; "
-        f"keep at most {MAX_POINTS:,} points"
+        f"the file is {size / 1e6:.1f} MB, over the {MAX_BYTES / 1e6:.0f} MB limit; keep at most {MAX_POINTS:,} points"
     )
-
 
 
 def parse_points(text: str) -> np.ndarray:
@@ -77,11 +69,9 @@ def parse_points(text: str) -> np.ndarray:
     return points
 
 
-
 def _is_header_row(row: list[str]) -> bool:
     """A header has no numeric cell; a row such as `1,abc` is data with a typo, reported, not skipped."""
     return not any(_is_number(c) for c in row)
-
 
 
 def _is_number(cell: str) -> bool:
@@ -92,17 +82,9 @@ def _is_number(cell: str) -> bool:
     return True
 
 
-
 CANVAS_HALF_WIDTH = 4.0  # the canvas covers [-4, 4]², like the largest built-in dataset
-
-
-
 CANVAS_CELLS = 41  # cells per axis
-
-
-
 POINTS_PER_CELL = 20
-
 
 
 def canvas_cells() -> np.ndarray:
@@ -111,10 +93,8 @@ def canvas_cells() -> np.ndarray:
     return np.stack(np.meshgrid(c, c), axis=-1).reshape(-1, 2)
 
 
-
 def cell_size() -> float:
     return 2 * CANVAS_HALF_WIDTH / (CANVAS_CELLS - 1)
-
 
 
 def fill_cells(cells, seed: int = 0, per_cell: int = POINTS_PER_CELL) -> np.ndarray:

@@ -6,14 +6,16 @@ mixtures, the centres `modes (K, 2)`, the per-axis standard deviation `sigma` an
 
 Adding a dataset is one function plus one line in `DATASETS`.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 from sklearn import datasets as skd
+
 from ganviz.registry import lookup
 
 Sampler = Callable[[int, np.random.Generator], np.ndarray]
@@ -98,9 +100,7 @@ DATASETS: dict[str, Toy2D] = {
     for d in [
         gaussian_mixture("ring8", "Ring of 8 Gaussians (radius 2, σ 0.02)", ring_centres(8, 2.0), 0.02),
         gaussian_mixture("grid25", "Grid of 25 Gaussians (spacing 2, σ 0.05)", grid_centres(), 0.05),
-        gaussian_mixture(
-            "two-clusters", "Two clusters, 75 % / 25 %", [(-1.5, 0.0), (1.5, 0.0)], 0.1, [0.75, 0.25]
-        ),
+        gaussian_mixture("two-clusters", "Two clusters, 75 % / 25 %", [(-1.5, 0.0), (1.5, 0.0)], 0.1, [0.75, 0.25]),
         _unstructured("line", "A line segment", _line),
         _unstructured("spiral", "A spiral", _spiral),
         _unstructured("moons", "Two moons (scikit-learn)", _moons),

@@ -4,26 +4,23 @@ Each run keeps one colour (`RUN_COLOURS`, A to D) in every figure. The small mul
 whose panels share their axes, so zooming one zooms them all; each panel is the run's own main view
 (`points.main_view`) or sample grid (`image_figures.sample_grid`) moved into its place.
 """
+
 from __future__ import annotations
+
 import dataclasses
 import html
 import math
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
+
 import numpy as np
 import plotly.graph_objects as go
-from ganviz.figures import curves
+
+from ganviz.figures import curves, points, style
 from ganviz.figures import images as image_figures
-from ganviz.figures import points
-from ganviz.figures import style
 from ganviz.figures.curves import downsample, metric_series
 
-
 RUN_COLOURS = ("#1f77b4", "#e6550d", "#17becf", "#8c564b")  # A-D: apart from the data's green and G's purple
-
-
-
 PANEL_GAP = 0.06  # between small multiples, as a fraction of the figure
-
 
 
 def grid_shape(runs: int) -> tuple[int, int]:
@@ -31,15 +28,19 @@ def grid_shape(runs: int) -> tuple[int, int]:
     return (1, runs) if runs <= 2 else (2, 2)
 
 
-
 def _axis_suffix(k: int) -> str:
     return "" if k == 0 else str(k + 1)
 
 
-
-def small_multiples(snap, labels: Sequence[str], *, stopped: Mapping[str, str] | None = None,
-                    show_arrows: bool = False, height: int | None = None, uirevision: str = "compare-view"
-                    ) -> go.Figure:
+def small_multiples(
+    snap,
+    labels: Sequence[str],
+    *,
+    stopped: Mapping[str, str] | None = None,
+    show_arrows: bool = False,
+    height: int | None = None,
+    uirevision: str = "compare-view",
+) -> go.Figure:
     """The runs of a `RaceSnapshot` side by side: each panel is a run's main view (2D: D's surface,
     the data, G(z), the modes) or its sample grid (digits), titled with its label, iteration and
     headline numbers. `stopped` maps a run's name to why it stopped (e.g. its divergence).
@@ -49,10 +50,24 @@ def small_multiples(snap, labels: Sequence[str], *, stopped: Mapping[str, str] |
     height = height or (440 if rows == 1 else 820)
     width, tall = (1 - PANEL_GAP * (cols - 1)) / cols, (1 - PANEL_GAP * (rows - 1)) / rows
     traces, annotations = [], []
-    layout: dict = dict(height=height, margin=dict(l=10, r=10, t=40, b=56), plot_bgcolor="white",
-                        hovermode="closest", uirevision=uirevision, showlegend=True,
-                        legend=dict(orientation="h", x=0.0, xanchor="left", y=-30 / height, yanchor="top",
-                                    font=dict(size=11), itemsizing="constant", bgcolor="rgba(0,0,0,0)"))
+    layout: dict = dict(
+        height=height,
+        margin=dict(l=10, r=10, t=40, b=56),
+        plot_bgcolor="white",
+        hovermode="closest",
+        uirevision=uirevision,
+        showlegend=True,
+        legend=dict(
+            orientation="h",
+            x=0.0,
+            xanchor="left",
+            y=-30 / height,
+            yanchor="top",
+            font=dict(size=11),
+            itemsizing="constant",
+            bgcolor="rgba(0,0,0,0)",
+        ),
+    )
     images = not hasattr(snap.runs[0], "d_surface")
     for k, (name, label, run_snap) in enumerate(zip(snap.names, labels, snap.runs)):
         row, col = divmod(k, cols)
@@ -65,30 +80,61 @@ def small_multiples(snap, labels: Sequence[str], *, stopped: Mapping[str, str] |
         figure = image_figures.sample_grid(run_snap) if images else points.main_view(run_snap, show_arrows=show_arrows)
         for trace in figure.data:
             kind = (trace.meta or {}).get("kind", trace.type)
-            trace.update(xaxis=f"x{suffix}", yaxis=f"y{suffix}", uid=f"{name}-{kind}", meta={"kind": kind, "run": name},
-                         legendgroup=kind, showlegend=k == 0 and trace.showlegend is not False and trace.type != "heatmap")
+            trace.update(
+                xaxis=f"x{suffix}",
+                yaxis=f"y{suffix}",
+                uid=f"{name}-{kind}",
+                meta={"kind": kind, "run": name},
+                legendgroup=kind,
+                showlegend=k == 0 and trace.showlegend is not False and trace.type != "heatmap",
+            )
             if trace.type == "heatmap":
                 trace.update(showscale=False)
             traces.append(trace)
         source = figure.layout
-        layout[f"xaxis{suffix}"] = dict(domain=domain_x, anchor=f"y{suffix}", showgrid=False, zeroline=False,
-                                        showticklabels=False if images else None, constrain="domain",
-                                        range=None if images else list(source.xaxis.range),
-                                        **({} if k == 0 or images else dict(matches="x")))
-        layout[f"yaxis{suffix}"] = dict(domain=domain_y, anchor=f"x{suffix}", showgrid=False, zeroline=False,
-                                        scaleanchor=f"x{suffix}", constrain="domain",
-                                        **(dict(autorange="reversed", showticklabels=False) if images else
-                                           dict(range=list(source.yaxis.range),
-                                                **({} if k == 0 else dict(matches="y")))))
+        layout[f"xaxis{suffix}"] = dict(
+            domain=domain_x,
+            anchor=f"y{suffix}",
+            showgrid=False,
+            zeroline=False,
+            showticklabels=False if images else None,
+            constrain="domain",
+            range=None if images else list(source.xaxis.range),
+            **({} if k == 0 or images else dict(matches="x")),
+        )
+        layout[f"yaxis{suffix}"] = dict(
+            domain=domain_y,
+            anchor=f"x{suffix}",
+            showgrid=False,
+            zeroline=False,
+            scaleanchor=f"x{suffix}",
+            constrain="domain",
+            **(
+                dict(autorange="reversed", showticklabels=False)
+                if images
+                else dict(range=list(source.yaxis.range), **({} if k == 0 else dict(matches="y")))
+            ),
+        )
         colour = RUN_COLOURS[k]
         title = f"<b style='color:{colour}'>{html.escape(label)}</b><br>{_panel_numbers(run_snap, metrics, images)}"
         if name in stopped:
             title += f" · <span style='color:#d62728'>{html.escape(stopped[name])}</span>"
-        annotations.append(dict(text=title, x=domain_x[0], xref="paper", xanchor="left", y=domain_y[1] + 0.005,
-                                yref="paper", yanchor="bottom", showarrow=False, align="left", font=dict(size=12)))
+        annotations.append(
+            dict(
+                text=title,
+                x=domain_x[0],
+                xref="paper",
+                xanchor="left",
+                y=domain_y[1] + 0.005,
+                yref="paper",
+                yanchor="bottom",
+                showarrow=False,
+                align="left",
+                font=dict(size=12),
+            )
+        )
     layout["annotations"] = annotations
     return go.Figure(data=traces, layout=layout)
-
 
 
 def _panel_numbers(run_snap, metrics: Mapping, images: bool) -> str:
@@ -108,7 +154,6 @@ def _panel_numbers(run_snap, metrics: Mapping, images: bool) -> str:
     return " · ".join(parts)
 
 
-
 POINT_PANELS = (  # (title, kind of values, log scale)
     ("loss: D solid, G dotted", "losses", False),
     ("gradient norm: D solid, G dotted (log)", "grad_norms", True),
@@ -117,9 +162,6 @@ POINT_PANELS = (  # (title, kind of values, log scale)
     ("modes captured", "modes_captured", False),
     ("% high-quality samples", "hq_fraction", False),
 )
-
-
-
 IMAGE_PANELS = (
     ("loss: D solid, G dotted", "losses", False),
     ("gradient norm: D solid, G dotted (log)", "grad_norms", True),
@@ -129,10 +171,14 @@ IMAGE_PANELS = (
 )
 
 
-
-def race_charts(runs: Sequence[tuple[str, str, Mapping[str, np.ndarray], Sequence[Mapping]]], *,
-                metrics: str = "points", height: int | None = None, uirevision: str = "compare-charts",
-                max_points: int = curves.MAX_CHART_POINTS) -> go.Figure:
+def race_charts(
+    runs: Sequence[tuple[str, str, Mapping[str, np.ndarray], Sequence[Mapping]]],
+    *,
+    metrics: str = "points",
+    height: int | None = None,
+    uirevision: str = "compare-charts",
+    max_points: int = curves.MAX_CHART_POINTS,
+) -> go.Figure:
     """Every run's curves overlaid, one colour per run, on stacked panels with one iteration axis.
 
     runs: (name, label, history, metrics_log) per run, in order A..D; history is `History.as_dict()`,
@@ -148,35 +194,94 @@ def race_charts(runs: Sequence[tuple[str, str, Mapping[str, np.ndarray], Sequenc
     height = height or 190 * n
     gap = min(0.05, 40 / height)
     tall = (1 - gap * (n - 1)) / n
-    layout: dict = dict(height=height, margin=dict(l=60, r=20, t=24, b=90), uirevision=uirevision, hovermode="x",
-                        plot_bgcolor="white", showlegend=True,
-                        legend=dict(orientation="h", x=0.0, xanchor="left", y=-40 / height, yanchor="top",
-                                    font=dict(size=11), bgcolor="rgba(0,0,0,0)"))
+    layout: dict = dict(
+        height=height,
+        margin=dict(l=60, r=20, t=24, b=90),
+        uirevision=uirevision,
+        hovermode="x",
+        plot_bgcolor="white",
+        showlegend=True,
+        legend=dict(
+            orientation="h",
+            x=0.0,
+            xanchor="left",
+            y=-40 / height,
+            yanchor="top",
+            font=dict(size=11),
+            bgcolor="rgba(0,0,0,0)",
+        ),
+    )
     annotations, traces = [], []
     bottom = f"x{n}"
     for p, (title, _, log) in enumerate(panels):
         suffix = _axis_suffix(p)
         top = 1 - p * (tall + gap)
-        layout[f"xaxis{suffix}"] = dict(anchor=f"y{suffix}", domain=[0, 1], gridcolor="#eee", zeroline=False,
-                                        **(dict(title=dict(text="iteration", font=dict(size=11)))
-                                           if p == n - 1 else dict(matches=bottom, showticklabels=False)))
-        layout[f"yaxis{suffix}"] = dict(anchor=f"x{suffix}", domain=[max(top - tall, 0.0), top], gridcolor="#eee",
-                                        zeroline=False, tickfont=dict(size=10),
-                                        **(dict(type="log", dtick=1) if log else {}))
-        annotations.append(dict(text=title, x=0, xref="paper", xanchor="left", y=top, yref="paper",
-                                yanchor="bottom", showarrow=False, font=dict(size=11, color="#555")))
-        traces.append(go.Scatter(x=[], y=[], xaxis=f"x{suffix}", yaxis=f"y{suffix}", showlegend=False,
-                                 hoverinfo="skip", meta={"kind": "placeholder"}, uid=f"placeholder{p}"))
+        layout[f"xaxis{suffix}"] = dict(
+            anchor=f"y{suffix}",
+            domain=[0, 1],
+            gridcolor="#eee",
+            zeroline=False,
+            **(
+                dict(title=dict(text="iteration", font=dict(size=11)))
+                if p == n - 1
+                else dict(matches=bottom, showticklabels=False)
+            ),
+        )
+        layout[f"yaxis{suffix}"] = dict(
+            anchor=f"x{suffix}",
+            domain=[max(top - tall, 0.0), top],
+            gridcolor="#eee",
+            zeroline=False,
+            tickfont=dict(size=10),
+            **(dict(type="log", dtick=1) if log else {}),
+        )
+        annotations.append(
+            dict(
+                text=title,
+                x=0,
+                xref="paper",
+                xanchor="left",
+                y=top,
+                yref="paper",
+                yanchor="bottom",
+                showarrow=False,
+                font=dict(size=11, color="#555"),
+            )
+        )
+        traces.append(
+            go.Scatter(
+                x=[],
+                y=[],
+                xaxis=f"x{suffix}",
+                yaxis=f"y{suffix}",
+                showlegend=False,
+                hoverinfo="skip",
+                meta={"kind": "placeholder"},
+                uid=f"placeholder{p}",
+            )
+        )
 
     def line(name, label, colour, x, y, *, panel, kind, dash=None, markers=False, first=False, reduce=True):
         if reduce:
             x, y = downsample(x, y, max_points)
         suffix = _axis_suffix(panel)
-        traces.append(go.Scatter(
-            x=x, y=y, name=label, legendgroup=name, showlegend=first, mode="lines+markers" if markers else "lines",
-            line=dict(color=colour, width=1.4, dash=dash), marker=dict(size=4), xaxis=f"x{suffix}",
-            yaxis=f"y{suffix}", hovertemplate=f"{name}: %{{y:.4g}}<extra></extra>", meta={"kind": kind, "run": name},
-            uid=f"{name}-{kind}"))
+        traces.append(
+            go.Scatter(
+                x=x,
+                y=y,
+                name=label,
+                legendgroup=name,
+                showlegend=first,
+                mode="lines+markers" if markers else "lines",
+                line=dict(color=colour, width=1.4, dash=dash),
+                marker=dict(size=4),
+                xaxis=f"x{suffix}",
+                yaxis=f"y{suffix}",
+                hovertemplate=f"{name}: %{{y:.4g}}<extra></extra>",
+                meta={"kind": kind, "run": name},
+                uid=f"{name}-{kind}",
+            )
+        )
 
     floor_key = "js_floor" if metrics == "points" else "fid_floor"
     for r, (name, label, history, log) in enumerate(runs):
@@ -195,15 +300,33 @@ def race_charts(runs: Sequence[tuple[str, str, Mapping[str, np.ndarray], Sequenc
             if not np.isfinite(values).any():
                 continue
             scale = 100.0 if key in ("hq_fraction", "mean_confidence") else 1.0
-            line(name, label, colour, m_its, scale * values, panel=p, kind=key, markers=True, first=first,
-                 reduce=False)
+            line(name, label, colour, m_its, scale * values, panel=p, kind=key, markers=True, first=first, reduce=False)
             first = False
             if key in ("js", "fid") and r == 0:  # the floor is a property of the data: run A's stands for all
-                line("floor", "floor (real vs real)", "#999999", m_its, metric_series(log, floor_key)[1], panel=p,
-                     kind=floor_key, dash="dash", reduce=False, first=True)
+                line(
+                    "floor",
+                    "floor (real vs real)",
+                    "#999999",
+                    m_its,
+                    metric_series(log, floor_key)[1],
+                    panel=p,
+                    kind=floor_key,
+                    dash="dash",
+                    reduce=False,
+                    first=True,
+                )
     if all(t.meta["kind"] == "placeholder" for t in traces):
-        annotations.append(dict(text="no training yet: press Play or Step", x=0.5, y=0.5, xref="paper",
-                                yref="paper", showarrow=False, font=dict(size=13, color="#777")))
+        annotations.append(
+            dict(
+                text="no training yet: press Play or Step",
+                x=0.5,
+                y=0.5,
+                xref="paper",
+                yref="paper",
+                showarrow=False,
+                font=dict(size=13, color="#777"),
+            )
+        )
         layout[f"xaxis{_axis_suffix(n - 1)}"]["range"] = [0, 100]
     if metrics == "points":
         layout[f"yaxis{_axis_suffix(2)}"]["range"] = [0, math.log(2) * 1.04]  # JS lies in [0, ln 2]

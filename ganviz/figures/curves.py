@@ -1,38 +1,25 @@
 """Training curves on one iteration axis: losses, D's outputs, gradient norms, distances, modes."""
+
 from __future__ import annotations
+
 import math
-from typing import TYPE_CHECKING, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+
 import numpy as np
 import plotly.graph_objects as go
-from ganviz.figures.style import CAPTURED_COLOUR, FAKE_COLOUR, REAL_COLOUR
-if TYPE_CHECKING:  # only for annotations: the trainer module imports torch
-    pass
 
+from ganviz.figures.style import CAPTURED_COLOUR, FAKE_COLOUR, REAL_COLOUR
 
 MAX_CHART_POINTS = 2000  # points per drawn trace; longer series are reduced to per-bucket min/max
-
-
-
 CHART_PANELS = ("losses", "outputs", "grad_norms", "distances", "modes")
-
-
-
 D_COLOUR, G_COLOUR = "#2c7bb6", FAKE_COLOUR
-
-
-
 JS_COLOUR, W1_COLOUR, HQ_COLOUR = "#333333", "#e66101", "#5e8fb5"
-
-
-
-OUTPUT_AXIS_TITLES = {"probability": "mean D (probability)", "score": "mean D score",
-                      "critic": "mean critic f"}
-
-
-
-OUTPUT_NAMES = {"probability": ("D(x), real", "D(G(z)), fake"), "score": ("D(x), real", "D(G(z)), fake"),
-                "critic": ("f(x), real", "f(G(z)), fake")}
-
+OUTPUT_AXIS_TITLES = {"probability": "mean D (probability)", "score": "mean D score", "critic": "mean critic f"}
+OUTPUT_NAMES = {
+    "probability": ("D(x), real", "D(G(z)), fake"),
+    "score": ("D(x), real", "D(G(z)), fake"),
+    "critic": ("f(x), real", "f(G(z)), fake"),
+}
 
 
 def downsample(x, y, max_points: int = MAX_CHART_POINTS) -> tuple[np.ndarray, np.ndarray]:
@@ -54,24 +41,27 @@ def downsample(x, y, max_points: int = MAX_CHART_POINTS) -> tuple[np.ndarray, np
     lo[:n] = np.where(missing, np.inf, y)
     hi[:n] = np.where(missing, -np.inf, y)
     base = np.arange(used) * size
-    idx = np.concatenate([[0, n - 1], base + lo.reshape(used, size).argmin(1),
-                          base + hi.reshape(used, size).argmax(1)])
+    idx = np.concatenate([[0, n - 1], base + lo.reshape(used, size).argmin(1), base + hi.reshape(used, size).argmax(1)])
     idx = np.unique(idx[idx < n])
     return x[idx], y[idx]
 
 
-
 def metric_series(metrics_log: Sequence[Mapping], key: str) -> tuple[np.ndarray, np.ndarray]:
     its = np.array([rec.get("iteration", np.nan) for rec in metrics_log], dtype=np.float64)
-    vals = np.array([np.nan if rec.get(key) is None else float(rec[key]) for rec in metrics_log],
-                    dtype=np.float64)
+    vals = np.array([np.nan if rec.get(key) is None else float(rec[key]) for rec in metrics_log], dtype=np.float64)
     return its, vals
 
 
-
-def training_charts(history: Mapping[str, np.ndarray], metrics_log: Sequence[Mapping], *,
-                    loss_output: str, uirevision: str = "charts", height: int = 720,
-                    max_points: int = MAX_CHART_POINTS, metrics: str = "points") -> go.Figure:
+def training_charts(
+    history: Mapping[str, np.ndarray],
+    metrics_log: Sequence[Mapping],
+    *,
+    loss_output: str,
+    uirevision: str = "charts",
+    height: int = 720,
+    max_points: int = MAX_CHART_POINTS,
+    metrics: str = "points",
+) -> go.Figure:
     """Five stacked panels over one shared iteration axis (x1..x4 match x5, the bottom one).
 
     (1) D and G losses; (2) mean D(x) and D(G(z)), y in [0, 1] for probability losses; (3) gradient
@@ -96,32 +86,68 @@ def training_charts(history: Mapping[str, np.ndarray], metrics_log: Sequence[Map
     domains[-1][0] = 0.0
     bottom = f"x{rows}"
     layout: dict = dict(
-        height=height, margin=dict(l=60, r=60, t=28, b=40), uirevision=uirevision,
-        hovermode="x", plot_bgcolor="white", showlegend=True,
+        height=height,
+        margin=dict(l=60, r=60, t=28, b=40),
+        uirevision=uirevision,
+        hovermode="x",
+        plot_bgcolor="white",
+        showlegend=True,
     )
     for r in range(1, rows + 1):
         suffix = "" if r == 1 else str(r)
-        layout[f"xaxis{suffix}"] = dict(anchor=f"y{suffix}", domain=[0, 1], showgrid=True,
-                                        gridcolor="#eee", zeroline=False,
-                                        **({} if r == rows else dict(matches=bottom, showticklabels=False)))
-        layout[f"yaxis{suffix}"] = dict(anchor=f"x{suffix}", domain=domains[r - 1], gridcolor="#eee",
-                                        zeroline=False, title=dict(font=dict(size=11)),
-                                        tickfont=dict(size=10))
-        layout[f"legend{suffix}"] = dict(x=0.0, xanchor="left", y=domains[r - 1][1], yanchor="bottom",
-                                         orientation="h", font=dict(size=10), bgcolor="rgba(0,0,0,0)",
-                                         tracegroupgap=0, itemwidth=30)
+        layout[f"xaxis{suffix}"] = dict(
+            anchor=f"y{suffix}",
+            domain=[0, 1],
+            showgrid=True,
+            gridcolor="#eee",
+            zeroline=False,
+            **({} if r == rows else dict(matches=bottom, showticklabels=False)),
+        )
+        layout[f"yaxis{suffix}"] = dict(
+            anchor=f"x{suffix}",
+            domain=domains[r - 1],
+            gridcolor="#eee",
+            zeroline=False,
+            title=dict(font=dict(size=11)),
+            tickfont=dict(size=10),
+        )
+        layout[f"legend{suffix}"] = dict(
+            x=0.0,
+            xanchor="left",
+            y=domains[r - 1][1],
+            yanchor="bottom",
+            orientation="h",
+            font=dict(size=10),
+            bgcolor="rgba(0,0,0,0)",
+            tracegroupgap=0,
+            itemwidth=30,
+        )
     layout[f"xaxis{rows}"].update(title=dict(text="iteration", font=dict(size=11)), tickfont=dict(size=10))
     w1_axis, hq_axis = f"y{rows + 1}", f"y{rows + 2}"
-    layout[f"yaxis{rows + 1}"] = dict(anchor="x4", overlaying="y4", side="right", showgrid=False,
-                                      zeroline=False, rangemode="tozero", tickmode="auto",
-                                      tickfont=dict(size=10),
-                                      title=dict(text="W1 (data units)", font=dict(size=11)))
-    layout[f"yaxis{rows + 2}"] = dict(anchor="x5", overlaying="y5", side="right", showgrid=False,
-                                      zeroline=False, range=[0, 105],
-                                      tickmode="array", tickvals=[0, 25, 50, 75, 100],
-                                      ticktext=["0%", "25%", "50%", "75%", "100%"],
-                                      tickfont=dict(size=10),
-                                      title=dict(text="% high quality", font=dict(size=11)))
+    layout[f"yaxis{rows + 1}"] = dict(
+        anchor="x4",
+        overlaying="y4",
+        side="right",
+        showgrid=False,
+        zeroline=False,
+        rangemode="tozero",
+        tickmode="auto",
+        tickfont=dict(size=10),
+        title=dict(text="W1 (data units)", font=dict(size=11)),
+    )
+    layout[f"yaxis{rows + 2}"] = dict(
+        anchor="x5",
+        overlaying="y5",
+        side="right",
+        showgrid=False,
+        zeroline=False,
+        range=[0, 105],
+        tickmode="array",
+        tickvals=[0, 25, 50, 75, 100],
+        ticktext=["0%", "25%", "50%", "75%", "100%"],
+        tickfont=dict(size=10),
+        title=dict(text="% high quality", font=dict(size=11)),
+    )
     layout["yaxis"]["title"]["text"] = "loss"
     layout["yaxis2"]["title"]["text"] = OUTPUT_AXIS_TITLES[loss_output]
     if loss_output == "probability":
@@ -135,28 +161,53 @@ def training_charts(history: Mapping[str, np.ndarray], metrics_log: Sequence[Map
     annotations = []
 
     def note(text: str, row: int | None = None):
-        annotations.append(dict(
-            text=text, showarrow=False, font=dict(size=12, color="#777"), xref="paper", x=0.5,
-            yref="paper" if row is None else ("y domain" if row == 1 else f"y{row} domain"), y=0.5,
-        ))
+        annotations.append(
+            dict(
+                text=text,
+                showarrow=False,
+                font=dict(size=12, color="#777"),
+                xref="paper",
+                x=0.5,
+                yref="paper" if row is None else ("y domain" if row == 1 else f"y{row} domain"),
+                y=0.5,
+            )
+        )
 
     # One empty trace per panel: plotly.js draws only the subplots that traces use, and an empty
     # panel must still show its axes (and its note).
-    traces: list = [go.Scatter(x=[], y=[], xaxis=f"x{'' if r == 1 else r}", yaxis=f"y{'' if r == 1 else r}",
-                               showlegend=False, hoverinfo="skip", meta={"kind": "placeholder"},
-                               uid=f"placeholder{r}")
-                    for r in range(1, rows + 1)]
+    traces: list = [
+        go.Scatter(
+            x=[],
+            y=[],
+            xaxis=f"x{'' if r == 1 else r}",
+            yaxis=f"y{'' if r == 1 else r}",
+            showlegend=False,
+            hoverinfo="skip",
+            meta={"kind": "placeholder"},
+            uid=f"placeholder{r}",
+        )
+        for r in range(1, rows + 1)
+    ]
 
     def line(x, y, *, name, kind, row, colour, yaxis=None, dash=None, markers=False, reduce=True):
         if reduce:
             x, y = downsample(x, y, max_points)
         suffix = "" if row == 1 else str(row)
-        traces.append(go.Scatter(
-            x=x, y=y, name=name, mode="lines+markers" if markers else "lines",
-            line=dict(color=colour, width=1.3, dash=dash), marker=dict(size=4),
-            xaxis=f"x{suffix}", yaxis=yaxis or f"y{suffix}", legend=f"legend{suffix}",
-            meta={"kind": kind}, uid=kind,
-        ))
+        traces.append(
+            go.Scatter(
+                x=x,
+                y=y,
+                name=name,
+                mode="lines+markers" if markers else "lines",
+                line=dict(color=colour, width=1.3, dash=dash),
+                marker=dict(size=4),
+                xaxis=f"x{suffix}",
+                yaxis=yaxis or f"y{suffix}",
+                legend=f"legend{suffix}",
+                meta={"kind": kind},
+                uid=kind,
+            )
+        )
 
     n = len(next((history[k] for k in ("iteration", "loss_d") if k in history), ()))
     if n:
@@ -179,37 +230,97 @@ def training_charts(history: Mapping[str, np.ndarray], metrics_log: Sequence[Map
     if metrics_log and metrics == "images":
         m_its, fid = metric_series(metrics_log, "fid")
         line(m_its, fid, name="FID (classifier features)", kind="fid", row=4, colour=JS_COLOUR, markers=True)
-        line(m_its, metric_series(metrics_log, "fid_floor")[1], name="floor (real vs real)", kind="fid_floor",
-             row=4, colour="#999999", dash="dash")
+        line(
+            m_its,
+            metric_series(metrics_log, "fid_floor")[1],
+            name="floor (real vs real)",
+            kind="fid_floor",
+            row=4,
+            colour="#999999",
+            dash="dash",
+        )
         total = int(metrics_log[-1].get("classes_total") or 10)
-        line(m_its, metric_series(metrics_log, "classes_covered")[1], name=f"digits present (of {total})",
-             kind="classes_covered", row=5, colour=CAPTURED_COLOUR, markers=True)
-        line(m_its, 100 * metric_series(metrics_log, "mean_confidence")[1],
-             name="classifier's mean confidence (right axis)", kind="mean_confidence", row=5, colour=HQ_COLOUR,
-             yaxis=hq_axis, markers=True)
-        layout[f"yaxis{rows}"].update(range=[0, total * 1.08 + 0.1], title=dict(text=f"digits (of {total})",
-                                                                                 font=dict(size=11)))
+        line(
+            m_its,
+            metric_series(metrics_log, "classes_covered")[1],
+            name=f"digits present (of {total})",
+            kind="classes_covered",
+            row=5,
+            colour=CAPTURED_COLOUR,
+            markers=True,
+        )
+        line(
+            m_its,
+            100 * metric_series(metrics_log, "mean_confidence")[1],
+            name="classifier's mean confidence (right axis)",
+            kind="mean_confidence",
+            row=5,
+            colour=HQ_COLOUR,
+            yaxis=hq_axis,
+            markers=True,
+        )
+        layout[f"yaxis{rows}"].update(
+            range=[0, total * 1.08 + 0.1], title=dict(text=f"digits (of {total})", font=dict(size=11))
+        )
     elif metrics_log:
         m_its, js = metric_series(metrics_log, "js")
         line(m_its, js, name="JS (nats)", kind="js", row=4, colour=JS_COLOUR, markers=True)
-        line(m_its, metric_series(metrics_log, "js_floor")[1], name="JS floor (real vs real)",
-             kind="js_floor", row=4, colour="#999999", dash="dash")
-        line(m_its, metric_series(metrics_log, "w1")[1], name="W1 exact (right axis)", kind="w1",
-             row=4, colour=W1_COLOUR, yaxis=w1_axis, markers=True)
+        line(
+            m_its,
+            metric_series(metrics_log, "js_floor")[1],
+            name="JS floor (real vs real)",
+            kind="js_floor",
+            row=4,
+            colour="#999999",
+            dash="dash",
+        )
+        line(
+            m_its,
+            metric_series(metrics_log, "w1")[1],
+            name="W1 exact (right axis)",
+            kind="w1",
+            row=4,
+            colour=W1_COLOUR,
+            yaxis=w1_axis,
+            markers=True,
+        )
         if loss_output == "critic":
-            line(m_its, metric_series(metrics_log, "critic_estimate")[1],
-                 name="critic's W1 estimate (right axis)", kind="critic_estimate", row=4,
-                 colour=W1_COLOUR, yaxis=w1_axis, dash="dot")
+            line(
+                m_its,
+                metric_series(metrics_log, "critic_estimate")[1],
+                name="critic's W1 estimate (right axis)",
+                kind="critic_estimate",
+                row=4,
+                colour=W1_COLOUR,
+                yaxis=w1_axis,
+                dash="dot",
+            )
         captured = metric_series(metrics_log, "modes_captured")[1]
         totals = [rec.get("modes_total") for rec in metrics_log if rec.get("modes_total") is not None]
         if np.isfinite(captured).any() and totals:
             total = int(totals[-1])
-            line(m_its, captured, name=f"modes captured (of {total})", kind="modes_captured", row=5,
-                 colour=CAPTURED_COLOUR, markers=True)
-            line(m_its, 100 * metric_series(metrics_log, "hq_fraction")[1], name="% high quality (right axis)",
-                 kind="hq_fraction", row=5, colour=HQ_COLOUR, yaxis=hq_axis, markers=True)
-            layout[f"yaxis{rows}"].update(range=[0, total * 1.08 + 0.1], title=dict(
-                text=f"modes (of {total})", font=dict(size=11)))
+            line(
+                m_its,
+                captured,
+                name=f"modes captured (of {total})",
+                kind="modes_captured",
+                row=5,
+                colour=CAPTURED_COLOUR,
+                markers=True,
+            )
+            line(
+                m_its,
+                100 * metric_series(metrics_log, "hq_fraction")[1],
+                name="% high quality (right axis)",
+                kind="hq_fraction",
+                row=5,
+                colour=HQ_COLOUR,
+                yaxis=hq_axis,
+                markers=True,
+            )
+            layout[f"yaxis{rows}"].update(
+                range=[0, total * 1.08 + 0.1], title=dict(text=f"modes (of {total})", font=dict(size=11))
+            )
         else:
             note("no discrete modes in this dataset", row=rows)
     elif n:

@@ -5,16 +5,17 @@ traces carry `meta={"kind": ...}` (and "method" for xy paths) so callers and tes
 The few numbers the page prints beside a figure (radius factors, the invariant's drift, flat
 intervals) are computed here too, from the same arrays the figure draws.
 """
+
 from __future__ import annotations
-from typing import TYPE_CHECKING, Mapping
+
+from collections.abc import Mapping
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
-from ganviz.figures.style import FAKE_COLOUR, REAL_COLOUR, SURFACE_SCALE
-from ganviz.theory.dynamics import alternating_invariant, g_loss_curves
-if TYPE_CHECKING:  # annotations only: the lipschitz module imports torch
-    from ganviz.theory.lipschitz import PowerIterationRun, SpectralComparison
 
+from ganviz.figures.style import FONT, finish_panels
+from ganviz.theory.dynamics import alternating_invariant, g_loss_curves
 
 METHOD_COLOURS = {
     "simultaneous": "#d62728",
@@ -23,69 +24,20 @@ METHOD_COLOURS = {
     "optimistic": "#9467bd",
     "consensus": "#ff7f0e",
 }
-
-
-
 EQUILIBRIUM_COLOUR = "#111111"
-
-
-
 VIEW_RADII = 3.0  # the xy plane shows up to this many start radii; a path is cut soon after it leaves
-
-
-
 FLAT_GRADIENT = 0.05  # |∂loss/∂logit| below this counts as "no gradient" on the loss figure
-
-
-
 LOSS_COLOURS = {"saturating": "#d62728", "nonsaturating": "#1f77b4"}
-
-
-
 FLAT_FILLS = {"saturating": "rgba(214, 39, 40, 0.13)", "nonsaturating": "rgba(31, 119, 180, 0.13)"}
-
-
-
 FLAT_SWATCHES = {"saturating": "rgba(214, 39, 40, 0.35)", "nonsaturating": "rgba(31, 119, 180, 0.35)"}
-
-
-
 LOSS_NAMES = {"saturating": "saturating: log(1 − D(G(z)))", "nonsaturating": "non-saturating: −log D(G(z))"}
-
-
-
 SHORT_NAMES = {"saturating": "saturating", "nonsaturating": "non-saturating"}
-
-
-
-SVD_COLOUR, ESTIMATE_COLOUR = "#d62728", "#1f77b4"
-
-
-
-RATE_ANCHOR_ERROR = 1e-12  # relative errors above this are still far from float64 rounding
-
-
-
-FONT = dict(size=12)
-
-
-
-def _finish_panels(fig: go.Figure, *, height: int, legend_y: float, uirevision: str,
-                   margin: dict | None = None) -> go.Figure:
-    """The layout every side-by-side figure here shares: panel titles, a horizontal legend below."""
-    fig.update_annotations(font=dict(size=13))
-    fig.update_layout(height=height, margin=margin or dict(l=45, r=10, t=40, b=40), plot_bgcolor="white",
-                      legend=dict(orientation="h", x=0, y=legend_y, yanchor="top", font=FONT),
-                      uirevision=uirevision)
-    return fig
-
 
 
 def radius_factors(path: np.ndarray) -> np.ndarray:
     """‖z_{t+1}‖ / ‖z_t‖ for each step of a path (T+1, 2): shape (T,)."""
     r = np.linalg.norm(np.asarray(path, dtype=np.float64), axis=1)
     return r[1:] / r[:-1]
-
 
 
 def invariant_drift(path: np.ndarray, eta: float) -> float:
@@ -97,12 +49,10 @@ def invariant_drift(path: np.ndarray, eta: float) -> float:
     return float(np.max(np.abs(inv - inv[0])) / (abs(inv[0]) or 1.0))
 
 
-
 def _view_half_width(paths: Mapping[str, np.ndarray]) -> float:
     start_radius = max(float(np.linalg.norm(np.asarray(p)[0])) for p in paths.values())
     reach = max(float(np.max(np.abs(p))) for p in paths.values())
     return 1.08 * min(reach, VIEW_RADII * max(start_radius, 1e-12))
-
 
 
 def _inside(path: np.ndarray, half: float) -> np.ndarray:
@@ -110,7 +60,6 @@ def _inside(path: np.ndarray, half: float) -> np.ndarray:
     view, but the browser never gets coordinates like 1e150 from a spiral that blew up."""
     outside = np.flatnonzero(np.max(np.abs(path), axis=1) > 2 * half)
     return path if not outside.size else path[: outside[0] + 1]
-
 
 
 def xy_plane_figure(paths: Mapping[str, np.ndarray], eta: float, *, height: int = 520) -> go.Figure:
@@ -125,30 +74,68 @@ def xy_plane_figure(paths: Mapping[str, np.ndarray], eta: float, *, height: int 
     traces = []
     for method, path in paths.items():
         path = _inside(np.asarray(path, dtype=np.float64), half)
-        traces.append(go.Scatter(
-            x=path[:, 0], y=path[:, 1], mode="lines", name=method,
-            line=dict(color=METHOD_COLOURS.get(method, "#555555"), width=1.6),
-            hovertemplate=f"{method}<br>(%{{x:.3f}}, %{{y:.3f}})<extra></extra>",
-            meta={"kind": "trajectory", "method": method}, uid=f"trajectory-{method}",
-        ))
+        traces.append(
+            go.Scatter(
+                x=path[:, 0],
+                y=path[:, 1],
+                mode="lines",
+                name=method,
+                line=dict(color=METHOD_COLOURS.get(method, "#555555"), width=1.6),
+                hovertemplate=f"{method}<br>(%{{x:.3f}}, %{{y:.3f}})<extra></extra>",
+                meta={"kind": "trajectory", "method": method},
+                uid=f"trajectory-{method}",
+            )
+        )
     start = np.asarray(next(iter(paths.values())), dtype=np.float64)[0]
-    traces.append(go.Scatter(x=[start[0]], y=[start[1]], mode="markers", name="start",
-                             marker=dict(size=9, color="white", line=dict(color=EQUILIBRIUM_COLOUR, width=2)),
-                             meta={"kind": "start"}, uid="start"))
-    traces.append(go.Scatter(x=[0.0], y=[0.0], mode="markers", name="equilibrium (0, 0)",
-                             marker=dict(size=13, symbol="x", color=EQUILIBRIUM_COLOUR),
-                             meta={"kind": "equilibrium"}, uid="equilibrium"))
+    traces.append(
+        go.Scatter(
+            x=[start[0]],
+            y=[start[1]],
+            mode="markers",
+            name="start",
+            marker=dict(size=9, color="white", line=dict(color=EQUILIBRIUM_COLOUR, width=2)),
+            meta={"kind": "start"},
+            uid="start",
+        )
+    )
+    traces.append(
+        go.Scatter(
+            x=[0.0],
+            y=[0.0],
+            mode="markers",
+            name="equilibrium (0, 0)",
+            marker=dict(size=13, symbol="x", color=EQUILIBRIUM_COLOUR),
+            meta={"kind": "equilibrium"},
+            uid="equilibrium",
+        )
+    )
     layout = go.Layout(
         title=dict(text=f"min<sub>x</sub> max<sub>y</sub> xy, step η = {eta:g}", x=0.01, font=dict(size=14)),
-        height=height, margin=dict(l=45, r=10, t=40, b=40), plot_bgcolor="white",
-        xaxis=dict(title="x (minimiser)", range=[-half, half], zeroline=True, zerolinecolor="#ccc",
-                   gridcolor="#eee", constrain="domain"),
-        yaxis=dict(title="y (maximiser)", range=[-half, half], scaleanchor="x", scaleratio=1,
-                   zeroline=True, zerolinecolor="#ccc", gridcolor="#eee", constrain="domain"),
-        legend=dict(orientation="h", x=0, y=-0.16, yanchor="top", font=FONT), uirevision="xy-plane",
+        height=height,
+        margin=dict(l=45, r=10, t=40, b=40),
+        plot_bgcolor="white",
+        xaxis=dict(
+            title="x (minimiser)",
+            range=[-half, half],
+            zeroline=True,
+            zerolinecolor="#ccc",
+            gridcolor="#eee",
+            constrain="domain",
+        ),
+        yaxis=dict(
+            title="y (maximiser)",
+            range=[-half, half],
+            scaleanchor="x",
+            scaleratio=1,
+            zeroline=True,
+            zerolinecolor="#ccc",
+            gridcolor="#eee",
+            constrain="domain",
+        ),
+        legend=dict(orientation="h", x=0, y=-0.16, yanchor="top", font=FONT),
+        uirevision="xy-plane",
     )
     return go.Figure(data=traces, layout=layout)
-
 
 
 def xy_radius_figure(paths: Mapping[str, np.ndarray], eta: float, *, height: int = 520) -> go.Figure:
@@ -159,29 +146,44 @@ def xy_radius_figure(paths: Mapping[str, np.ndarray], eta: float, *, height: int
     traces = []
     for method, path in paths.items():
         r = np.linalg.norm(np.asarray(path, dtype=np.float64), axis=1)
-        traces.append(go.Scatter(
-            x=np.arange(len(r)), y=r, mode="lines", name=method,
-            line=dict(color=METHOD_COLOURS.get(method, "#555555"), width=1.8),
-            hovertemplate=f"{method}<br>t = %{{x}}<br>‖z‖ = %{{y:.4g}}<extra></extra>",
-            meta={"kind": "radius", "method": method}, uid=f"radius-{method}",
-        ))
+        traces.append(
+            go.Scatter(
+                x=np.arange(len(r)),
+                y=r,
+                mode="lines",
+                name=method,
+                line=dict(color=METHOD_COLOURS.get(method, "#555555"), width=1.8),
+                hovertemplate=f"{method}<br>t = %{{x}}<br>‖z‖ = %{{y:.4g}}<extra></extra>",
+                meta={"kind": "radius", "method": method},
+                uid=f"radius-{method}",
+            )
+        )
     if "simultaneous" in paths:
         r = np.linalg.norm(np.asarray(paths["simultaneous"], dtype=np.float64), axis=1)
         t = np.arange(len(r))
-        traces.append(go.Scatter(
-            x=t, y=r[0] * np.sqrt(1 + eta**2) ** t, mode="lines", name="√(1+η²)ᵗ‖z₀‖",
-            line=dict(color=EQUILIBRIUM_COLOUR, width=1.2, dash="dot"), hoverinfo="skip",
-            meta={"kind": "radius_closed_form"}, uid="radius-closed-form",
-        ))
+        traces.append(
+            go.Scatter(
+                x=t,
+                y=r[0] * np.sqrt(1 + eta**2) ** t,
+                mode="lines",
+                name="√(1+η²)ᵗ‖z₀‖",
+                line=dict(color=EQUILIBRIUM_COLOUR, width=1.2, dash="dot"),
+                hoverinfo="skip",
+                meta={"kind": "radius_closed_form"},
+                uid="radius-closed-form",
+            )
+        )
     layout = go.Layout(
         title=dict(text="distance to the equilibrium ‖z<sub>t</sub>‖", x=0.01, font=dict(size=14)),
-        height=height, margin=dict(l=55, r=10, t=40, b=40), plot_bgcolor="white",
+        height=height,
+        margin=dict(l=55, r=10, t=40, b=40),
+        plot_bgcolor="white",
         xaxis=dict(title="step t", gridcolor="#eee"),
         yaxis=dict(title="‖z<sub>t</sub>‖ (log scale)", type="log", gridcolor="#eee", exponentformat="power"),
-        legend=dict(orientation="h", x=0, y=-0.16, yanchor="top", font=FONT), uirevision="xy-radius",
+        legend=dict(orientation="h", x=0, y=-0.16, yanchor="top", font=FONT),
+        uirevision="xy-radius",
     )
     return go.Figure(data=traces, layout=layout)
-
 
 
 def flat_intervals(s: np.ndarray, grad: np.ndarray, threshold: float = FLAT_GRADIENT) -> list[tuple[float, float]]:
@@ -192,9 +194,9 @@ def flat_intervals(s: np.ndarray, grad: np.ndarray, threshold: float = FLAT_GRAD
     return [(float(s[a]), float(s[b])) for a, b in zip(starts, ends)]
 
 
-
-def g_loss_figure(marker: float, *, threshold: float = FLAT_GRADIENT, points: int = 999,
-                  height: int = 400) -> go.Figure:
+def g_loss_figure(
+    marker: float, *, threshold: float = FLAT_GRADIENT, points: int = 999, height: int = 400
+) -> go.Figure:
     """Both generator losses (left) and their derivatives w.r.t. D's logit (right) against
     s = D(G(z)) on (0, 1), from theory.g_loss_curves on `points` evenly spaced s in [0.001, 0.999].
 
@@ -205,100 +207,61 @@ def g_loss_figure(marker: float, *, threshold: float = FLAT_GRADIENT, points: in
         raise ValueError(f"D(G(z)) must lie strictly between 0 and 1, got {marker}")
     s = np.linspace(0.001, 0.999, points)
     curves, at = g_loss_curves(s), g_loss_curves(np.array([marker]))
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.09,
-                        subplot_titles=("G's loss (G minimises it)", "∂ loss / ∂ D's logit (what G's update sees)"))
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        horizontal_spacing=0.09,
+        subplot_titles=("G's loss (G minimises it)", "∂ loss / ∂ D's logit (what G's update sees)"),
+    )
     for name, colour in LOSS_COLOURS.items():
         for col, key in ((1, name), (2, f"{name}_grad")):
-            fig.add_trace(go.Scatter(
-                x=s, y=curves[key], mode="lines", name=LOSS_NAMES[name], legendgroup=name, showlegend=col == 1,
-                line=dict(color=colour, width=2), meta={"kind": key}, uid=key,
-                hovertemplate="D(G(z)) = %{x:.3f}<br>%{y:.4f}<extra></extra>",
-            ), row=1, col=col)
-            fig.add_trace(go.Scatter(
-                x=[marker], y=at[key], mode="markers", showlegend=False, legendgroup=name,
-                marker=dict(size=10, color=colour, line=dict(color="white", width=1.5)),
-                meta={"kind": f"{key}_marker"}, uid=f"{key}-marker",
-                hovertemplate=f"D(G(z)) = {marker:.3f}<br>%{{y:.4f}}<extra></extra>",
-            ), row=1, col=col)
+            fig.add_trace(
+                go.Scatter(
+                    x=s,
+                    y=curves[key],
+                    mode="lines",
+                    name=LOSS_NAMES[name],
+                    legendgroup=name,
+                    showlegend=col == 1,
+                    line=dict(color=colour, width=2),
+                    meta={"kind": key},
+                    uid=key,
+                    hovertemplate="D(G(z)) = %{x:.3f}<br>%{y:.4f}<extra></extra>",
+                ),
+                row=1,
+                col=col,
+            )
+            fig.add_trace(
+                go.Scatter(
+                    x=[marker],
+                    y=at[key],
+                    mode="markers",
+                    showlegend=False,
+                    legendgroup=name,
+                    marker=dict(size=10, color=colour, line=dict(color="white", width=1.5)),
+                    meta={"kind": f"{key}_marker"},
+                    uid=f"{key}-marker",
+                    hovertemplate=f"D(G(z)) = {marker:.3f}<br>%{{y:.4f}}<extra></extra>",
+                ),
+                row=1,
+                col=col,
+            )
         for lo, hi in flat_intervals(s, curves[f"{name}_grad"], threshold):
             for col in (1, 2):
-                fig.add_vrect(x0=lo, x1=hi, fillcolor=FLAT_FILLS[name], line_width=0, layer="below",
-                              row=1, col=col)
+                fig.add_vrect(x0=lo, x1=hi, fillcolor=FLAT_FILLS[name], line_width=0, layer="below", row=1, col=col)
     fig.add_vline(x=marker, line=dict(color="#555", width=1, dash="dash"))
     # An invisible legend entry per band: shapes have no legend of their own.
     for name, swatch in FLAT_SWATCHES.items():
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=f"{SHORT_NAMES[name]}: |gradient| < {threshold:g}",
-                                 marker=dict(size=12, symbol="square", color=swatch), meta={"kind": f"{name}_flat"}))
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=f"{SHORT_NAMES[name]}: |gradient| < {threshold:g}",
+                marker=dict(size=12, symbol="square", color=swatch),
+                meta={"kind": f"{name}_flat"},
+            )
+        )
     fig.update_xaxes(title_text="D(G(z))", range=[0, 1], gridcolor="#eee")
     fig.update_yaxes(gridcolor="#eee", zerolinecolor="#bbb")
-    return _finish_panels(fig, height=height, legend_y=-0.18, uirevision="g-loss")
-
-
-
-def power_iteration_figure(run: "PowerIterationRun", *, height: int = 360) -> go.Figure:
-    """Left: the estimate uᵀWv after each step against σ_max(W) by SVD. Right: the relative error
-    (σ₁ − estimate)/σ₁ on a log axis, beside the asymptotic rate: a line falling by (σ₂/σ₁)⁴ per
-    step through the last error above RATE_ANCHOR_ERROR (below it, rounding dominates)."""
-    steps = np.arange(1, len(run.estimates) + 1)
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1,
-                        subplot_titles=(f"power iteration on a {run.rows}×{run.cols} Gaussian W",
-                                        "relative error (σ<sub>1</sub> − estimate) / σ<sub>1</sub>"))
-    fig.add_trace(go.Scatter(x=steps, y=run.estimates, mode="lines+markers", name="estimate uᵀWv",
-                             line=dict(color=ESTIMATE_COLOUR, width=2), marker=dict(size=5),
-                             meta={"kind": "estimate"}, uid="estimate",
-                             hovertemplate="step %{x}<br>%{y:.9f}<extra></extra>"), row=1, col=1)
-    fig.add_trace(go.Scatter(x=[steps[0], steps[-1]], y=[run.sigma_max] * 2, mode="lines",
-                             name=f"σ<sub>max</sub>(W) by SVD = {run.sigma_max:.6f}",
-                             line=dict(color=SVD_COLOUR, width=1.5, dash="dash"), meta={"kind": "svd"}, uid="svd",
-                             hoverinfo="skip"), row=1, col=1)
-    errors = run.relative_errors
-    fig.add_trace(go.Scatter(x=steps, y=errors, mode="lines+markers", name="relative error",
-                             line=dict(color=ESTIMATE_COLOUR, width=2), marker=dict(size=5), showlegend=False,
-                             meta={"kind": "error"}, uid="error",
-                             hovertemplate="step %{x}<br>%{y:.2e}<extra></extra>"), row=1, col=2)
-    rate = run.gap_ratio ** 4
-    anchors = np.flatnonzero(errors > RATE_ANCHOR_ERROR)
-    if rate > 0 and anchors.size:
-        k = anchors[-1]
-        reference = np.maximum(errors[k] * rate ** (steps - steps[k]), 1e-16)
-        fig.add_trace(go.Scatter(x=steps, y=reference, mode="lines", name=f"rate (σ₂/σ₁)⁴ = {rate:.3g} per step",
-                                 line=dict(color="#777", width=1.2, dash="dot"), meta={"kind": "rate"}, uid="rate",
-                                 hoverinfo="skip"), row=1, col=2)
-    fig.update_xaxes(title_text="power-iteration step", gridcolor="#eee")
-    fig.update_yaxes(gridcolor="#eee", row=1, col=1)
-    fig.update_yaxes(type="log", exponentformat="power", gridcolor="#eee", row=1, col=2)
-    return _finish_panels(fig, height=height, legend_y=-0.22, uirevision="power-iteration")
-
-
-
-def spectral_surfaces_figure(cmp: "SpectralComparison", *, height: int = 440) -> go.Figure:
-    """D(x) = P(real) on the grid for the plain (left) and the spectrally normalised (right)
-    discriminator, on one [0, 1] colour scale, with the training points on top."""
-    titles = [f"{'with' if e.spectral_norm else 'without'} spectral norm: "
-              f"max ‖∇f‖ = {e.grad_max:.3g}, ∏σ = {e.bound:.3g}" for e in (cmp.plain, cmp.spectral)]
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.06, subplot_titles=titles)
-    for col, est in ((1, cmp.plain), (2, cmp.spectral)):
-        tag = "spectral" if est.spectral_norm else "plain"
-        fig.add_trace(go.Heatmap(
-            x=cmp.grid_x, y=cmp.grid_y, z=np.asarray(est.surface, dtype=np.float32), zmin=0, zmax=1,
-            colorscale=SURFACE_SCALE, zsmooth="best", showscale=col == 2,
-            colorbar=dict(title=dict(text="D(x)", side="right"), thickness=10, len=0.9),
-            hovertemplate="(%{x:.2f}, %{y:.2f})<br>D(x) = %{z:.3f}<extra></extra>",
-            meta={"kind": "surface", "net": tag}, uid=f"surface-{tag}",
-        ), row=1, col=col)
-        for points, name, colour in ((cmp.real, "real data", REAL_COLOUR), (cmp.fake, "fake: N(0, I) noise", FAKE_COLOUR)):
-            fig.add_trace(go.Scatter(
-                x=points[:, 0], y=points[:, 1], mode="markers", name=name, legendgroup=name,
-                showlegend=col == 1, marker=dict(size=4, color=colour, opacity=0.75), hoverinfo="skip",
-                meta={"kind": "real" if colour == REAL_COLOUR else "fake", "net": tag},
-            ), row=1, col=col)
-    xmin, xmax, ymin, ymax = cmp.extent
-    for col in (1, 2):
-        axis = "" if col == 1 else "2"
-        fig.update_layout({
-            f"xaxis{axis}": dict(range=[xmin, xmax], constrain="domain", showgrid=False, zeroline=False),
-            f"yaxis{axis}": dict(range=[ymin, ymax], scaleanchor=f"x{axis}", scaleratio=1, constrain="domain",
-                                 showgrid=False, zeroline=False),
-        })
-    return _finish_panels(fig, height=height, legend_y=-0.1, uirevision="spectral-surfaces",
-                          margin=dict(l=30, r=10, t=40, b=30))
+    return finish_panels(fig, height=height, legend_y=-0.18, uirevision="g-loss")

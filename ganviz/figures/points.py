@@ -1,46 +1,42 @@
 """The 2D main view: D's surface, the data, G's samples, the modes and the forces between them."""
+
 from __future__ import annotations
+
 import math
 import textwrap
 from typing import TYPE_CHECKING
+
 import numpy as np
 import plotly.graph_objects as go
-from ganviz.figures.style import CAPTURED_COLOUR, FAKE_COLOUR, FIELD_COLOUR, MANIFOLD_COLOUR, MODE_COLOUR, PUSH_COLOUR, REAL_COLOUR, STAGE_PUSH_COLOUR, SURFACE_SCALE, SURFACE_TITLES, as_float32, escape_html
+
+from ganviz.figures.style import (
+    CAPTURED_COLOUR,
+    FAKE_COLOUR,
+    FIELD_COLOUR,
+    MANIFOLD_COLOUR,
+    MODE_COLOUR,
+    PUSH_COLOUR,
+    REAL_COLOUR,
+    STAGE_PUSH_COLOUR,
+    SURFACE_SCALE,
+    SURFACE_TITLES,
+    as_float32,
+    escape_html,
+)
+
 if TYPE_CHECKING:  # only for annotations: the trainer module imports torch
-    from ganviz.training.points import Snapshot
     from ganviz.live.walkthrough import Stage
+    from ganviz.training.points import Snapshot
 
 
 ARROW_FRACTION = 0.08  # the longest arrow on G(z) is this fraction of the view's width
-
-
-
 ARROW_PERCENTILE = 95  # gradients are scaled by this percentile of their norms; longer ones are capped
-
-
-
 ARROW_STRIDE = 6  # points per arrow in an arrow trace: tail, tip, head left, tip, head right, NaN
-
-
-
 ARROWHEAD_FRACTION = 0.3  # head length / arrow length
-
-
-
 ARROWHEAD_ANGLE = math.radians(25)
-
-
-
 FIELD_FILL = 0.85  # the longest whole-plane field arrow is this fraction of the field grid's spacing
-
-
-
 MODE_RADIUS_SIGMAS = 3.0  # a mode's circle has the radius that counts a sample as high quality
-
-
-
 CIRCLE_POINTS = 33
-
 
 
 def surface_range(d_surface: np.ndarray, d_output: str) -> tuple[float, float]:
@@ -57,9 +53,9 @@ def surface_range(d_surface: np.ndarray, d_output: str) -> tuple[float, float]:
     return -top, top
 
 
-
-def arrow_segments(starts, vectors, max_length: float,
-                   percentile: float = ARROW_PERCENTILE) -> tuple[np.ndarray, float]:
+def arrow_segments(
+    starts, vectors, max_length: float, percentile: float = ARROW_PERCENTILE
+) -> tuple[np.ndarray, float]:
     """Arrows as one polyline: (ARROW_STRIDE * n, 2) points, per arrow tail, tip, head, tip, head, NaN.
 
     An arrow points along its vector; its length is |v| / ref * max_length, capped at max_length,
@@ -89,7 +85,6 @@ def arrow_segments(starts, vectors, max_length: float,
     return np.stack([starts, tips, left, tips, right, gap], axis=1).reshape(-1, 2), ref
 
 
-
 def _circles(centres: np.ndarray, radius: float) -> np.ndarray:
     """Closed circles around each centre as one polyline with NaN gaps: (K * (CIRCLE_POINTS + 1), 2)."""
     t = np.linspace(0.0, 2 * math.pi, CIRCLE_POINTS)
@@ -99,43 +94,64 @@ def _circles(centres: np.ndarray, radius: float) -> np.ndarray:
     return np.concatenate([pts, gaps], axis=1).reshape(-1, 2)
 
 
-
-def _lines_trace(xy: np.ndarray, *, name: str, kind: str, colour: str, width: float,
-                 dash: str | None = None, showlegend: bool = True) -> go.Scatter:
+def _lines_trace(
+    xy: np.ndarray, *, name: str, kind: str, colour: str, width: float, dash: str | None = None, showlegend: bool = True
+) -> go.Scatter:
     return go.Scatter(
-        x=as_float32(xy[:, 0]), y=as_float32(xy[:, 1]), mode="lines", name=name,
-        line=dict(color=colour, width=width, dash=dash), hoverinfo="skip",
-        showlegend=showlegend, meta={"kind": kind}, uid=kind,
+        x=as_float32(xy[:, 0]),
+        y=as_float32(xy[:, 1]),
+        mode="lines",
+        name=name,
+        line=dict(color=colour, width=width, dash=dash),
+        hoverinfo="skip",
+        showlegend=showlegend,
+        meta={"kind": kind},
+        uid=kind,
     )
-
 
 
 def _points_trace(xy, *, name: str, kind: str, colour: str, opacity: float) -> go.Scatter:
     xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
     return go.Scatter(
-        x=as_float32(xy[:, 0]), y=as_float32(xy[:, 1]), mode="markers", name=name,
+        x=as_float32(xy[:, 0]),
+        y=as_float32(xy[:, 1]),
+        mode="markers",
+        name=name,
         marker=dict(size=5, color=colour, opacity=opacity),  # no outline: ~25 % cheaper to draw
         hovertemplate=f"{name}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
-        meta={"kind": kind}, uid=kind,
+        meta={"kind": kind},
+        uid=kind,
     )
 
 
-
-def _batch_trace(xy, values, *, name: str, kind: str, colour: str, symbol: str,
-                 zrange: tuple[float, float]) -> go.Scatter:
+def _batch_trace(
+    xy, values, *, name: str, kind: str, colour: str, symbol: str, zrange: tuple[float, float]
+) -> go.Scatter:
     """A slow-motion batch: big markers filled with D's value on the surface's colour scale."""
     xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
     marker = dict(size=9, symbol=symbol, line=dict(color=colour, width=1.8))
     if values is not None:
-        marker.update(color=as_float32(np.ravel(values)), colorscale=SURFACE_SCALE, cmin=zrange[0],
-                      cmax=zrange[1], showscale=False)
+        marker.update(
+            color=as_float32(np.ravel(values)),
+            colorscale=SURFACE_SCALE,
+            cmin=zrange[0],
+            cmax=zrange[1],
+            showscale=False,
+        )
         hover = f"{name}<br>D = %{{marker.color:.3f}}<extra></extra>"
     else:
         marker.update(color=colour)
         hover = f"{name}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>"
-    return go.Scatter(x=as_float32(xy[:, 0]), y=as_float32(xy[:, 1]), mode="markers", name=name, marker=marker,
-                      hovertemplate=hover, meta={"kind": kind}, uid=kind)
-
+    return go.Scatter(
+        x=as_float32(xy[:, 0]),
+        y=as_float32(xy[:, 1]),
+        mode="markers",
+        name=name,
+        marker=marker,
+        hovertemplate=hover,
+        meta={"kind": kind},
+        uid=kind,
+    )
 
 
 def _mode_traces(snap, width: float) -> list[go.Scatter]:
@@ -143,18 +159,31 @@ def _mode_traces(snap, width: float) -> list[go.Scatter]:
     radius = MODE_RADIUS_SIGMAS * snap.sigma if snap.sigma else 0.02 * width
     counts = (snap.metrics or {}).get("mode_counts")
     if counts is None or len(counts) != len(modes):  # no metrics: coverage unknown
-        return [_lines_trace(_circles(modes, radius), name="mode (3σ)", kind="modes",
-                             colour="#555555", width=1.2)]
+        return [_lines_trace(_circles(modes, radius), name="mode (3σ)", kind="modes", colour="#555555", width=1.2)]
     captured = np.asarray(counts) > 0
     traces = []
     if captured.any():
-        traces.append(_lines_trace(_circles(modes[captured], radius), name="mode captured",
-                                   kind="modes_captured", colour=CAPTURED_COLOUR, width=1.8))
+        traces.append(
+            _lines_trace(
+                _circles(modes[captured], radius),
+                name="mode captured",
+                kind="modes_captured",
+                colour=CAPTURED_COLOUR,
+                width=1.8,
+            )
+        )
     if (~captured).any():
-        traces.append(_lines_trace(_circles(modes[~captured], radius), name="mode missed",
-                                   kind="modes_missed", colour=MODE_COLOUR, width=1.8, dash="dot"))
+        traces.append(
+            _lines_trace(
+                _circles(modes[~captured], radius),
+                name="mode missed",
+                kind="modes_missed",
+                colour=MODE_COLOUR,
+                width=1.8,
+                dash="dot",
+            )
+        )
     return traces
-
 
 
 def _stage_title(iteration: int, stage) -> tuple[str, int]:
@@ -165,14 +194,21 @@ def _stage_title(iteration: int, stage) -> tuple[str, int]:
     text += f" · <b>{escape_html(stage.title)}</b>"
     lines = textwrap.wrap(str(stage.explanation or ""), width=80, break_long_words=False)
     if lines:
-        text += "<br><span style='font-size:12px'>" + "<br>".join(escape_html(l) for l in lines) + "</span>"
+        text += "<br><span style='font-size:12px'>" + "<br>".join(escape_html(line) for line in lines) + "</span>"
     return text, len(lines)
 
 
-
-def main_view(snap: "Snapshot", *, show_arrows: bool = True, show_field: bool = False,
-              show_manifold: bool = False, show_density: bool = False, stage: "Stage | None" = None,
-              uirevision: str = "main-view", height: int = 560) -> go.Figure:
+def main_view(
+    snap: Snapshot,
+    *,
+    show_arrows: bool = True,
+    show_field: bool = False,
+    show_manifold: bool = False,
+    show_density: bool = False,
+    stage: Stage | None = None,
+    uirevision: str = "main-view",
+    height: int = 560,
+) -> go.Figure:
     """GAN Lab's data space: D's surface, real points, G(z) for the fixed z, and where G's loss pushes them.
 
     Layers, bottom to top: D's surface (heatmap), G(z)'s density contours (`show_density`), G's
@@ -187,34 +223,60 @@ def main_view(snap: "Snapshot", *, show_arrows: bool = True, show_field: bool = 
     width = xmax - xmin
     zrange = surface_range(bg.d_surface, bg.d_output)
     ztitle = SURFACE_TITLES[bg.d_output]
-    traces: list = [go.Heatmap(
-        x=np.asarray(bg.grid_x, dtype=np.float64), y=np.asarray(bg.grid_y, dtype=np.float64),
-        z=as_float32(bg.d_surface), zmin=zrange[0], zmax=zrange[1], colorscale=SURFACE_SCALE,
-        zsmooth="fast", name=ztitle, showlegend=False,
-        colorbar=dict(title=dict(text=ztitle, side="right", font=dict(size=11)), thickness=10,
-                      len=0.85, xpad=4, tickfont=dict(size=10)),
-        hovertemplate=f"(%{{x:.2f}}, %{{y:.2f}})<br>{ztitle}: %{{z:.3f}}<extra></extra>",
-        meta={"kind": "surface"}, uid="surface",
-    )]
+    traces: list = [
+        go.Heatmap(
+            x=np.asarray(bg.grid_x, dtype=np.float64),
+            y=np.asarray(bg.grid_y, dtype=np.float64),
+            z=as_float32(bg.d_surface),
+            zmin=zrange[0],
+            zmax=zrange[1],
+            colorscale=SURFACE_SCALE,
+            zsmooth="fast",
+            name=ztitle,
+            showlegend=False,
+            colorbar=dict(
+                title=dict(text=ztitle, side="right", font=dict(size=11)),
+                thickness=10,
+                len=0.85,
+                xpad=4,
+                tickfont=dict(size=10),
+            ),
+            hovertemplate=f"(%{{x:.2f}}, %{{y:.2f}})<br>{ztitle}: %{{z:.3f}}<extra></extra>",
+            meta={"kind": "surface"},
+            uid="surface",
+        )
+    ]
     fake = np.asarray(bg.fake, dtype=np.float64).reshape(-1, 2)
     if show_density:
-        traces.append(go.Histogram2dContour(
-            x=as_float32(fake[:, 0]), y=as_float32(fake[:, 1]), name="density of G(z)",
-            contours=dict(coloring="lines"), colorscale=[[0, FAKE_COLOUR], [1, FAKE_COLOUR]],
-            showscale=False, ncontours=6, nbinsx=25, nbinsy=25, line=dict(width=1),
-            hoverinfo="skip", showlegend=True, meta={"kind": "density"}, uid="density",
-        ))
+        traces.append(
+            go.Histogram2dContour(
+                x=as_float32(fake[:, 0]),
+                y=as_float32(fake[:, 1]),
+                name="density of G(z)",
+                contours=dict(coloring="lines"),
+                colorscale=[[0, FAKE_COLOUR], [1, FAKE_COLOUR]],
+                showscale=False,
+                ncontours=6,
+                nbinsx=25,
+                nbinsy=25,
+                line=dict(width=1),
+                hoverinfo="skip",
+                showlegend=True,
+                meta={"kind": "density"},
+                uid="density",
+            )
+        )
     if show_manifold and bg.latent_lines is not None:
         lines = np.asarray(bg.latent_lines, dtype=np.float64)
         lines = np.concatenate([lines, np.full((len(lines), 1, 2), np.nan)], axis=1).reshape(-1, 2)
-        traces.append(_lines_trace(lines, name="G's warped latent grid", kind="manifold",
-                                   colour=MANIFOLD_COLOUR, width=1))
+        traces.append(
+            _lines_trace(lines, name="G's warped latent grid", kind="manifold", colour=MANIFOLD_COLOUR, width=1)
+        )
     if show_field and bg.field_push is not None:
         field_points = np.asarray(bg.field_points, dtype=np.float64).reshape(-1, 2)
         side = max(int(round(math.sqrt(len(field_points)))), 2)
         path, _ = arrow_segments(field_points, bg.field_push, FIELD_FILL * width / (side - 1))
-        traces.append(_lines_trace(path, name="push anywhere in the plane", kind="field",
-                                   colour=FIELD_COLOUR, width=1))
+        traces.append(_lines_trace(path, name="push anywhere in the plane", kind="field", colour=FIELD_COLOUR, width=1))
     if bg.modes is not None:
         traces.extend(_mode_traces(bg, width))
     dim = 0.3 if stage is not None else 0.9  # in slow motion the stage's batch is what matters
@@ -226,31 +288,75 @@ def main_view(snap: "Snapshot", *, show_arrows: bool = True, show_field: bool = 
         traces.append(_lines_trace(path, name="−∇ G's loss on G(z)", kind="push", colour=PUSH_COLOUR, width=1))
     if stage is not None:
         if stage.real is not None:
-            traces.append(_batch_trace(stage.real, stage.d_real, name="batch: real", kind="stage_real",
-                                       colour=REAL_COLOUR, symbol="circle", zrange=zrange))
+            traces.append(
+                _batch_trace(
+                    stage.real,
+                    stage.d_real,
+                    name="batch: real",
+                    kind="stage_real",
+                    colour=REAL_COLOUR,
+                    symbol="circle",
+                    zrange=zrange,
+                )
+            )
         if stage.fake is not None:
-            traces.append(_batch_trace(stage.fake, stage.d_fake, name="batch: G(z)", kind="stage_fake",
-                                       colour=FAKE_COLOUR, symbol="diamond", zrange=zrange))
+            traces.append(
+                _batch_trace(
+                    stage.fake,
+                    stage.d_fake,
+                    name="batch: G(z)",
+                    kind="stage_fake",
+                    colour=FAKE_COLOUR,
+                    symbol="diamond",
+                    zrange=zrange,
+                )
+            )
             if stage.push is not None:
                 path, ref = arrow_segments(stage.fake, stage.push, ARROW_FRACTION * width)
-                traces.append(_lines_trace(path, name=f"batch: −∇ G's loss (p95 |∇| {ref:.2g})",
-                                           kind="stage_push", colour=STAGE_PUSH_COLOUR, width=2.2))
+                traces.append(
+                    _lines_trace(
+                        path,
+                        name=f"batch: −∇ G's loss (p95 |∇| {ref:.2g})",
+                        kind="stage_push",
+                        colour=STAGE_PUSH_COLOUR,
+                        width=2.2,
+                    )
+                )
     title, extra_lines = _stage_title(bg.iteration, stage)
     if show_arrows:
         first, br, rest = title.partition("<br>")
         title = f"{first} · arrows to scale up to p95 |∇| = {push_p95:.2g}{br}{rest}"
     # plotly.js places a multi-line title's first line ~14 px higher than a one-line title's
     layout = go.Layout(
-        title=dict(text=title, x=0.01, xanchor="left", yref="container", y=1.0, yanchor="top",
-                   pad=dict(t=22 if extra_lines else 8), font=dict(size=15)),
-        height=height, margin=dict(l=40, r=10, t=36 + (19 * extra_lines + 8 if extra_lines else 0), b=10),
+        title=dict(
+            text=title,
+            x=0.01,
+            xanchor="left",
+            yref="container",
+            y=1.0,
+            yanchor="top",
+            pad=dict(t=22 if extra_lines else 8),
+            font=dict(size=15),
+        ),
+        height=height,
+        margin=dict(l=40, r=10, t=36 + (19 * extra_lines + 8 if extra_lines else 0), b=10),
         # the square plot sits next to its colour bar; the legend runs below it
-        xaxis=dict(range=[xmin, xmax], constrain="domain", constraintoward="right", showgrid=False,
-                   zeroline=False),
-        yaxis=dict(range=[ymin, ymax], scaleanchor="x", scaleratio=1, constrain="domain",
-                   showgrid=False, zeroline=False),
-        legend=dict(orientation="h", x=0.0, xanchor="left", y=-0.06, yanchor="top",
-                    font=dict(size=11), itemsizing="constant", bgcolor="rgba(0,0,0,0)"),
-        plot_bgcolor="white", hovermode="closest", uirevision=uirevision,
+        xaxis=dict(range=[xmin, xmax], constrain="domain", constraintoward="right", showgrid=False, zeroline=False),
+        yaxis=dict(
+            range=[ymin, ymax], scaleanchor="x", scaleratio=1, constrain="domain", showgrid=False, zeroline=False
+        ),
+        legend=dict(
+            orientation="h",
+            x=0.0,
+            xanchor="left",
+            y=-0.06,
+            yanchor="top",
+            font=dict(size=11),
+            itemsizing="constant",
+            bgcolor="rgba(0,0,0,0)",
+        ),
+        plot_bgcolor="white",
+        hovermode="closest",
+        uirevision=uirevision,
     )
     return go.Figure(data=traces, layout=layout)

@@ -1,50 +1,41 @@
 """A run's recorded moments as a GIF, and a digit grid as a PNG."""
+
 from __future__ import annotations
+
 import io
+
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+
 from ganviz.figures.style import FAKE_COLOUR, REAL_COLOUR
 
 
 def _rgb(hex_colour: str) -> tuple[int, int, int]:
-    return tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
-
+    return tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
 
 
 # Plotly's "RdBu" diverging scale (plotly.colors.diverging.RdBu), low (red) to high (blue): D's
 # surface is red where it says "fake" and blue where it says "real", as with colorscale="RdBu".
-DIVERGING_STOPS = ((103, 0, 31), (178, 24, 43), (214, 96, 77), (244, 165, 130), (253, 219, 199),
-                   (247, 247, 247), (209, 229, 240), (146, 197, 222), (67, 147, 195), (33, 102, 172),
-                   (5, 48, 97))
-
-
-
+DIVERGING_STOPS = (
+    (103, 0, 31),
+    (178, 24, 43),
+    (214, 96, 77),
+    (244, 165, 130),
+    (253, 219, 199),
+    (247, 247, 247),
+    (209, 229, 240),
+    (146, 197, 222),
+    (67, 147, 195),
+    (33, 102, 172),
+    (5, 48, 97),
+)
 SURFACE_OPACITY = 0.6  # the surface over a white page, so dots on it stay visible
-
-
-
 REAL_RGB = _rgb(REAL_COLOUR)  # the same dot colours as the live view
-
-
-
 FAKE_RGB = _rgb(FAKE_COLOUR)
-
-
-
 TEXT_RGB = (0, 0, 0)
-
-
-
 LABEL_BG_RGB = (255, 255, 255)
-
-
-
 _LEVELS = 201  # surface colours; odd, so the centre value maps exactly to the middle stop
-
-
-
 _REAL, _FAKE, _TEXT, _LABEL_BG = _LEVELS, _LEVELS + 1, _LEVELS + 2, _LEVELS + 3
-
 
 
 def surface_rgb(t: np.ndarray) -> np.ndarray:
@@ -57,7 +48,6 @@ def surface_rgb(t: np.ndarray) -> np.ndarray:
     return np.rint(rgb).astype(np.uint8)
 
 
-
 def _palette() -> list[int]:
     colours = list(map(tuple, surface_rgb(np.linspace(0.0, 1.0, _LEVELS))))
     colours += [REAL_RGB, FAKE_RGB, TEXT_RGB, LABEL_BG_RGB]
@@ -65,19 +55,22 @@ def _palette() -> list[int]:
     return [c for rgb in colours for c in rgb]
 
 
-
 def _colour_ranges(snapshots) -> dict[str, tuple[float, float]]:
     """(centre, half-width) of the colour scale per kind of D output, shared by every frame:
     probabilities 0..1 around 0.5; critics symmetric around 0 over ALL frames; least-squares
     scores around 0.5, covering at least 0..1 and every frame's values."""
+
     def largest(kind, centre):
         values = [np.abs(np.asarray(s.d_surface, dtype=np.float64) - centre) for s in snapshots if s.d_output == kind]
         finite = [v[np.isfinite(v)] for v in values]
         return max((float(v.max()) for v in finite if v.size), default=0.0)
-    critic = largest("critic", 0.0)
-    return {"probability": (0.5, 0.5), "score": (0.5, max(0.5, largest("score", 0.5))),
-            "critic": (0.0, critic if critic > 0 else 1.0)}
 
+    critic = largest("critic", 0.0)
+    return {
+        "probability": (0.5, 0.5),
+        "score": (0.5, max(0.5, largest("score", 0.5))),
+        "critic": (0.0, critic if critic > 0 else 1.0),
+    }
 
 
 def _sample_surface(snap, size: int) -> np.ndarray:
@@ -97,7 +90,6 @@ def _sample_surface(snap, size: int) -> np.ndarray:
     return (a * (1 - wx) + b * wx) * (1 - wy) + (c * (1 - wx) + d * wx) * wy
 
 
-
 def _stamp(index: np.ndarray, points, extent, colour: int, radius: int) -> None:
     """Draw each (x, y) point as a filled disc of palette index `colour`, y up."""
     points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
@@ -115,13 +107,11 @@ def _stamp(index: np.ndarray, points, extent, colour: int, radius: int) -> None:
             index[r[ok], c[ok]] = colour
 
 
-
 def _font(size: int):
     try:
         return ImageFont.load_default(size=max(10, size // 26))
     except TypeError:  # a Pillow without the scalable default font
         return ImageFont.load_default()
-
 
 
 def snapshots_gif(snapshots: list, *, size: int = 360, fps: float = 8) -> bytes:
@@ -135,8 +125,9 @@ def snapshots_gif(snapshots: list, *, size: int = 360, fps: float = 8) -> bytes:
     """
     snapshots = list(snapshots)
     if not snapshots:
-        raise ValueError("no snapshots to animate: train for a while (snapshots are recorded as it runs), "
-                         "then export again")
+        raise ValueError(
+            "no snapshots to animate: train for a while (snapshots are recorded as it runs), then export again"
+        )
     if size < 64:
         raise ValueError(f"size must be at least 64 pixels (got {size})")
     if not fps > 0:
@@ -157,10 +148,16 @@ def snapshots_gif(snapshots: list, *, size: int = 360, fps: float = 8) -> bytes:
         _label(ImageDraw.Draw(frame), font, size, f"iteration {snap.iteration:,}", f"{i + 1}/{len(snapshots)}")
         frames.append(frame)
     out = io.BytesIO()
-    frames[0].save(out, format="GIF", save_all=True, append_images=frames[1:], loop=0,
-                   duration=max(20, round(1000 / fps)), optimize=False)
+    frames[0].save(
+        out,
+        format="GIF",
+        save_all=True,
+        append_images=frames[1:],
+        loop=0,
+        duration=max(20, round(1000 / fps)),
+        optimize=False,
+    )
     return out.getvalue()
-
 
 
 def _label(draw: ImageDraw.ImageDraw, font, size: int, title: str, counter: str) -> None:
@@ -191,11 +188,11 @@ def _label(draw: ImageDraw.ImageDraw, font, size: int, title: str, counter: str)
         x += draw.textlength(name, font=font) + 3 * pad
 
 
-
 def samples_png(grid: np.ndarray, scale: int = 4) -> bytes:
     """A sample grid (rows, cols, H, W) in [0, 1] as a PNG: black digits on white, cells split by
     white lines, each pixel `scale`×`scale`."""
     from ganviz.figures.images import tile
+
     picture = np.kron(tile(grid, pad=0.0), np.ones((scale, scale)))
     out = io.BytesIO()
     Image.fromarray((255 * (1 - picture.clip(0, 1))).astype(np.uint8), mode="L").save(out, format="PNG")

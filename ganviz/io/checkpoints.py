@@ -1,27 +1,20 @@
 """Weights files: written as plain tensors and read back safely (checked, never unpickled)."""
+
 from __future__ import annotations
+
 import io
 import pickle
 import warnings
 import zipfile
+
 import torch
+
 from ganviz.config import GANConfig, setting_names
 
-
 WEIGHTS_FORMAT = "ganviz-weights"
-
-
-
 WEIGHTS_VERSION = 1
-
-
-
 KNOWN_VERSIONS = (1,)
-
-
-
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # the default networks' file is ≈ 0.4 MB; 1024-wide ones ≈ 25 MB
-
 
 
 # Settings that shape the networks: weights load only into a run where these match (the data, the seed
@@ -38,20 +31,24 @@ class WeightsError(ValueError):
         self.changes = dict(changes or {})
 
 
-
 def weights_bytes(trainer) -> bytes:
     """The trainer's networks as a `torch.save` file of plain containers and CPU tensors."""
+
     def cpu(module):
         return {k: v.detach().cpu() for k, v in module.state_dict().items()}
+
     payload = {
-        "format": WEIGHTS_FORMAT, "version": WEIGHTS_VERSION, "config": trainer.config.to_dict(),
-        "iteration": int(trainer.iteration), "G": cpu(trainer.G), "D": cpu(trainer.D),
+        "format": WEIGHTS_FORMAT,
+        "version": WEIGHTS_VERSION,
+        "config": trainer.config.to_dict(),
+        "iteration": int(trainer.iteration),
+        "G": cpu(trainer.G),
+        "D": cpu(trainer.D),
         "ema_G": cpu(trainer.ema_g) if trainer.ema_g is not None else None,
     }
     buffer = io.BytesIO()
     torch.save(payload, buffer)
     return buffer.getvalue()
-
 
 
 def load_weights(trainer, data: bytes) -> None:
@@ -65,13 +62,18 @@ def load_weights(trainer, data: bytes) -> None:
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise WeightsError(f"expected the uploaded file's bytes (got {type(data).__name__}); upload the file again")
     if len(data) > MAX_UPLOAD_BYTES:
-        raise WeightsError(f"the file is {len(data) / 2**20:.1f} MB, over the {MAX_UPLOAD_BYTES // 2**20} MB limit "
-                           f"for weights; upload a file saved with 'Download weights'")
+        raise WeightsError(
+            f"the file is {len(data) / 2**20:.1f} MB, over the {MAX_UPLOAD_BYTES // 2**20} MB limit "
+            f"for weights; upload a file saved with 'Download weights'"
+        )
     payload = _read(bytes(data), trainer.device)
     new_g, new_d, new_ema = _validate(trainer, payload)
 
-    current = [(net, {k: v.clone() for k, v in net.state_dict().items()})
-               for net in (trainer.G, trainer.D, trainer.ema_g) if net is not None]
+    current = [
+        (net, {k: v.clone() for k, v in net.state_dict().items()})
+        for net in (trainer.G, trainer.D, trainer.ema_g)
+        if net is not None
+    ]
     try:
         trainer.G.load_state_dict(new_g)
         trainer.D.load_state_dict(new_d)
@@ -84,10 +86,11 @@ def load_weights(trainer, data: bytes) -> None:
     trainer.reset_optimizers()
 
 
-
 def _read(data: bytes, device) -> object:
-    unreadable = ("the file is not a ganviz weights file or is incomplete (it could not be read); "
-                  "upload a file saved with 'Download weights'")
+    unreadable = (
+        "the file is not a ganviz weights file or is incomplete (it could not be read); "
+        "upload a file saved with 'Download weights'"
+    )
     # torch.save writes a zip archive of uncompressed records; anything else is not ours, and a
     # compressed archive must not unpack to more than the upload limit.
     try:
@@ -96,20 +99,23 @@ def _read(data: bytes, device) -> object:
     except (zipfile.BadZipFile, ValueError, OSError, EOFError):
         raise WeightsError(unreadable) from None
     if unpacked > MAX_UPLOAD_BYTES:
-        raise WeightsError(f"the file unpacks to {unpacked / 2**20:.0f} MB, over the {MAX_UPLOAD_BYTES // 2**20} MB "
-                           f"limit for weights; upload a file saved with 'Download weights'")
+        raise WeightsError(
+            f"the file unpacks to {unpacked / 2**20:.0f} MB, over the {MAX_UPLOAD_BYTES // 2**20} MB "
+            f"limit for weights; upload a file saved with 'Download weights'"
+        )
     try:
         with warnings.catch_warnings():  # whatever an uploaded file provokes is answered by the error below
             warnings.simplefilter("ignore")
             return torch.load(io.BytesIO(data), weights_only=True, map_location=device)
     except pickle.UnpicklingError as e:
         if "weights only" in str(e).lower() or "weights_only" in str(e).lower():
-            raise WeightsError("the file holds objects other than weights (possibly code), so it was not "
-                               "loaded; upload a file saved with 'Download weights'") from None
+            raise WeightsError(
+                "the file holds objects other than weights (possibly code), so it was not "
+                "loaded; upload a file saved with 'Download weights'"
+            ) from None
         raise WeightsError(unreadable) from None
     except Exception:
         raise WeightsError(unreadable) from None
-
 
 
 def _validate(trainer, payload) -> tuple[dict, dict, dict | None]:
@@ -118,8 +124,10 @@ def _validate(trainer, payload) -> tuple[dict, dict, dict | None]:
         raise WeightsError(f"the file is not a ganviz weights file (no '{WEIGHTS_FORMAT}' format marker); {again}")
     version = payload.get("version")
     if version not in KNOWN_VERSIONS:
-        raise WeightsError(f"the file is weights format version {version!r}, which this ganviz does not know "
-                           f"(it reads version {', '.join(map(str, KNOWN_VERSIONS))}); update ganviz or {again}")
+        raise WeightsError(
+            f"the file is weights format version {version!r}, which this ganviz does not know "
+            f"(it reads version {', '.join(map(str, KNOWN_VERSIONS))}); update ganviz or {again}"
+        )
     saved = payload.get("config")
     if not isinstance(saved, dict):
         raise WeightsError(f"the file has no settings to check its architecture against; {again}")
@@ -136,8 +144,11 @@ def _validate(trainer, payload) -> tuple[dict, dict, dict | None]:
         owners = {_owner(k) for k in changes}
         owner = owners.pop() if len(owners) == 1 else "networks"
         has = "have" if owner == "networks" else "has"
-        raise WeightsError(f"these weights are for {theirs} but the current {owner} {has} {ours}; "
-                           f"set the architecture to match, then upload again", changes)
+        raise WeightsError(
+            f"these weights are for {theirs} but the current {owner} {has} {ours}; "
+            f"set the architecture to match, then upload again",
+            changes,
+        )
 
     new_g = _check_state("G", payload.get("G"), trainer.G, "generator")
     new_d = _check_state("D", payload.get("D"), trainer.D, "discriminator")
@@ -145,7 +156,6 @@ def _validate(trainer, payload) -> tuple[dict, dict, dict | None]:
     if payload.get("ema_G") is not None:
         new_ema = _check_state("ema_G", payload["ema_G"], trainer.G, "generator's EMA copy")
     return new_g, new_d, new_ema
-
 
 
 def _check_state(key: str, state, net: torch.nn.Module, title: str) -> dict:
@@ -160,15 +170,18 @@ def _check_state(key: str, state, net: torch.nn.Module, title: str) -> dict:
     for name, want in expected.items():
         got = state[name]
         if got.shape != want.shape:
-            raise WeightsError(f"the file's {title} {name} has shape {tuple(got.shape)} but the current one has "
-                               f"{tuple(want.shape)}; {again}")
+            raise WeightsError(
+                f"the file's {title} {name} has shape {tuple(got.shape)} but the current one has "
+                f"{tuple(want.shape)}; {again}"
+            )
         if got.dtype != want.dtype:
             raise WeightsError(f"the file's {title} {name} is {got.dtype} but the current one is {want.dtype}; {again}")
         if got.is_floating_point() and not torch.isfinite(got).all():
-            raise WeightsError(f"the file's {title} {name} holds NaN or infinite values; upload weights saved "
-                               f"from a run that had not diverged")
+            raise WeightsError(
+                f"the file's {title} {name} holds NaN or infinite values; upload weights saved "
+                f"from a run that had not diverged"
+            )
     return {name: state[name] for name in expected}
-
 
 
 def _owner(name: str) -> str:
@@ -179,12 +192,10 @@ def _owner(name: str) -> str:
     return "networks"
 
 
-
 def _text(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
 
 
 def _one_line(e: Exception) -> str:

@@ -1,28 +1,34 @@
 """Curves and metrics as CSV, settings as JSON: what the pages' downloads write."""
+
 from __future__ import annotations
+
 import csv
 import io
 import math
+
 import numpy as np
+
 from ganviz.config import GANConfig
 from ganviz.training.history import HISTORY_KEYS
 
-
 # The sparse metrics of Trainer.evaluate(), in the order of the CSV's columns.
-METRIC_KEYS = ("js", "js_floor", "w1", "sliced_w1", "modes_captured", "modes_total", "hq_fraction",
-               "reverse_kl", "critic_estimate")
-
-
-
-IMAGE_METRIC_KEYS = ("fid", "fid_floor", "classes_covered", "classes_total", "mean_confidence",
-                     "classifier_accuracy")
-
+METRIC_KEYS = (
+    "js",
+    "js_floor",
+    "w1",
+    "sliced_w1",
+    "modes_captured",
+    "modes_total",
+    "hq_fraction",
+    "reverse_kl",
+    "critic_estimate",
+)
+IMAGE_METRIC_KEYS = ("fid", "fid_floor", "classes_covered", "classes_total", "mean_confidence", "classifier_accuracy")
 
 
 def config_json(config: GANConfig) -> str:
     """The config as indented JSON (what `GANConfig.from_json` reads back)."""
     return config.to_json()
-
 
 
 def metrics_csv(history: dict, metrics_log: list[dict], metric_keys: tuple[str, ...] = METRIC_KEYS) -> str:
@@ -37,14 +43,15 @@ def metrics_csv(history: dict, metrics_log: list[dict], metric_keys: tuple[str, 
     return _write_csv(("iteration", *HISTORY_KEYS, *metric_keys), _metrics_rows(history, metrics_log, metric_keys))
 
 
-
 def race_metrics_csv(runs: dict[str, tuple[dict, list[dict]]], metric_keys: tuple[str, ...] = METRIC_KEYS) -> str:
     """`metrics_csv` of several runs in one table, run by run, with a first column `run`: runs maps each
     run's name to its (history, metrics_log)."""
-    rows = [{"run": name, **row} for name, (history, log) in runs.items()
-            for row in _metrics_rows(history, log, metric_keys)]
+    rows = [
+        {"run": name, **row}
+        for name, (history, log) in runs.items()
+        for row in _metrics_rows(history, log, metric_keys)
+    ]
     return _write_csv(("run", "iteration", *HISTORY_KEYS, *metric_keys), rows)
-
 
 
 def _metrics_rows(history: dict, metrics_log: list[dict], metric_keys: tuple[str, ...]) -> list[dict]:
@@ -61,14 +68,12 @@ def _metrics_rows(history: dict, metrics_log: list[dict], metric_keys: tuple[str
     return [{"iteration": it, **rows[it]} for it in sorted(rows)]
 
 
-
 def _write_csv(columns: tuple[str, ...], rows: list[dict]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, restval="", lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()
-
 
 
 def _cell(value):

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from ganviz.training.trainer import Trainer
 
 
-
 def check_z(trainer: Trainer, z) -> np.ndarray:
     """z as (N, noise_dim) float64, or ValueError naming what is wrong."""
     z = np.asarray(z, dtype=np.float64)

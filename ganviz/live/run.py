@@ -34,8 +34,14 @@ ROUNDS_AHEAD = 2  # rounds asked for ahead at full speed: the workers train on w
 
 
 class LiveRun:
-    def __init__(self, config: GANConfig | RaceConfig, points: np.ndarray | None = None, capacity: int = 32,
-                 background: bool = False, images=None):
+    def __init__(
+        self,
+        config: GANConfig | RaceConfig,
+        points: np.ndarray | None = None,
+        capacity: int = 32,
+        background: bool = False,
+        images=None,
+    ):
         """`config`: one run's, or a race's (then `trainer` is a `Race` of its runs). `points`: the user's
         2D data (dataset custom); `images`: an image dataset already loaded (`ganviz.data.images.ImageData`;
         a worker loads its own copy from disk)."""

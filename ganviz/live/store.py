@@ -22,10 +22,13 @@ RNG). For the default config (two 3×128 MLPs, Adam, EMA on, noise_dim 2), measu
 Wider networks grow the state quadratically (g_width = d_width = 1024: ≈ 59 MB per entry, ≈ 1.9 GB
 at capacity 32), so the app should lower `capacity` for big networks.
 """
+
 from __future__ import annotations
+
 import copy
 import dataclasses
 from typing import Any
+
 import numpy as np
 import torch
 
@@ -135,7 +138,6 @@ class SnapshotStore:
         each buffer counted once (snapshots share their real points and mode centres)."""
         seen: set[int] = set()
         return sum(_nbytes(snapshot, seen) + _nbytes(state, seen) for _, snapshot, state in self._entries)
-
 
 
 def _nbytes(obj, seen: set[int]) -> int:

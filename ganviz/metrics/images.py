@@ -1,28 +1,18 @@
-"""Metrics for generated digits, judged by a classifier: Frechet distance with its floor, class histogram, confidence, nearest training images."""
+"""Metrics for generated digits, judged by a classifier: Frechet distance with its floor, class histogram,
+confidence, nearest training images."""
+
 from __future__ import annotations
+
 import warnings
+
 import numpy as np
 import scipy.linalg
 
-
 SQRTM_EPS = 1e-6  # added to both covariance diagonals when the plain matrix square root fails
-
-
-
 _SQRTM_RESIDUAL = 1e-6  # relative error ||X X - A||_F / ||A||_F above which sqrtm counts as failed
-
-
-
 _SQRTM_MAX_IMAG = 1e-3  # largest imaginary part of Tr(sqrt(S1 S2)) accepted as rounding noise
-
-
-
 CONFIDENT = 0.9  # max class probability from which a prediction counts as confident
-
-
-
 _NN_CHUNK = 2048  # rows of each set per distance block: a block is at most 2048 x 2048 float64 (32 MB)
-
 
 
 def gaussian_stats(features) -> tuple[np.ndarray, np.ndarray]:
@@ -33,12 +23,10 @@ def gaussian_stats(features) -> tuple[np.ndarray, np.ndarray]:
     return x.mean(axis=0), np.cov(x, rowvar=False, ddof=1).reshape(x.shape[1], x.shape[1])
 
 
-
 def _sqrtm(a: np.ndarray) -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)  # singular input: judged by is_accurate_root
         return scipy.linalg.sqrtm(a)
-
 
 
 def is_accurate_root(x: np.ndarray, a: np.ndarray) -> bool:
@@ -47,7 +35,6 @@ def is_accurate_root(x: np.ndarray, a: np.ndarray) -> bool:
         return False
     scale = max(np.linalg.norm(a), np.finfo(np.float64).tiny)
     return np.linalg.norm(x @ x - a) / scale <= _SQRTM_RESIDUAL
-
 
 
 def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
@@ -72,7 +59,6 @@ def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
     diff = mu1 - mu2
     d = diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2.0 * np.real(tr_root)
     return max(float(d), 0.0)  # identical Gaussians can round to -1e-13
-
 
 
 def class_histogram(probs, classes=None) -> dict:
@@ -109,14 +95,12 @@ def class_histogram(probs, classes=None) -> dict:
     }
 
 
-
 def _as_flat_images(x) -> np.ndarray:
     """(N, 1, H, W) -> (N, H*W), keeping the dtype: float32 MNIST stays half the size of float64."""
     x = np.asarray(x)
     if x.ndim < 2:
         raise ValueError(f"expected images of shape (N, ...), got {x.shape}")
     return x.reshape(len(x), -1)
-
 
 
 def nearest_neighbours(samples, train, k: int = 3, chunk: int = _NN_CHUNK) -> tuple[np.ndarray, np.ndarray]:
@@ -137,13 +121,13 @@ def nearest_neighbours(samples, train, k: int = 3, chunk: int = _NN_CHUNK) -> tu
     best_d2 = np.full((len(s), k), np.inf)
     best_idx = np.zeros((len(s), k), dtype=np.int64)
     for t_start in range(0, len(t), chunk):
-        tb = t[t_start:t_start + chunk].astype(np.float64)
-        tb_sq = (tb ** 2).sum(axis=1)
+        tb = t[t_start : t_start + chunk].astype(np.float64)
+        tb_sq = (tb**2).sum(axis=1)
         tb_idx = np.arange(t_start, t_start + len(tb))
         for s_start in range(0, len(s), chunk):
             rows = slice(s_start, s_start + chunk)
             sb = s[rows].astype(np.float64)
-            d2 = (sb ** 2).sum(axis=1)[:, None] - 2.0 * sb @ tb.T + tb_sq[None, :]  # (B, C)
+            d2 = (sb**2).sum(axis=1)[:, None] - 2.0 * sb @ tb.T + tb_sq[None, :]  # (B, C)
             cand_d2 = np.concatenate([best_d2[rows], d2], axis=1)
             cand_idx = np.concatenate([best_idx[rows], np.broadcast_to(tb_idx, d2.shape)], axis=1)
             keep = np.argpartition(cand_d2, k - 1, axis=1)[:, :k]  # k smallest, in no order
@@ -154,10 +138,9 @@ def nearest_neighbours(samples, train, k: int = 3, chunk: int = _NN_CHUNK) -> tu
     for s_start in range(0, len(s), chunk):
         rows = slice(s_start, s_start + chunk)
         diff = s[rows, None, :].astype(np.float64) - t[best_idx[rows]]  # (B, k, D)
-        distances[rows] = np.sqrt((diff ** 2).sum(axis=-1))
+        distances[rows] = np.sqrt((diff**2).sum(axis=-1))
     order = np.argsort(distances, axis=1, kind="stable")
     return np.take_along_axis(best_idx, order, axis=1), np.take_along_axis(distances, order, axis=1)
-
 
 
 def real_feature_stats(classifier, real_images, real_reference) -> tuple[np.ndarray, np.ndarray, float]:
@@ -170,9 +153,15 @@ def real_feature_stats(classifier, real_images, real_reference) -> tuple[np.ndar
     return mu, sigma, frechet_distance(*gaussian_stats(features(classifier, real_reference)), mu, sigma)
 
 
-
-def image_metrics(samples, classifier, real_images, real_reference, *, digits=None,
-                  real: tuple[np.ndarray, np.ndarray, float] | None = None) -> dict:
+def image_metrics(
+    samples,
+    classifier,
+    real_images,
+    real_reference,
+    *,
+    digits=None,
+    real: tuple[np.ndarray, np.ndarray, float] | None = None,
+) -> dict:
     """Every image metric for generator `samples` (M, 1, H, W) against data `real_images` (N, 1, H, W).
 
     `fid`: Fréchet distance between Gaussians fitted to the `classifier`'s features of samples and

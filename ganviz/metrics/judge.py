@@ -6,44 +6,28 @@ digits); labels are int64 0..9. One small CNN serves both sizes. Training is det
 given seed, takes seconds on a CPU, and the result is cached on disk keyed by the data, so the
 app trains it once per dataset.
 """
+
 from __future__ import annotations
+
 import hashlib
 import os
 import tempfile
 from pathlib import Path
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+
 from ganviz.training.runtime import single_thread
 
-
 CLASSIFIER_VERSION = 1  # bump when the architecture or training changes: old cache files stop matching
-
-
-
 NUM_CLASSES = 10
-
-
-
 FEATURE_DIM = 64  # penultimate width: small enough for a well-conditioned covariance from ~1,000 samples
-
-
-
 TRAIN_STEPS = 1000  # Adam steps; ~10 s for 28x28 and ~2 s for 8x8 on one CPU thread
-
-
-
 BATCH_SIZE = 64
-
-
-
 LEARNING_RATE = 3e-3  # peak of the one-cycle schedule
-
-
-
 INFER_BATCH = 256  # images per inference batch: twice as fast as 1000 on 28x28 (activations stay in cache)
-
 
 
 class DigitClassifier(nn.Module):
@@ -85,11 +69,9 @@ class DigitClassifier(nn.Module):
         return self.out(F.relu(features))
 
 
-
 def _pool_plan(side: int) -> tuple[bool, int]:
     """Whether to pool a side x side map, and the side afterwards (pooling a map below 4 loses too much)."""
     return (True, side // 2) if side >= 4 else (False, side)
-
 
 
 def _check_data(images, labels) -> tuple[np.ndarray, np.ndarray]:
@@ -104,7 +86,6 @@ def _check_data(images, labels) -> tuple[np.ndarray, np.ndarray]:
     return images, labels
 
 
-
 def stratified_split(labels: np.ndarray, fraction: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """(train indices, held-out indices): round(fraction * n_c) random images of each class c held out.
 
@@ -113,15 +94,15 @@ def stratified_split(labels: np.ndarray, fraction: float, rng: np.random.Generat
     held = []
     for c in range(NUM_CLASSES):
         members = rng.permutation(np.flatnonzero(labels == c))
-        held.append(members[:round(fraction * len(members))])
+        held.append(members[: round(fraction * len(members))])
     held = np.sort(np.concatenate(held))
     train = np.setdiff1d(np.arange(len(labels)), held)
     return train, held
 
 
-
-def train_classifier(images: np.ndarray, labels: np.ndarray, *, seed: int = 0, heldout_fraction: float = 0.15,
-                     steps: int = TRAIN_STEPS) -> tuple[DigitClassifier, float]:
+def train_classifier(
+    images: np.ndarray, labels: np.ndarray, *, seed: int = 0, heldout_fraction: float = 0.15, steps: int = TRAIN_STEPS
+) -> tuple[DigitClassifier, float]:
     """Train on images (N, 1, H, H) in [-1, 1] with labels (N,) 0..9; return (model in eval mode, accuracy).
 
     `accuracy` in [0, 1] is measured on a stratified held-out `heldout_fraction` of the data that
@@ -149,9 +130,14 @@ def train_classifier(images: np.ndarray, labels: np.ndarray, *, seed: int = 0, h
     return model, accuracy
 
 
-
-def _fit(model: DigitClassifier, x: torch.Tensor, y: torch.Tensor, train_idx: np.ndarray, steps: int,
-         rng: np.random.Generator) -> None:
+def _fit(
+    model: DigitClassifier,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    train_idx: np.ndarray,
+    steps: int,
+    rng: np.random.Generator,
+) -> None:
     """Adam with a one-cycle learning rate (warm-up, then anneal to ~0): converges in few steps."""
     model.train()
     opt = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
@@ -161,14 +147,13 @@ def _fit(model: DigitClassifier, x: torch.Tensor, y: torch.Tensor, train_idx: np
     for _ in range(steps):
         if pos + batch > len(order):  # epoch done: reshuffle, so every image is seen once per epoch
             order, pos = rng.permutation(train_idx), 0
-        b = torch.from_numpy(order[pos:pos + batch])
+        b = torch.from_numpy(order[pos : pos + batch])
         pos += batch
         loss = F.cross_entropy(model(x[b]), y[b])
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         schedule.step()
-
 
 
 def cache_key(images: np.ndarray, labels: np.ndarray, seed: int = 0) -> str:
@@ -185,9 +170,9 @@ def cache_key(images: np.ndarray, labels: np.ndarray, seed: int = 0) -> str:
     return h.hexdigest()
 
 
-
-def load_or_train_classifier(images: np.ndarray, labels: np.ndarray, *, cache_dir: Path,
-                             seed: int = 0) -> tuple[DigitClassifier, float]:
+def load_or_train_classifier(
+    images: np.ndarray, labels: np.ndarray, *, cache_dir: Path, seed: int = 0
+) -> tuple[DigitClassifier, float]:
     """`train_classifier(images, labels, seed=seed)`, cached as cache_dir / f"classifier-{key}.pt".
 
     A cache file that is missing, unreadable or does not fit the model is ignored and
@@ -199,10 +184,16 @@ def load_or_train_classifier(images: np.ndarray, labels: np.ndarray, *, cache_di
     if cached is not None:
         return cached
     model, accuracy = train_classifier(images, labels, seed=seed)
-    _save_atomically(path, {"version": CLASSIFIER_VERSION, "image_size": images.shape[-1],
-                            "accuracy": accuracy, "state_dict": model.state_dict()})
+    _save_atomically(
+        path,
+        {
+            "version": CLASSIFIER_VERSION,
+            "image_size": images.shape[-1],
+            "accuracy": accuracy,
+            "state_dict": model.state_dict(),
+        },
+    )
     return model, accuracy
-
 
 
 def _load(path: Path, image_size: int) -> tuple[DigitClassifier, float] | None:
@@ -221,7 +212,6 @@ def _load(path: Path, image_size: int) -> tuple[DigitClassifier, float] | None:
     except Exception:  # truncated, garbage, or a foreign pickle: all mean "no usable cache"
         return None
     return model.eval(), accuracy
-
 
 
 def _save_atomically(path: Path, payload: dict) -> None:
@@ -243,7 +233,6 @@ def _save_atomically(path: Path, payload: dict) -> None:
         Path(tmp).unlink(missing_ok=True)
 
 
-
 def _batched(model: DigitClassifier, images: np.ndarray, batch_size: int, fn) -> np.ndarray:
     """fn(model, batch tensor) over images (N, 1, H, W) in batches, concatenated as float64 (N, ...)."""
     images = np.ascontiguousarray(images, dtype=np.float32)
@@ -255,10 +244,9 @@ def _batched(model: DigitClassifier, images: np.ndarray, batch_size: int, fn) ->
     with torch.inference_mode():
         # max(N, 1): zero images still make one (empty) batch, so the result keeps its trailing shape
         for start in range(0, max(len(images), 1), batch_size):
-            batch = torch.from_numpy(images[start:start + batch_size]).to(device)
+            batch = torch.from_numpy(images[start : start + batch_size]).to(device)
             out.append(fn(model, batch).double().cpu().numpy())
     return np.concatenate(out)
-
 
 
 def predict(model: DigitClassifier, images: np.ndarray, batch_size: int = INFER_BATCH) -> np.ndarray:
@@ -266,16 +254,17 @@ def predict(model: DigitClassifier, images: np.ndarray, batch_size: int = INFER_
     return _batched(model, images, batch_size, lambda m, x: torch.softmax(m(x).double(), dim=1))
 
 
-
-def features_and_probs(model: DigitClassifier, images: np.ndarray,
-                       batch_size: int = INFER_BATCH) -> tuple[np.ndarray, np.ndarray]:
+def features_and_probs(
+    model: DigitClassifier, images: np.ndarray, batch_size: int = INFER_BATCH
+) -> tuple[np.ndarray, np.ndarray]:
     """`features` and `predict` of the same images in one pass: (N, FEATURE_DIM) and (N, 10), float64."""
+
     def both(m, x):
         f = m.features(x)
         return torch.cat([f.double(), torch.softmax(m.logits(f).double(), dim=1)], dim=1)
+
     out = _batched(model, images, batch_size, both)
     return out[:, :FEATURE_DIM], out[:, FEATURE_DIM:]
-
 
 
 def features(model: DigitClassifier, images: np.ndarray, batch_size: int = INFER_BATCH) -> np.ndarray:

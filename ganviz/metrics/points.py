@@ -1,24 +1,17 @@
-"""Metrics for 2D samples: modes captured, % high quality, reverse KL, histogram JS with its floor, exact and sliced W1."""
+"""Metrics for 2D samples: modes captured, % high quality, reverse KL, histogram JS with its floor, exact and sliced
+W1."""
+
 from __future__ import annotations
+
 import math
+
 import numpy as np
 import ot
 
-
 HISTOGRAM_BINS = 32  # grid cells per axis for the JS histogram
-
-
-
 EVAL_SAMPLES = 2500  # samples per evaluation, as in the mode-collapse literature
-
-
-
 _CHUNK = 4096  # rows per block in the nearest-centre search: bounds memory at _CHUNK * K * 2 floats
-
-
-
 _EMD_MAX_ITER = 1_000_000  # network-simplex iterations; the default (1e5) can stop short of optimal
-
 
 
 def _as_points(x) -> np.ndarray:
@@ -26,7 +19,6 @@ def _as_points(x) -> np.ndarray:
     if x.ndim != 2 or x.shape[1] != 2:
         raise ValueError(f"expected points of shape (N, 2), got {x.shape}")
     return x
-
 
 
 def _nearest_centre(points: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -39,13 +31,12 @@ def _nearest_centre(points: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray
     idx = np.empty(len(points), dtype=np.int64)
     dist = np.empty(len(points), dtype=np.float64)
     for start in range(0, len(points), _CHUNK):
-        block = points[start:start + _CHUNK]
+        block = points[start : start + _CHUNK]
         d2 = ((block[:, None, :] - centres[None, :, :]) ** 2).sum(-1)  # (B, K)
         i = d2.argmin(axis=1)
-        idx[start:start + _CHUNK] = i
-        dist[start:start + _CHUNK] = np.sqrt(d2[np.arange(len(block)), i])
+        idx[start : start + _CHUNK] = i
+        dist[start : start + _CHUNK] = np.sqrt(d2[np.arange(len(block)), i])
     return idx, dist
-
 
 
 def _kl_divergence(p: np.ndarray, q: np.ndarray) -> float:
@@ -53,7 +44,6 @@ def _kl_divergence(p: np.ndarray, q: np.ndarray) -> float:
     nz = p > 0
     with np.errstate(divide="ignore"):  # q = 0 where p > 0 is a genuine +inf
         return float(np.sum(p[nz] * np.log(p[nz] / q[nz])))
-
 
 
 def mode_stats(samples, modes, sigma: float, weights=None, threshold: float = 3.0) -> dict:
@@ -83,7 +73,6 @@ def mode_stats(samples, modes, sigma: float, weights=None, threshold: float = 3.
     }
 
 
-
 def data_extent(points, pad: float = 0.25) -> tuple[float, float, float, float]:
     """(xmin, xmax, ymin, ymax) of `points` (N, 2), each side pushed out by `pad` times the span."""
     points = _as_points(points)
@@ -92,7 +81,6 @@ def data_extent(points, pad: float = 0.25) -> tuple[float, float, float, float]:
     span = np.where(span > 0, span, 1.0)  # all points on a line: still give the grid a width
     lo, hi = lo - pad * span, hi + pad * span
     return float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])
-
 
 
 def _histogram(points: np.ndarray, bins: int, extent) -> np.ndarray:
@@ -104,7 +92,6 @@ def _histogram(points: np.ndarray, bins: int, extent) -> np.ndarray:
     xmin, xmax, ymin, ymax = extent
     grid, _, _ = np.histogram2d(points[:, 0], points[:, 1], bins=bins, range=[[xmin, xmax], [ymin, ymax]])
     return np.append(grid.ravel(), len(points) - grid.sum())
-
 
 
 def js_divergence(real, fake, bins: int = HISTOGRAM_BINS, extent=None) -> float:
@@ -121,7 +108,6 @@ def js_divergence(real, fake, bins: int = HISTOGRAM_BINS, extent=None) -> float:
     m = 0.5 * (p + q)
     js = 0.5 * _kl_divergence(p, m) + 0.5 * _kl_divergence(q, m)
     return max(js, 0.0)  # rounding can leave -1e-17 for identical histograms
-
 
 
 def js_divergence_1d(real, fake, bins: int, extent: tuple[float, float]) -> float:
@@ -141,12 +127,10 @@ def js_divergence_1d(real, fake, bins: int, extent: tuple[float, float]) -> floa
     return max(0.5 * _kl_divergence(p, m) + 0.5 * _kl_divergence(q, m), 0.0)
 
 
-
 def _subsample(x: np.ndarray, max_points: int, rng: np.random.Generator) -> np.ndarray:
     if len(x) <= max_points:
         return x
     return x[rng.choice(len(x), size=max_points, replace=False)]
-
 
 
 def wasserstein1_exact(a, b, max_points: int = 1000, rng: np.random.Generator | None = None) -> float:
@@ -163,7 +147,6 @@ def wasserstein1_exact(a, b, max_points: int = 1000, rng: np.random.Generator | 
     a, b = _subsample(a, max_points, rng), _subsample(b, max_points, rng)
     cost = ot.dist(a, b, metric="euclidean")  # (N, M)
     return float(ot.emd2([], [], cost, numItermax=_EMD_MAX_ITER))  # [] means uniform weights
-
 
 
 def _wasserstein1_1d(u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -183,11 +166,9 @@ def _wasserstein1_1d(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return (np.abs(u[..., iu] - v[..., iv]) * dt).sum(-1)
 
 
-
 def wasserstein1_1d(a, b) -> float:
     """Exact W1 between uniform weights on 1D samples a (N,) and b (M,), in their units."""
     return float(_wasserstein1_1d(np.asarray(a, dtype=np.float64).ravel(), np.asarray(b, dtype=np.float64).ravel()))
-
 
 
 def sliced_wasserstein1(a, b, n_projections: int = 100, rng: np.random.Generator | None = None) -> float:
@@ -206,13 +187,19 @@ def sliced_wasserstein1(a, b, n_projections: int = 100, rng: np.random.Generator
     return float(_wasserstein1_1d((a @ theta).T, (b @ theta).T).mean())  # (P, N) vs (P, M)
 
 
-
 _MODE_KEYS = ("modes_captured", "modes_total", "hq_fraction", "reverse_kl", "mode_counts")
 
 
-
-def evaluate_samples(fake, real, real_reference, modes=None, sigma=None, weights=None,
-                     rng: np.random.Generator | None = None, w1_points: int = 1000) -> dict:
+def evaluate_samples(
+    fake,
+    real,
+    real_reference,
+    modes=None,
+    sigma=None,
+    weights=None,
+    rng: np.random.Generator | None = None,
+    w1_points: int = 1000,
+) -> dict:
     """Every metric for generator samples `fake` (M, 2) against data samples `real` (N, 2).
 
     `real_reference` (N', 2) is a second, independent draw of the data: its JS against `real`

@@ -9,22 +9,21 @@ A model is one function returning G's body and D's trunk, plus one line in `IMAG
 wrappers add what every model shares: class conditioning, D's heads (score, class projection,
 auxiliary classifier), minibatch features and spectral norm.
 """
+
 from __future__ import annotations
+
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
+
 import torch
 from torch import nn
+
 from ganviz.models.minibatch import MinibatchDiscrimination, compare_with_batch, minibatch_layer
 from ganviz.models.mlp import ACTIVATIONS
 from ganviz.models.spectral import spectral_norm_all
 from ganviz.registry import lookup
 
-
 LABEL_EMBED_DIM = 16  # size of G's learned class embedding, concatenated to z
-
-
-
-
 
 
 def _require_labels(labels: torch.Tensor | None, n: int) -> torch.Tensor:
@@ -35,7 +34,6 @@ def _require_labels(labels: torch.Tensor | None, n: int) -> torch.Tensor:
     return labels
 
 
-
 class ImageGenerator(nn.Module):
     """z (N, noise_dim) [, labels (N,)] -> images (N, 1, H, W) in [-1, 1].
 
@@ -43,8 +41,9 @@ class ImageGenerator(nn.Module):
     class embedding to z (conditional GAN, Mirza & Osindero 2014); labels are then required.
     """
 
-    def __init__(self, body: nn.Module, noise_dim: int, image_size: tuple[int, int], num_classes: int,
-                 conditional: bool):
+    def __init__(
+        self, body: nn.Module, noise_dim: int, image_size: tuple[int, int], num_classes: int, conditional: bool
+    ):
         super().__init__()
         self.noise_dim, self.image_size = noise_dim, tuple(image_size)
         self.num_classes, self.conditional = num_classes, conditional
@@ -59,7 +58,6 @@ class ImageGenerator(nn.Module):
         return self.body(z)
 
 
-
 class ImageDiscriminator(nn.Module):
     """images x (N, 1, H, W) [, labels (N,)] -> raw outputs (N,).
 
@@ -68,8 +66,15 @@ class ImageDiscriminator(nn.Module):
     classifier (ACGAN, Odena et al. 2017), `classify` puts a second linear head on the trunk's features.
     """
 
-    def __init__(self, trunk: nn.Module, n_features: int, num_classes: int, conditional: bool,
-                 aux_classifier: bool, minibatch: str):
+    def __init__(
+        self,
+        trunk: nn.Module,
+        n_features: int,
+        num_classes: int,
+        conditional: bool,
+        aux_classifier: bool,
+        minibatch: str,
+    ):
         super().__init__()
         self.num_classes, self.conditional, self.aux_classifier = num_classes, conditional, aux_classifier
         self.trunk = trunk
@@ -79,7 +84,7 @@ class ImageDiscriminator(nn.Module):
             # features the projections come out ~10x larger, exp(-L1) underflows and the layer starts
             # dead (closeness ~1e-5, no gradient). N(0, 1/F) keeps projections at the features' scale
             # (0.125 at F = 64, close to the 2D layer's).
-            nn.init.normal_(self.minibatch.T, 0.0, n_features ** -0.5)
+            nn.init.normal_(self.minibatch.T, 0.0, n_features**-0.5)
         if self.minibatch is not None:
             n_features_out += self.minibatch.extra_features
         self.head = nn.Linear(n_features_out, 1)
@@ -95,18 +100,21 @@ class ImageDiscriminator(nn.Module):
     def batch_dependent(self) -> bool:
         """True when D's output for a sample depends on the rest of its batch: minibatch features, or
         batch norm (in training mode), which is why real and fake batches must go through D separately."""
-        return self.minibatch is not None or any(isinstance(m, nn.modules.batchnorm._BatchNorm)
-                                                 for m in self.trunk.modules())
+        return self.minibatch is not None or any(
+            isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.trunk.modules()
+        )
 
-    def features(self, x: torch.Tensor, labels: torch.Tensor | None = None, *,
-                 reference: torch.Tensor | None = None) -> torch.Tensor:
+    def features(
+        self, x: torch.Tensor, labels: torch.Tensor | None = None, *, reference: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """Penultimate features (N, F). With minibatch features, `reference` (R, 1, H, W) is the batch each
         sample is compared with (default: x's own batch). `labels` is accepted for a uniform interface but
         unused: the projection adds the class to the score, not to the features."""
         return compare_with_batch(self.trunk, self.minibatch, self.trunk(x), reference)
 
-    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None, *,
-                reference: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, labels: torch.Tensor | None = None, *, reference: torch.Tensor | None = None
+    ) -> torch.Tensor:
         y = _require_labels(labels, len(x)) if self.conditional else None
         h = self.features(x, reference=reference)
         out = self.head(h).squeeze(-1)
@@ -122,7 +130,6 @@ class ImageDiscriminator(nn.Module):
         return self.classifier(self.trunk(x))
 
 
-
 def _mlp(sizes: list[int], activation: str) -> list[nn.Module]:
     layers = []
     for n_in, n_out in zip(sizes, sizes[1:]):
@@ -130,27 +137,24 @@ def _mlp(sizes: list[int], activation: str) -> list[nn.Module]:
     return layers
 
 
-
 def mlp_003(in_dim: int, image_size: tuple[int, int], spectral_norm_d: bool):
     """Lecture 003 (CS3485 Lec 18, "GANs in PyTorch") exactly: G in-128-512-1024-HW, ReLU, Tanh out;
     D HW-1024-512-128-1 with ReLU (the lecture's D uses ReLU, not LeakyReLU), no dropout. The lecture's
     final Sigmoid is dropped: D returns the logit, and BCE-with-logits is the stable form of Sigmoid + BCELoss."""
     h, w = image_size
-    g = nn.Sequential(*_mlp([in_dim, 128, 512, 1024], "relu"), nn.Linear(1024, h * w), nn.Tanh(),
-                      nn.Unflatten(1, (1, h, w)))
+    g = nn.Sequential(
+        *_mlp([in_dim, 128, 512, 1024], "relu"), nn.Linear(1024, h * w), nn.Tanh(), nn.Unflatten(1, (1, h, w))
+    )
     d = nn.Sequential(nn.Flatten(), *_mlp([h * w, 1024, 512, 128], "relu"))
     return g, d, 128
-
 
 
 def mlp_cpu(in_dim: int, image_size: tuple[int, int], spectral_norm_d: bool):
     """A CPU-sized MLP pair: G in-256-512-HW, ReLU, Tanh out; D HW-512-256-1, LeakyReLU(0.2)."""
     h, w = image_size
-    g = nn.Sequential(*_mlp([in_dim, 256, 512], "relu"), nn.Linear(512, h * w), nn.Tanh(),
-                      nn.Unflatten(1, (1, h, w)))
+    g = nn.Sequential(*_mlp([in_dim, 256, 512], "relu"), nn.Linear(512, h * w), nn.Tanh(), nn.Unflatten(1, (1, h, w)))
     d = nn.Sequential(nn.Flatten(), *_mlp([h * w, 512, 256], "leaky_relu"))
     return g, d, 256
-
 
 
 def _start_map(image_size: tuple[int, int]) -> tuple[int, int]:
@@ -159,7 +163,6 @@ def _start_map(image_size: tuple[int, int]) -> tuple[int, int]:
     if h % 4 or w % 4:
         raise ValueError(f"convolutional models need H and W divisible by 4, got {tuple(image_size)}")
     return h // 4, w // 4
-
 
 
 def dcgan(in_dim: int, image_size: tuple[int, int], spectral_norm_d: bool, width: int = 64):
@@ -172,22 +175,28 @@ def dcgan(in_dim: int, image_size: tuple[int, int], spectral_norm_d: bool, width
     c = 2 * width
     g = nn.Sequential(
         nn.Linear(in_dim, c * h0 * w0, bias=False),  # biases before batch norm are redundant: BN re-centres
-        nn.Unflatten(1, (c, h0, w0)), nn.BatchNorm2d(c), nn.ReLU(),
-        nn.ConvTranspose2d(c, width, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(width), nn.ReLU(),
-        nn.ConvTranspose2d(width, 1, 4, stride=2, padding=1), nn.Tanh(),
+        nn.Unflatten(1, (c, h0, w0)),
+        nn.BatchNorm2d(c),
+        nn.ReLU(),
+        nn.ConvTranspose2d(c, width, 4, stride=2, padding=1, bias=False),
+        nn.BatchNorm2d(width),
+        nn.ReLU(),
+        nn.ConvTranspose2d(width, 1, 4, stride=2, padding=1),
+        nn.Tanh(),
     )
     # No batch norm in a spectrally normalised D: BN mixes the samples of a batch and rescales by batch
     # statistics, which breaks the per-layer Lipschitz bound that spectral norm gives (and makes gradient
     # penalties, computed per sample, ill-defined).
     batch_norm = not spectral_norm_d
     d = nn.Sequential(
-        nn.Conv2d(1, width, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
+        nn.Conv2d(1, width, 4, stride=2, padding=1),
+        nn.LeakyReLU(0.2),
         nn.Conv2d(width, c, 4, stride=2, padding=1, bias=not batch_norm),
-        *([nn.BatchNorm2d(c)] if batch_norm else []), nn.LeakyReLU(0.2),
+        *([nn.BatchNorm2d(c)] if batch_norm else []),
+        nn.LeakyReLU(0.2),
         nn.Flatten(),
     )
     return g, d, c * h0 * w0
-
 
 
 def keras_conv(in_dim: int, image_size: tuple[int, int], spectral_norm_d: bool):
@@ -201,18 +210,25 @@ def keras_conv(in_dim: int, image_size: tuple[int, int], spectral_norm_d: bool):
     bottom/right on even sizes, where padding=1 pads both sides: same output size, shifted by one pixel."""
     h0, w0 = _start_map(image_size)
     g = nn.Sequential(
-        nn.Linear(in_dim, 128 * h0 * w0), nn.LeakyReLU(0.2), nn.Unflatten(1, (128, h0, w0)),
-        nn.ConvTranspose2d(128, 128, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
-        nn.ConvTranspose2d(128, 128, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
-        nn.Conv2d(128, 1, 7, padding=3), nn.Tanh(),
+        nn.Linear(in_dim, 128 * h0 * w0),
+        nn.LeakyReLU(0.2),
+        nn.Unflatten(1, (128, h0, w0)),
+        nn.ConvTranspose2d(128, 128, 4, stride=2, padding=1),
+        nn.LeakyReLU(0.2),
+        nn.ConvTranspose2d(128, 128, 4, stride=2, padding=1),
+        nn.LeakyReLU(0.2),
+        nn.Conv2d(128, 1, 7, padding=3),
+        nn.Tanh(),
     )
     d = nn.Sequential(
-        nn.Conv2d(1, 64, 3, stride=2, padding=1), nn.LeakyReLU(0.2),
-        nn.Conv2d(64, 128, 3, stride=2, padding=1), nn.LeakyReLU(0.2),
-        nn.AdaptiveMaxPool2d(1), nn.Flatten(),
+        nn.Conv2d(1, 64, 3, stride=2, padding=1),
+        nn.LeakyReLU(0.2),
+        nn.Conv2d(64, 128, 3, stride=2, padding=1),
+        nn.LeakyReLU(0.2),
+        nn.AdaptiveMaxPool2d(1),
+        nn.Flatten(),
     )
     return g, d, 128
-
 
 
 def dcgan_init(m: nn.Module) -> None:
@@ -226,14 +242,12 @@ def dcgan_init(m: nn.Module) -> None:
         nn.init.zeros_(m.bias)
 
 
-
 def keras_init(m: nn.Module) -> None:
     """Keras's defaults, which lecture 001's code gets: Glorot-uniform weights, zero biases."""
     if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
         nn.init.xavier_uniform_(m.weight)
         if m.bias is not None:
             nn.init.zeros_(m.bias)
-
 
 
 @dataclass(frozen=True)
@@ -245,27 +259,45 @@ class ImageModel:
     init: Callable[[nn.Module], None] | None = None  # applied to every module of G and D; None: PyTorch's
 
 
-
 IMAGE_MODELS: dict[str, ImageModel] = {
     m.name: m
     for m in [
-        ImageModel("mlp-003", "MLP (lecture 003)", "G 100-128-512-1024-784, D 784-1024-512-128-1 (784 = H·W), ReLU; Tanh out",
-                   mlp_003),
-        ImageModel("mlp-cpu", "Small MLP", "G z-256-512-H·W ReLU, D H·W-512-256-1 LeakyReLU: fast on a CPU",
-                   mlp_cpu),
-        ImageModel("dcgan", "DCGAN", "Strided (transposed) convolutions, batch norm, ReLU/LeakyReLU, Tanh out",
-                   dcgan, dcgan_init),
-        ImageModel("keras-conv", "Keras conv (lecture 001)",
-                   "Dense + two transposed convs (128 ch) / two strided convs + global max pool", keras_conv,
-                   keras_init),
+        ImageModel(
+            "mlp-003",
+            "MLP (lecture 003)",
+            "G 100-128-512-1024-784, D 784-1024-512-128-1 (784 = H·W), ReLU; Tanh out",
+            mlp_003,
+        ),
+        ImageModel("mlp-cpu", "Small MLP", "G z-256-512-H·W ReLU, D H·W-512-256-1 LeakyReLU: fast on a CPU", mlp_cpu),
+        ImageModel(
+            "dcgan",
+            "DCGAN",
+            "Strided (transposed) convolutions, batch norm, ReLU/LeakyReLU, Tanh out",
+            dcgan,
+            dcgan_init,
+        ),
+        ImageModel(
+            "keras-conv",
+            "Keras conv (lecture 001)",
+            "Dense + two transposed convs (128 ch) / two strided convs + global max pool",
+            keras_conv,
+            keras_init,
+        ),
     ]
 }
 
 
-
-def build_image_networks(model: str, *, noise_dim: int, image_size: tuple[int, int], num_classes: int = 10,
-                         conditional: bool = False, aux_classifier: bool = False, spectral_norm_d: bool = False,
-                         minibatch_features: str = "none") -> tuple[ImageGenerator, ImageDiscriminator]:
+def build_image_networks(
+    model: str,
+    *,
+    noise_dim: int,
+    image_size: tuple[int, int],
+    num_classes: int = 10,
+    conditional: bool = False,
+    aux_classifier: bool = False,
+    spectral_norm_d: bool = False,
+    minibatch_features: str = "none",
+) -> tuple[ImageGenerator, ImageDiscriminator]:
     """G: (N, noise_dim) [, labels (N,)] -> (N, 1, H, W) in [-1, 1]; D: (N, 1, H, W) [, labels] -> (N,)."""
     spec = lookup(IMAGE_MODELS, model, "image model")
     image_size = tuple(image_size)
@@ -279,7 +311,6 @@ def build_image_networks(model: str, *, noise_dim: int, image_size: tuple[int, i
     if spectral_norm_d:
         spectral_norm_all(d)
     return g, d
-
 
 
 def count_parameters(module: nn.Module) -> int:

@@ -68,8 +68,9 @@ def minibatch_layer(kind: str, in_features: int) -> nn.Module | None:
     return None if build is None else build(in_features)
 
 
-def compare_with_batch(trunk_features, minibatch: nn.Module | None, h: torch.Tensor,
-                       reference: torch.Tensor | None) -> torch.Tensor:
+def compare_with_batch(
+    trunk_features, minibatch: nn.Module | None, h: torch.Tensor, reference: torch.Tensor | None
+) -> torch.Tensor:
     """h's features with the minibatch features appended: each sample compared with `reference`
     (passed through `trunk_features` first), or with h's own batch when no reference is given."""
     if minibatch is None:

@@ -30,8 +30,16 @@ def _no_labels(labels) -> None:
 
 
 class MLPGenerator(nn.Module):
-    def __init__(self, noise_dim: int, depth: int, width: int, activation: str = "relu",
-                 batch_norm: bool = False, spectral_norm: bool = False, out_dim: int = 2):
+    def __init__(
+        self,
+        noise_dim: int,
+        depth: int,
+        width: int,
+        activation: str = "relu",
+        batch_norm: bool = False,
+        spectral_norm: bool = False,
+        out_dim: int = 2,
+    ):
         super().__init__()
         layers, n_in = [], noise_dim
         for _ in range(depth):
@@ -49,8 +57,15 @@ class MLPGenerator(nn.Module):
 
 
 class MLPDiscriminator(nn.Module):
-    def __init__(self, depth: int, width: int, activation: str = "leaky_relu", spectral_norm: bool = False,
-                 minibatch: str = "none", in_dim: int = 2):
+    def __init__(
+        self,
+        depth: int,
+        width: int,
+        activation: str = "leaky_relu",
+        spectral_norm: bool = False,
+        minibatch: str = "none",
+        in_dim: int = 2,
+    ):
         super().__init__()
         layers, n_in = [], in_dim
         for _ in range(depth):
@@ -67,21 +82,22 @@ class MLPDiscriminator(nn.Module):
         """True when D's output for a sample depends on the rest of its batch."""
         return self.minibatch is not None
 
-    def features(self, x: torch.Tensor, labels: torch.Tensor | None = None, *,
-                 reference: torch.Tensor | None = None) -> torch.Tensor:
+    def features(
+        self, x: torch.Tensor, labels: torch.Tensor | None = None, *, reference: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """Penultimate features (B, F). With minibatch features, `reference` (R, 2) is the batch that
         each sample is compared with (default: x's own batch)."""
         _no_labels(labels)
         return compare_with_batch(self.trunk, self.minibatch, self.trunk(x), reference)
 
-    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None, *,
-                reference: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, labels: torch.Tensor | None = None, *, reference: torch.Tensor | None = None
+    ) -> torch.Tensor:
         return self.head(self.features(x, labels, reference=reference)).squeeze(-1)
 
 
 def build_mlp_networks(cfg) -> tuple[MLPGenerator, MLPDiscriminator]:
     """G and D for 2D points from a config's network settings."""
-    g = MLPGenerator(cfg.noise_dim, cfg.g_depth, cfg.g_width, cfg.g_activation, cfg.batch_norm_g,
-                     cfg.spectral_norm_g)
+    g = MLPGenerator(cfg.noise_dim, cfg.g_depth, cfg.g_width, cfg.g_activation, cfg.batch_norm_g, cfg.spectral_norm_g)
     d = MLPDiscriminator(cfg.d_depth, cfg.d_width, cfg.d_activation, cfg.spectral_norm_d, cfg.minibatch_features)
     return g, d

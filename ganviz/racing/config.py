@@ -33,12 +33,15 @@ class RaceConfig:
         for name, config in zip(RUN_NAMES[1:], runs[1:]):
             for setting in SHARED_SETTINGS:
                 if getattr(config, setting) != getattr(first, setting):
-                    raise ConfigError(setting, f"every run shares the {setting}: run {name} has "
-                                      f"{getattr(config, setting)!r}, run A {getattr(first, setting)!r}")
+                    raise ConfigError(
+                        setting,
+                        f"every run shares the {setting}: run {name} has "
+                        f"{getattr(config, setting)!r}, run A {getattr(first, setting)!r}",
+                    )
 
     @property
     def names(self) -> tuple[str, ...]:
-        return RUN_NAMES[:len(self.runs)]
+        return RUN_NAMES[: len(self.runs)]
 
     @property
     def domain(self) -> str:
@@ -59,13 +62,13 @@ class RaceConfig:
             out.append(f"{name}: {shown}" if diff else f"{name}: same as A")
         return out
 
-    def with_run(self, index: int, config: GANConfig) -> "RaceConfig":
+    def with_run(self, index: int, config: GANConfig) -> RaceConfig:
         """Run `index` replaced by `config` (index = len(runs) adds a run)."""
         runs = list(self.runs)
-        runs[index:index + 1] = [config]
+        runs[index : index + 1] = [config]
         return RaceConfig(tuple(runs))
 
-    def without_run(self, index: int) -> "RaceConfig":
+    def without_run(self, index: int) -> RaceConfig:
         return RaceConfig(tuple(c for i, c in enumerate(self.runs) if i != index))
 
     # --- round trips
@@ -76,7 +79,7 @@ class RaceConfig:
         return json.dumps(self.to_dict(), indent=2)
 
     @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> "RaceConfig":
+    def from_dict(cls, values: dict[str, Any]) -> RaceConfig:
         if not isinstance(values, dict) or set(values) != {"runs"} or not isinstance(values["runs"], list):
             raise ConfigError("runs", 'expected {"runs": [a config object per run]}')
         runs = []
@@ -92,7 +95,7 @@ class RaceConfig:
         return cls(tuple(runs))
 
     @classmethod
-    def from_json(cls, text: str) -> "RaceConfig":
+    def from_json(cls, text: str) -> RaceConfig:
         return cls.from_dict(read_json(text))
 
     def to_query(self) -> dict[str, str]:
@@ -103,8 +106,7 @@ class RaceConfig:
         return query
 
     @classmethod
-    def from_query_lenient(cls, params: dict[str, str], base: GANConfig | None = None
-                           ) -> tuple["RaceConfig", list[str]]:
+    def from_query_lenient(cls, params: dict[str, str], base: GANConfig | None = None) -> tuple[RaceConfig, list[str]]:
         """A race from URL parameters that never fails (see `GANConfig.from_query_lenient`): run A
         from the plain settings on top of `base`, each other run from its `X.` settings on top of
         run A. Each value that had to be fixed or ignored is described in a message."""
@@ -152,6 +154,12 @@ def setting_rows(config: RaceConfig) -> list[dict[str, Any]]:
     rows = []
     for f in setting_fields(config.domain):
         values = [getattr(c, f.name) for c in config.runs]
-        rows.append({"setting": f.name, "group": f.metadata["group"], "values": values,
-                     "differs": any(v != values[0] for v in values[1:])})
+        rows.append(
+            {
+                "setting": f.name,
+                "group": f.metadata["group"],
+                "values": values,
+                "differs": any(v != values[0] for v in values[1:]),
+            }
+        )
     return rows

@@ -26,8 +26,13 @@ def worker_count(runs: int) -> int:
 
 
 class Lockstep:
-    def __init__(self, trainers: list[Trainer], points: np.ndarray | None = None, idle_s: float = IDLE_S,
-                 workers: int | None = None):
+    def __init__(
+        self,
+        trainers: list[Trainer],
+        points: np.ndarray | None = None,
+        idle_s: float = IDLE_S,
+        workers: int | None = None,
+    ):
         """Workers (default: `worker_count`) holding the trainers between them, from their current states."""
         self.trainers = list(trainers)
         k = workers or worker_count(len(self.trainers))

@@ -35,8 +35,10 @@ class RaceDivergence:
     @property
     def message(self) -> str:
         d = self.divergence
-        return (f"Run {self.run} diverged at iteration {d.iteration}: {d.problem}. It stays at iteration "
-                f"{d.iteration - 1}, its last finite state; continuing trains the other runs on without it.")
+        return (
+            f"Run {self.run} diverged at iteration {d.iteration}: {d.problem}. It stays at iteration "
+            f"{d.iteration - 1}, its last finite state; continuing trains the other runs on without it."
+        )
 
 
 @dataclass
@@ -50,8 +52,7 @@ class RaceSnapshot:
 
 
 class Race(TimedTraining):
-    def __init__(self, config: RaceConfig, points: np.ndarray | None = None, images=None,
-                 parallel: bool | None = None):
+    def __init__(self, config: RaceConfig, points: np.ndarray | None = None, images=None, parallel: bool | None = None):
         """`points`: the user's 2D data (dataset custom), shared by every run; `images`: an image dataset
         already loaded (default: loaded once, for run A, and shared). `parallel`: train long steps in
         worker processes (default: where the machine has more than one core)."""
@@ -141,8 +142,11 @@ class Race(TimedTraining):
     def get_state(self) -> dict:
         """Everything the race's training depends on, per run (see `Trainer.get_state`)."""
         self.stop_workers()
-        return {"runs": [t.get_state() for t in self.runs], "divergences": [t.divergence for t in self.runs],
-                "left_behind": list(self.left_behind)}
+        return {
+            "runs": [t.get_state() for t in self.runs],
+            "divergences": [t.divergence for t in self.runs],
+            "left_behind": list(self.left_behind),
+        }
 
     def set_state(self, state: dict, divergence=None) -> None:
         """Go back to (or take in) a state from `get_state`, divergences included."""
@@ -156,8 +160,13 @@ class Race(TimedTraining):
         self.stop_workers()
         return {name: t.evaluate(w1_points) for name, t in zip(self.names, self.runs)}
 
-    def snapshot(self, with_metrics: bool = True, grid_size: int = RACE_GRID_SIZE, w1_points: int = 1000,
-                 with_layers: bool = False) -> RaceSnapshot:
+    def snapshot(
+        self,
+        with_metrics: bool = True,
+        grid_size: int = RACE_GRID_SIZE,
+        w1_points: int = 1000,
+        with_layers: bool = False,
+    ) -> RaceSnapshot:
         """Each run's snapshot for a small multiple: D on a `grid_size`² grid, no gradient field or latent
         grid unless `with_layers`."""
         self.stop_workers()
@@ -166,11 +175,15 @@ class Race(TimedTraining):
 
     def combine(self, snapshots: list) -> RaceSnapshot:
         """The race's moment from each run's snapshot (taken at the runs' current iterations)."""
-        metrics = {name: {**s.metrics, "iteration": t.iteration}
-                   for name, s, t in zip(self.names, snapshots, self.runs) if s.metrics}
+        metrics = {
+            name: {**s.metrics, "iteration": t.iteration}
+            for name, s, t in zip(self.names, snapshots, self.runs)
+            if s.metrics
+        }
         going = [t.iteration for t in self.training()]
-        return RaceSnapshot(iteration=max(going) if going else self.iteration, names=self.names, runs=snapshots,
-                            metrics=metrics)
+        return RaceSnapshot(
+            iteration=max(going) if going else self.iteration, names=self.names, runs=snapshots, metrics=metrics
+        )
 
 
 def run_metrics_log(metrics_log: list[dict], name: str) -> list[dict]:

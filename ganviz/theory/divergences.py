@@ -7,13 +7,14 @@ can show the true value next to what a network estimates. Lecture 002 defines th
     μ′ = ½·1[5,7]                             (the uniform density on [5,7])
     min_x max_y V(x, y) = x·y, with the max player y stepping first (Step 0y, then Step 0x).
 """
+
 from __future__ import annotations
+
 from dataclasses import dataclass
+
 import numpy as np
 
-
 LOG2 = float(np.log(2.0))
-
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class Mixture1D:
             out += w * np.clip((x - a) / (b - a), 0.0, 1.0)
         return out
 
-    def shifted(self, theta: float) -> "Mixture1D":
+    def shifted(self, theta: float) -> Mixture1D:
         """The same mixture translated by theta (a pure-shift 'generator')."""
         return Mixture1D(tuple((w, a + theta, b + theta) for w, a, b in self.pieces))
 
@@ -65,25 +66,11 @@ class Mixture1D:
         return np.unique([e for _, a, b in self.pieces for e in (a, b)])
 
 
-
 LECTURE_MU = Mixture1D(((0.25, 1.0, 2.0), (0.25, 3.0, 4.0), (0.5, 9.0, 10.0)))
-
-
-
 LECTURE_NU = Mixture1D(((1.0, 5.0, 7.0),))
-
-
-
 UNIT_INTERVAL = Mixture1D(((1.0, 0.0, 1.0),))
-
-
-
 MAX_PIECES = 8
-
-
-
 MAX_ABS_END = 50.0  # interval ends the text form accepts, in units of x
-
 
 
 def parse_mixture(text: str) -> Mixture1D:
@@ -118,11 +105,9 @@ def parse_mixture(text: str) -> Mixture1D:
     return Mixture1D(tuple((w / total, a, b) for w, a, b in pieces))
 
 
-
 def format_mixture(m: Mixture1D) -> str:
     """The text form parse_mixture reads: 'w a b; w a b'."""
     return "; ".join(f"{w:g} {a:g} {b:g}" for w, a, b in m.pieces)
-
 
 
 @dataclass(frozen=True)
@@ -137,14 +122,10 @@ class ShiftExample:
     duel_start: float  # where the live JS-vs-W1 duel starts G: far enough that the supports are apart
 
 
-
 SHIFT_EXAMPLES: dict[str, ShiftExample] = {
-    "interval": ShiftExample("U[0, 1] against U[0, 1] moved by θ", UNIT_INTERVAL, UNIT_INTERVAL,
-                             (-4.0, 4.0), 0.5, 3.0),
-    "lecture-002": ShiftExample("Lecture 002: μ against μ′ moved by θ", LECTURE_MU, LECTURE_NU,
-                                (-8.0, 8.0), 0.0, 8.0),
+    "interval": ShiftExample("U[0, 1] against U[0, 1] moved by θ", UNIT_INTERVAL, UNIT_INTERVAL, (-4.0, 4.0), 0.5, 3.0),
+    "lecture-002": ShiftExample("Lecture 002: μ against μ′ moved by θ", LECTURE_MU, LECTURE_NU, (-8.0, 8.0), 0.0, 8.0),
 }
-
 
 
 def _common_intervals(p: Mixture1D, q: Mixture1D) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -157,7 +138,6 @@ def _common_intervals(p: Mixture1D, q: Mixture1D) -> tuple[np.ndarray, np.ndarra
     return edges[:-1], np.diff(edges), edges[1:]
 
 
-
 def _constant_densities(p: Mixture1D, q: Mixture1D) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(lengths, p values, q values) per cell, shape (K,) each, cells where p+q > 0 only."""
     left, length, right = _common_intervals(p, q)
@@ -165,7 +145,6 @@ def _constant_densities(p: Mixture1D, q: Mixture1D) -> tuple[np.ndarray, np.ndar
     pv, qv = p.density(mid), q.density(mid)
     keep = pv + qv > 0
     return length[keep], pv[keep], qv[keep]
-
 
 
 def _xlog_ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -176,14 +155,12 @@ def _xlog_ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-
 def js_divergence(p: Mixture1D, q: Mixture1D) -> float:
     """Exact Jensen-Shannon divergence in nats, in [0, log 2]."""
     length, pv, qv = _constant_densities(p, q)
     m = 0.5 * (pv + qv)
     per_cell = 0.5 * _xlog_ratio(pv, m) + 0.5 * _xlog_ratio(qv, m)
     return float(np.sum(length * per_cell))
-
 
 
 def _abs_linear_integral(d0: np.ndarray, d1: np.ndarray, length: np.ndarray) -> np.ndarray:
@@ -199,7 +176,6 @@ def _abs_linear_integral(d0: np.ndarray, d1: np.ndarray, length: np.ndarray) -> 
     return np.where(same_sign, trapezoid, triangles)
 
 
-
 def wasserstein1(p: Mixture1D, q: Mixture1D) -> float:
     """Exact W1 = ∫|F_p − F_q| dx (1D), in the units of x."""
     left, length, right = _common_intervals(p, q)
@@ -208,21 +184,20 @@ def wasserstein1(p: Mixture1D, q: Mixture1D) -> float:
     return float(np.sum(_abs_linear_integral(d0, d1, length)))
 
 
-
 def parallel_lines(theta: float) -> dict[str, float]:
     """Arjovsky's example: P0 uniform on {0}×[0,1] vs Pθ on {θ}×[0,1]."""
     return {"js": LOG2 if theta != 0 else 0.0, "w1": abs(float(theta))}
-
 
 
 def divergence_curves(p: Mixture1D, q: Mixture1D, thetas) -> dict[str, np.ndarray]:
     """JS(p, q moved by θ) in nats and W1 in units of x, for each θ in `thetas`: shape (T,) each."""
     thetas = np.asarray(thetas, dtype=float)
     moved = [q.shifted(float(t)) for t in thetas]
-    return {"theta": thetas,
-            "js": np.array([js_divergence(p, m) for m in moved]),
-            "w1": np.array([wasserstein1(p, m) for m in moved])}
-
+    return {
+        "theta": thetas,
+        "js": np.array([js_divergence(p, m) for m in moved]),
+        "w1": np.array([wasserstein1(p, m) for m in moved]),
+    }
 
 
 def support(*mixtures: Mixture1D) -> tuple[float, float]:
@@ -231,14 +206,12 @@ def support(*mixtures: Mixture1D) -> tuple[float, float]:
     return float(ends.min()), float(ends.max())
 
 
-
 def optimal_d(p_density: np.ndarray, q_density: np.ndarray) -> np.ndarray:
     """D*(x) = p/(p+q) elementwise (p = data, q = generator); ½ where both are 0."""
     p = np.asarray(p_density, dtype=float)
     q = np.asarray(q_density, dtype=float)
     total = p + q
     return np.where(total > 0, p / np.where(total > 0, total, 1.0), 0.5)
-
 
 
 def value_at_optimum(p: Mixture1D, q: Mixture1D) -> float:

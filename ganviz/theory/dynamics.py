@@ -1,12 +1,15 @@
-"""Exact numbers for the Dynamics page: the xy game's steps and invariants, the saturating and non-saturating G losses, power iteration."""
+"""Exact numbers for the Dynamics page: the xy game's steps and invariants, the saturating and non-saturating G
+losses, power iteration."""
+
 from __future__ import annotations
-from typing import Callable
+
+from collections.abc import Callable
+
 import numpy as np
+
 from ganviz.registry import lookup
 
-
 StepFn = Callable[[np.ndarray, np.ndarray, float, float], np.ndarray]
-
 
 
 def _field(z: np.ndarray) -> np.ndarray:
@@ -14,11 +17,9 @@ def _field(z: np.ndarray) -> np.ndarray:
     return np.array([z[1], -z[0]])
 
 
-
 def simultaneous_step(z: np.ndarray, z_prev: np.ndarray, eta: float, gamma: float) -> np.ndarray:
     """Both players use the current point: x − η y, y + η x."""
     return z - eta * _field(z)
-
 
 
 def alternating_step(z: np.ndarray, z_prev: np.ndarray, eta: float, gamma: float) -> np.ndarray:
@@ -27,18 +28,15 @@ def alternating_step(z: np.ndarray, z_prev: np.ndarray, eta: float, gamma: float
     return np.array([z[0] - eta * y_new, y_new])
 
 
-
 def extragradient_step(z: np.ndarray, z_prev: np.ndarray, eta: float, gamma: float) -> np.ndarray:
     """Look ahead to z_{t+½} = z − η F(z), then step from z with the look-ahead field."""
     look_ahead = z - eta * _field(z)
     return z - eta * _field(look_ahead)
 
 
-
 def optimistic_step(z: np.ndarray, z_prev: np.ndarray, eta: float, gamma: float) -> np.ndarray:
     """OGDA: z − 2η F(z_t) + η F(z_{t−1}); with z_prev = z the first step is plain GDA."""
     return z - 2 * eta * _field(z) + eta * _field(z_prev)
-
 
 
 def consensus_step(z: np.ndarray, z_prev: np.ndarray, eta: float, gamma: float) -> np.ndarray:
@@ -47,7 +45,6 @@ def consensus_step(z: np.ndarray, z_prev: np.ndarray, eta: float, gamma: float) 
     ½‖∇f‖² = ½(x² + y²) here, whose gradient is z itself: a pull toward the equilibrium.
     """
     return z - eta * (_field(z) + gamma * z)
-
 
 
 XY_METHODS: dict[str, StepFn] = {
@@ -59,9 +56,9 @@ XY_METHODS: dict[str, StepFn] = {
 }
 
 
-
-def xy_trajectory(method: str, eta: float, steps: int, start: tuple[float, float] = (1.0, 1.0),
-                  gamma: float = 1.0) -> np.ndarray:
+def xy_trajectory(
+    method: str, eta: float, steps: int, start: tuple[float, float] = (1.0, 1.0), gamma: float = 1.0
+) -> np.ndarray:
     """Iterates of `method` on x·y, shape (steps+1, 2), row 0 = start; gamma: consensus only."""
     step = lookup(XY_METHODS, method, "xy method")
     path = np.empty((steps + 1, 2))
@@ -71,11 +68,9 @@ def xy_trajectory(method: str, eta: float, steps: int, start: tuple[float, float
     return path
 
 
-
 def simultaneous_radius_factor(eta: float) -> float:
     """‖z_{t+1}‖ / ‖z_t‖ for simultaneous GDA: the update is √(1+η²) times a rotation."""
     return float(np.sqrt(1.0 + eta**2))
-
 
 
 def alternating_invariant(x, y, eta: float):
@@ -86,17 +81,14 @@ def alternating_invariant(x, y, eta: float):
     return x**2 + y**2 + eta * x * y
 
 
-
 def saturating_loss(s: np.ndarray) -> np.ndarray:
     """log(1 − s), s = D(G(z)) in (0, 1); G minimises it (flat where D rejects fakes, s ≈ 0)."""
     return np.log1p(-np.asarray(s, dtype=float))
 
 
-
 def nonsaturating_loss(s: np.ndarray) -> np.ndarray:
     """−log s; G minimises it (steep where s ≈ 0, which is why it trains early on)."""
     return -np.log(np.asarray(s, dtype=float))
-
 
 
 def g_loss_curves(s: np.ndarray) -> dict[str, np.ndarray]:
@@ -105,10 +97,9 @@ def g_loss_curves(s: np.ndarray) -> dict[str, np.ndarray]:
     return {
         "saturating": saturating_loss(s),
         "nonsaturating": nonsaturating_loss(s),
-        "saturating_grad": -s,            # d/dl log(1 − σ(l)) = −σ(l)
-        "nonsaturating_grad": s - 1.0,    # d/dl −log σ(l) = −(1 − σ(l))
+        "saturating_grad": -s,  # d/dl log(1 − σ(l)) = −σ(l)
+        "nonsaturating_grad": s - 1.0,  # d/dl −log σ(l) = −(1 − σ(l))
     }
-
 
 
 def power_iteration(W: np.ndarray, steps: int, seed: int = 0) -> np.ndarray:

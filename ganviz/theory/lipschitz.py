@@ -11,45 +11,31 @@ Spectral norm divides each W by a power-iteration estimate of σ(W), which pushe
 about 1. Everything the Lipschitz constant refers to here is D's *logit* (before the sigmoid),
 in logit units per unit of x.
 """
+
 from __future__ import annotations
+
 from dataclasses import dataclass
+
 import numpy as np
 import torch
 from torch import nn
-from ganviz.training.runtime import single_thread
+
 from ganviz.data import get_dataset, sample_noise
 from ganviz.losses import bce_d
 from ganviz.models.mlp import MLPDiscriminator
 from ganviz.models.spectral import spectral_sigmas
 from ganviz.theory.dynamics import power_iteration
 from ganviz.training.points import square_extent
-from ganviz.training.runtime import eval_mode
-
+from ganviz.training.runtime import eval_mode, single_thread
 
 # The activations of nets.ACTIVATIONS whose slope never exceeds 1: GELU and SiLU overshoot
 # (max slope ≈ 1.13 and 1.10), which would break the product bound.
 ONE_LIPSCHITZ_ACTIVATIONS = ("leaky_relu", "relu", "tanh", "elu")
-
-
-
 MAX_MATRIX_SIDE = 64
-
-
-
 MAX_POWER_STEPS = 1000
-
-
-
 MAX_TRAIN_STEPS = 3000
-
-
-
 MAX_DEPTH, MAX_WIDTH = 4, 256
-
-
-
 MAX_GRID = 200
-
 
 
 def _check_int(name: str, value, lo: int, hi: int) -> int:
@@ -58,7 +44,6 @@ def _check_int(name: str, value, lo: int, hi: int) -> int:
     if not lo <= value <= hi:
         raise ValueError(f"{name} must be between {lo} and {hi}, got {value}")
     return int(value)
-
 
 
 @dataclass(frozen=True)
@@ -92,7 +77,6 @@ class PowerIterationRun:
         return np.maximum((self.sigma_max - self.estimates) / self.sigma_max, 1e-16)
 
 
-
 def power_iteration_run(rows: int, cols: int, steps: int, seed: int = 0) -> PowerIterationRun:
     """W from np.random.default_rng(seed); power iteration starts from a vector drawn with seed + 1."""
     rows = _check_int("rows", rows, 1, MAX_MATRIX_SIDE)
@@ -100,9 +84,9 @@ def power_iteration_run(rows: int, cols: int, steps: int, seed: int = 0) -> Powe
     steps = _check_int("steps", steps, 1, MAX_POWER_STEPS)
     seed = _check_int("seed", seed, 0, 2**31 - 1)
     W = np.random.default_rng(seed).standard_normal((rows, cols))
-    return PowerIterationRun(rows, cols, seed, power_iteration(W, steps, seed=seed + 1),
-                             np.linalg.svd(W, compute_uv=False))
-
+    return PowerIterationRun(
+        rows, cols, seed, power_iteration(W, steps, seed=seed + 1), np.linalg.svd(W, compute_uv=False)
+    )
 
 
 @dataclass(frozen=True)
@@ -126,7 +110,6 @@ class LipschitzEstimate:
     accuracy: float
 
 
-
 @dataclass(frozen=True)
 class SpectralComparison:
     """Both discriminators, trained from the same initial weights on the same points.
@@ -147,18 +130,19 @@ class SpectralComparison:
     spectral: LipschitzEstimate
 
 
-
 def twin_discriminators(depth: int, width: int, activation: str) -> tuple[MLPDiscriminator, MLPDiscriminator]:
     """(plain, spectral): the spectral one as nets.py builds it, the plain one given its raw weights,
     so both start from identical weights (building each from the same seed would not do: spectral
     norm draws its u, v from the RNG between layers)."""
     spectral = MLPDiscriminator(depth, width, activation, spectral_norm=True)
     plain = MLPDiscriminator(depth, width, activation)
-    raw = {k.replace("parametrizations.weight.original", "weight"): v
-           for k, v in spectral.state_dict().items() if not k.endswith(("._u", "._v"))}
+    raw = {
+        k.replace("parametrizations.weight.original", "weight"): v
+        for k, v in spectral.state_dict().items()
+        if not k.endswith(("._u", "._v"))
+    }
     plain.load_state_dict(raw)
     return plain, spectral
-
 
 
 def _train(d: MLPDiscriminator, real: torch.Tensor, fake: torch.Tensor, steps: int, lr: float) -> None:
@@ -175,9 +159,9 @@ def _train(d: MLPDiscriminator, real: torch.Tensor, fake: torch.Tensor, steps: i
         optimizer.step()
 
 
-
-def measure_discriminator(d: MLPDiscriminator, grid: torch.Tensor, pairs: torch.Tensor, real: torch.Tensor,
-                          fake: torch.Tensor) -> LipschitzEstimate:
+def measure_discriminator(
+    d: MLPDiscriminator, grid: torch.Tensor, pairs: torch.Tensor, real: torch.Tensor, fake: torch.Tensor
+) -> LipschitzEstimate:
     """Measure D without changing it (spectral norm's u, v stay as they are).
 
     grid: (G², 2) points in the order np.meshgrid(grid_x, grid_y) gives, flattened row by row, so
@@ -194,8 +178,7 @@ def measure_discriminator(d: MLPDiscriminator, grid: torch.Tensor, pairs: torch.
         with torch.no_grad():
             secant = (d(pairs[0]) - d(pairs[1])).abs() / (pairs[0] - pairs[1]).norm(dim=1)
             correct = torch.cat([d(real) > 0, d(fake) < 0]).float().mean()
-            sigmas = tuple(float(torch.linalg.svdvals(m.weight)[0]) for m in d.modules()
-                           if isinstance(m, nn.Linear))
+            sigmas = tuple(float(torch.linalg.svdvals(m.weight)[0]) for m in d.modules() if isinstance(m, nn.Linear))
     return LipschitzEstimate(
         spectral_norm=bool(spectral_sigmas(d)),  # any spectrally normalised layer
         surface=torch.sigmoid(logits.detach()).double().numpy().reshape(side, side),
@@ -207,10 +190,19 @@ def measure_discriminator(d: MLPDiscriminator, grid: torch.Tensor, pairs: torch.
     )
 
 
-
-def compare_spectral_norm(dataset: str = "two-clusters", *, steps: int = 300, seed: int = 0,
-                          points: int = 256, depth: int = 2, width: int = 64, activation: str = "leaky_relu",
-                          lr: float = 2e-3, grid_size: int = 80, pairs: int = 4000) -> SpectralComparison:
+def compare_spectral_norm(
+    dataset: str = "two-clusters",
+    *,
+    steps: int = 300,
+    seed: int = 0,
+    points: int = 256,
+    depth: int = 2,
+    width: int = 64,
+    activation: str = "leaky_relu",
+    lr: float = 2e-3,
+    grid_size: int = 80,
+    pairs: int = 4000,
+) -> SpectralComparison:
     """Train D without and with spectral norm to tell `points` real points of `dataset` from as
     many N(0, I) fakes, by `steps` full-batch Adam steps (learning rate `lr`) from identical
     initial weights, and measure both (under a second with the defaults on one CPU thread).
@@ -226,8 +218,10 @@ def compare_spectral_norm(dataset: str = "two-clusters", *, steps: int = 300, se
     grid_size = _check_int("grid_size", grid_size, 10, MAX_GRID)
     pairs = _check_int("pairs", pairs, 1, 100_000)
     if activation not in ONE_LIPSCHITZ_ACTIVATIONS:
-        raise ValueError(f"activation must be 1-Lipschitz for the product bound to hold; choose one of: "
-                         f"{', '.join(ONE_LIPSCHITZ_ACTIVATIONS)} (got {activation!r})")
+        raise ValueError(
+            f"activation must be 1-Lipschitz for the product bound to hold; choose one of: "
+            f"{', '.join(ONE_LIPSCHITZ_ACTIVATIONS)} (got {activation!r})"
+        )
     if not (isinstance(lr, (int, float)) and 0 < lr <= 1):
         raise ValueError(f"lr must be a number in (0, 1], got {lr!r}")
 
@@ -248,6 +242,14 @@ def compare_spectral_norm(dataset: str = "two-clusters", *, steps: int = 300, se
             _train(d, real, fake, steps, lr)
             measured.append(measure_discriminator(d, grid, pair_points, real, fake))
     return SpectralComparison(
-        dataset=dataset, steps=steps, seed=seed, real=real.double().numpy(), fake=fake.double().numpy(),
-        grid_x=gx, grid_y=gy, extent=(xmin, xmax, ymin, ymax), plain=measured[0], spectral=measured[1],
+        dataset=dataset,
+        steps=steps,
+        seed=seed,
+        real=real.double().numpy(),
+        fake=fake.double().numpy(),
+        grid_x=gx,
+        grid_y=gy,
+        extent=(xmin, xmax, ymin, ymax),
+        plain=measured[0],
+        spectral=measured[1],
     )

@@ -5,18 +5,20 @@ V(D*, G) = 2·JS(p, q) − 2·log 2. Here a real network learns D by the usual c
 samples, and the page shows how close it gets: its curve against D*, its value V(D, G) against
 the exact V(D*, G), and the mean gap |D − D*| where the data and the fakes live.
 """
+
 from __future__ import annotations
+
 import time
+
 import numpy as np
 import torch
 import torch.nn.functional as F
+
 from ganviz.models.mlp import MLPDiscriminator
 from ganviz.theory.divergences import Mixture1D, optimal_d, support
 from ganviz.training.runtime import single_thread
 
-
 QUADRATURE_CELLS = 4000  # midpoint-rule cells over the joint support for V(D, G) and the gap
-
 
 
 class Discriminator1D(torch.nn.Module):
@@ -27,8 +29,15 @@ class Discriminator1D(torch.nn.Module):
     second coordinate u ∈ [0, 1] is centred at 0. `strip` says which input it takes.
     """
 
-    def __init__(self, centre: float, scale: float, depth: int = 2, width: int = 32,
-                 activation: str = "leaky_relu", strip: bool = False):
+    def __init__(
+        self,
+        centre: float,
+        scale: float,
+        depth: int = 2,
+        width: int = 32,
+        activation: str = "leaky_relu",
+        strip: bool = False,
+    ):
         super().__init__()
         if scale <= 0:
             raise ValueError(f"scale must be > 0, got {scale}")
@@ -36,7 +45,7 @@ class Discriminator1D(torch.nn.Module):
         self.net = MLPDiscriminator(depth, width, activation, in_dim=2 if strip else 1)
 
     @classmethod
-    def for_mixtures(cls, *mixtures: Mixture1D, **kwargs) -> "Discriminator1D":
+    def for_mixtures(cls, *mixtures: Mixture1D, **kwargs) -> Discriminator1D:
         lo, hi = support(*mixtures)
         return cls(0.5 * (lo + hi), max(0.5 * (hi - lo), 1e-3), **kwargs)
 
@@ -46,12 +55,10 @@ class Discriminator1D(torch.nn.Module):
         return self.net(((x - self.centre) / self.scale).unsqueeze(-1))
 
 
-
 def _check_positive(**values) -> None:
     for name, value in values.items():
         if not value > 0:
             raise ValueError(f"{name} must be > 0, got {value}")
-
 
 
 class DiscriminatorFit:
@@ -61,8 +68,17 @@ class DiscriminatorFit:
     initial weights and every batch.
     """
 
-    def __init__(self, p: Mixture1D, q: Mixture1D, *, lr: float = 3e-3, batch: int = 256, seed: int = 0,
-                 depth: int = 2, width: int = 32):
+    def __init__(
+        self,
+        p: Mixture1D,
+        q: Mixture1D,
+        *,
+        lr: float = 3e-3,
+        batch: int = 256,
+        seed: int = 0,
+        depth: int = 2,
+        width: int = 32,
+    ):
         _check_positive(lr=lr, batch=batch, depth=depth, width=width)
         self.p, self.q = p, q
         self.batch = int(batch)

@@ -18,26 +18,25 @@ which would hide exactly what this shows — when D is confident on disjoint sup
 probability loss gives G almost no gradient (JS sits at log 2 whatever θ is), while a critic's
 W1 estimate keeps a slope of about 1 toward the data.
 """
+
 from __future__ import annotations
+
 import copy
 import json
 import math
 import time
 from dataclasses import asdict, dataclass, fields
+
 import numpy as np
 import torch
+
 from ganviz.losses import LOSSES, get_loss, gradient_penalty
-from ganviz.theory.optimal_d import Discriminator1D
 from ganviz.theory.divergences import LOG2, Mixture1D, js_divergence, wasserstein1
+from ganviz.theory.optimal_d import Discriminator1D
 from ganviz.training.runtime import single_thread
 
-
 HISTORY_KEYS = ("iteration", "theta", "js", "w1", "d_estimate", "g_grad")
-
-
-
 MAX_ITERATIONS = 3_000  # a side stops here: the lesson is long over, and the history stays small
-
 
 
 @dataclass(frozen=True)
@@ -70,14 +69,14 @@ class ShiftGANConfig:
         if not (math.isfinite(self.gp_weight) and self.gp_weight >= 0):
             raise ValueError(f"gp_weight must be >= 0, got {self.gp_weight}")
 
-    def replace(self, **changes) -> "ShiftGANConfig":
+    def replace(self, **changes) -> ShiftGANConfig:
         return ShiftGANConfig(**{**asdict(self), **changes})
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
 
     @classmethod
-    def from_json(cls, text: str) -> "ShiftGANConfig":
+    def from_json(cls, text: str) -> ShiftGANConfig:
         data = json.loads(text)
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
@@ -86,12 +85,10 @@ class ShiftGANConfig:
         return cls(**data)
 
 
-
 def estimate_kind(loss_name: str) -> str | None:
     """What D's batch statistic estimates under this loss: 'js', 'w1' or None (least squares)."""
     output = get_loss(loss_name).output
     return {"probability": "js", "critic": "w1"}.get(output)
-
 
 
 class ShiftGAN:
@@ -166,8 +163,11 @@ class ShiftGAN:
         for _ in range(n):
             if self.diverged or self.iteration >= MAX_ITERATIONS:
                 break
-            saved = (self.theta.detach().clone(), copy.deepcopy(self.d.state_dict()),
-                     copy.deepcopy(self.d_optimizer.state_dict()))
+            saved = (
+                self.theta.detach().clone(),
+                copy.deepcopy(self.d.state_dict()),
+                copy.deepcopy(self.d_optimizer.state_dict()),
+            )
             estimate = [self.d_step() for _ in range(self.config.d_steps)][-1]
             grad = self.g_step()
             theta = self.shift
@@ -176,13 +176,16 @@ class ShiftGAN:
                     self.theta.copy_(saved[0])
                 self.d.load_state_dict(saved[1])
                 self.d_optimizer.load_state_dict(saved[2])
-                self.diverged = (f"iteration {self.iteration + 1} went non-finite (θ = {theta}, "
-                                 f"|∂L_G/∂θ| = {grad}); kept the state before it. Lower the learning rates.")
+                self.diverged = (
+                    f"iteration {self.iteration + 1} went non-finite (θ = {theta}, "
+                    f"|∂L_G/∂θ| = {grad}); kept the state before it. Lower the learning rates."
+                )
                 break
             self.iteration += 1
             moved = self.q.shifted(theta)
-            self.rows.append((self.iteration, theta, js_divergence(self.p, moved), wasserstein1(self.p, moved),
-                              estimate, grad))
+            self.rows.append(
+                (self.iteration, theta, js_divergence(self.p, moved), wasserstein1(self.p, moved), estimate, grad)
+            )
             done += 1
         return done
 
@@ -198,7 +201,6 @@ class ShiftGAN:
         """Every row so far, one array (T,) per HISTORY_KEYS name."""
         table = np.array(self.rows, dtype=np.float64).reshape(-1, len(HISTORY_KEYS))
         return {k: table[:, i] for i, k in enumerate(HISTORY_KEYS)}
-
 
 
 class ShiftDuel:

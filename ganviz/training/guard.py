@@ -10,8 +10,8 @@ run stops at its last finite state with a `Divergence` report saying what became
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 
@@ -29,9 +29,11 @@ class Divergence:
 
     @property
     def message(self) -> str:
-        return (f"training diverged at iteration {self.iteration}: {self.problem}. The run was rolled back "
-                f"to iteration {self.iteration - 1}, its last finite state; lower the learning rates or "
-                f"change the loss, then continue.")
+        return (
+            f"training diverged at iteration {self.iteration}: {self.problem}. The run was rolled back "
+            f"to iteration {self.iteration - 1}, its last finite state; lower the learning rates or "
+            f"change the loss, then continue."
+        )
 
 
 def _clone(state: dict) -> dict:
@@ -43,9 +45,11 @@ def capture(trainer) -> dict:
     random generator and counters."""
     ema = trainer.ema_g
     return {
-        "G": _clone(trainer.G.state_dict()), "D": _clone(trainer.D.state_dict()),
+        "G": _clone(trainer.G.state_dict()),
+        "D": _clone(trainer.D.state_dict()),
         "ema": _clone(ema.state_dict()) if ema is not None else None,
-        "opt_d": copy.deepcopy(trainer.opt_d.state_dict()), "opt_g": copy.deepcopy(trainer.opt_g.state_dict()),
+        "opt_d": copy.deepcopy(trainer.opt_d.state_dict()),
+        "opt_g": copy.deepcopy(trainer.opt_g.state_dict()),
         "rng": trainer.rng.get_state(),
         "counters": (trainer.iteration, trainer.d_updates, trainer.g_updates, trainer.pretrained),
     }

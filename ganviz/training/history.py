@@ -1,20 +1,19 @@
 """Per-iteration training curves, stored as one growing float64 array (no Python objects per step)."""
+
 from __future__ import annotations
 
 import numpy as np
 import torch
 
-
 HISTORY_KEYS = (
-    "loss_d",       # D's full objective, penalties included
-    "loss_g",       # G's full objective, extra loss included
-    "d_real",       # mean D(x): a probability for logit losses, the raw score otherwise
-    "d_fake",       # mean D(G(z)), same units
+    "loss_d",  # D's full objective, penalties included
+    "loss_g",  # G's full objective, extra loss included
+    "d_real",  # mean D(x): a probability for logit losses, the raw score otherwise
+    "d_fake",  # mean D(G(z)), same units
     "grad_norm_d",  # L2 norm of D's whole gradient at its last step of the iteration
     "grad_norm_g",  # L2 norm of G's whole gradient at its last step of the iteration
-    "critic_gap",   # mean raw D(x) - mean raw D(G(z)): a critic's own W1 estimate
+    "critic_gap",  # mean raw D(x) - mean raw D(G(z)): a critic's own W1 estimate
 )
-
 
 
 class History:

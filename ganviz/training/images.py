@@ -62,7 +62,7 @@ class ImageDomain(Domain):
         order = rng.permutation(len(self.image_data.images))
         n = min(IMAGE_EVAL_SAMPLES, len(order) // 2)
         self.eval_real = self.image_data.images[order[:n]]
-        self.eval_reference = self.image_data.images[order[n:2 * n]]
+        self.eval_reference = self.image_data.images[order[n : 2 * n]]
         self._judge: Judge | None = None
         super().__init__(config, device)
 
@@ -74,40 +74,68 @@ class ImageDomain(Domain):
 
     def build_networks(self, config):
         return build_image_networks(
-            config.image_model, noise_dim=config.noise_dim, image_size=self.image_data.image_size,
-            conditional=config.conditional, aux_classifier=config.acgan_weight > 0,
-            spectral_norm_d=config.spectral_norm_d, minibatch_features=config.minibatch_features)
+            config.image_model,
+            noise_dim=config.noise_dim,
+            image_size=self.image_data.image_size,
+            conditional=config.conditional,
+            aux_classifier=config.acgan_weight > 0,
+            spectral_norm_d=config.spectral_norm_d,
+            minibatch_features=config.minibatch_features,
+        )
 
     @property
     def judge(self) -> Judge:
         """Trained on (or loaded for) all of the run's real images, once per run."""
         if self._judge is None:
             data = self.all_images
-            model, accuracy = load_or_train_classifier(data.images, data.labels,
-                                                       cache_dir=default_cache_dir().parent / "classifiers")
+            model, accuracy = load_or_train_classifier(
+                data.images, data.labels, cache_dir=default_cache_dir().parent / "classifiers"
+            )
             self._judge = Judge(model, accuracy, real_feature_stats(model, self.eval_real, self.eval_reference))
         return self._judge
 
     def generate(self, trainer, z: torch.Tensor, labels: torch.Tensor | None = None) -> np.ndarray:
         """Images (N, 1, H, W) float32 in [-1, 1], GENERATE_BATCH at a time."""
         with torch.no_grad(), eval_mode(trainer.sampler):
-            out = [trainer.sampler(z[i:i + GENERATE_BATCH], None if labels is None else labels[i:i + GENERATE_BATCH])
-                   for i in range(0, len(z), GENERATE_BATCH)]
+            out = [
+                trainer.sampler(z[i : i + GENERATE_BATCH], None if labels is None else labels[i : i + GENERATE_BATCH])
+                for i in range(0, len(z), GENERATE_BATCH)
+            ]
         return torch.cat(out).float().cpu().numpy()
 
     def evaluate(self, trainer, w1_points: int = 1000) -> dict:
         """fid, fid_floor, classes_covered, mean_confidence, class_counts, missing, classifier_accuracy."""
         judge, n = self.judge, IMAGE_EVAL_SAMPLES
         samples = self.generate(trainer, *self.eval_noise(n))
-        metrics = image_metrics(samples, judge.classifier, self.eval_real, self.eval_reference,
-                                digits=trainer.config.digit_list(), real=judge.real_stats)
+        metrics = image_metrics(
+            samples,
+            judge.classifier,
+            self.eval_real,
+            self.eval_reference,
+            digits=trainer.config.digit_list(),
+            real=judge.real_stats,
+        )
         metrics["classifier_accuracy"] = judge.accuracy
         return metrics
 
     def report(self, metrics: dict) -> dict:
-        return {"data": self.source, "notice": self.notice,
-                **{k: metrics[k] for k in ("fid", "fid_floor", "classes_covered", "classes_total", "mean_confidence",
-                                           "missing", "class_counts", "classifier_accuracy")}}
+        return {
+            "data": self.source,
+            "notice": self.notice,
+            **{
+                k: metrics[k]
+                for k in (
+                    "fid",
+                    "fid_floor",
+                    "classes_covered",
+                    "classes_total",
+                    "mean_confidence",
+                    "missing",
+                    "class_counts",
+                    "classifier_accuracy",
+                )
+            },
+        }
 
     def snapshot(self, trainer, *, with_metrics: bool = True, **view) -> ImageSnapshot:
         """The sample grid: one row per trained digit for a conditional run (the same z down a column),

@@ -89,23 +89,42 @@ class PointsDomain(Domain):
         uses at most `w1_points` of each (1,000: ~0.1 s; the live view uses fewer)."""
         fake = self.generate(trainer, self.eval_z)
         ds = self.dataset
-        metrics = evaluate_samples(fake, self.eval_real, self.eval_reference, modes=ds.modes, sigma=ds.sigma,
-                                   weights=ds.weights, rng=np.random.default_rng(0), w1_points=w1_points)
+        metrics = evaluate_samples(
+            fake,
+            self.eval_real,
+            self.eval_reference,
+            modes=ds.modes,
+            sigma=ds.sigma,
+            weights=ds.weights,
+            rng=np.random.default_rng(0),
+            w1_points=w1_points,
+        )
         metrics["critic_estimate"] = None
         if trainer.loss.output == "critic":  # the critic's own W1 estimate E[f(x)] - E[f(G(z))]
-            real_t, fake_t = (torch.as_tensor(a, dtype=torch.float32, device=self.device) for a in (self.eval_real, fake))
+            real_t, fake_t = (
+                torch.as_tensor(a, dtype=torch.float32, device=self.device) for a in (self.eval_real, fake)
+            )
             with torch.no_grad(), eval_mode(trainer.D):
                 f_real, f_fake = trainer.d_outputs(real_t, fake_t)
             metrics["critic_estimate"] = float(f_real.mean() - f_fake.mean())
         return metrics
 
     def report(self, metrics: dict) -> dict:
-        return {**{k: metrics[k] for k in ("modes_captured", "modes_total", "hq_fraction", "reverse_kl", "js")},
-                "js_units": "nats",
-                **{k: metrics[k] for k in ("js_floor", "w1", "w1_points", "sliced_w1", "critic_estimate")}}
+        return {
+            **{k: metrics[k] for k in ("modes_captured", "modes_total", "hq_fraction", "reverse_kl", "js")},
+            "js_units": "nats",
+            **{k: metrics[k] for k in ("js_floor", "w1", "w1_points", "sliced_w1", "critic_estimate")},
+        }
 
-    def snapshot(self, trainer, *, with_metrics: bool = True, grid_size: int = GRID_SIZE, w1_points: int = 1000,
-                 with_layers: bool = True) -> Snapshot:
+    def snapshot(
+        self,
+        trainer,
+        *,
+        with_metrics: bool = True,
+        grid_size: int = GRID_SIZE,
+        w1_points: int = 1000,
+        with_layers: bool = True,
+    ) -> Snapshot:
         """`with_layers` False skips the whole-plane gradient field and the latent grid (~35 % of a
         snapshot's cost), for a view that does not show them."""
         with torch.no_grad(), eval_mode(trainer.sampler):
@@ -114,14 +133,22 @@ class PointsDomain(Domain):
         gx, gy, grid = plane_grid(self.extent, grid_size)
         surface = trainer.discriminate(grid, reference=fake.detach().cpu().numpy()).reshape(grid_size, grid_size)
         return Snapshot(
-            iteration=trainer.iteration, extent=self.extent, real=self.display_real,
-            fake=fake.double().cpu().numpy(), fake_push=trainer.g_loss_push(fake),
+            iteration=trainer.iteration,
+            extent=self.extent,
+            real=self.display_real,
+            fake=fake.double().cpu().numpy(),
+            fake_push=trainer.g_loss_push(fake),
             field_points=field_points,
             field_push=trainer.g_loss_push(field_points, reference=fake) if with_layers else None,
-            grid_x=gx, grid_y=gy, d_surface=surface, d_output=trainer.loss.output,
-            latent_lines=self.latent_lines(trainer, trainer.config) if with_layers and trainer.config.noise_dim <= 2
+            grid_x=gx,
+            grid_y=gy,
+            d_surface=surface,
+            d_output=trainer.loss.output,
+            latent_lines=self.latent_lines(trainer, trainer.config)
+            if with_layers and trainer.config.noise_dim <= 2
             else None,
-            modes=self.dataset.modes, sigma=self.dataset.sigma,
+            modes=self.dataset.modes,
+            sigma=self.dataset.sigma,
             metrics=self.evaluate(trainer, w1_points) if with_metrics else {},
         )
 

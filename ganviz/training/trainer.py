@@ -103,20 +103,27 @@ class Trainer(TimedTraining):
         if r1 is not None:
             total = total + cfg.r1_weight / 2 * r1
         if cfg.acgan_weight > 0:  # ACGAN: D also learns to name the class of real and fake samples
-            total = total + cfg.acgan_weight * (F.cross_entropy(self.D.classify(real), labels)
-                                                + F.cross_entropy(self.D.classify(fake), labels))
+            total = total + cfg.acgan_weight * (
+                F.cross_entropy(self.D.classify(real), labels) + F.cross_entropy(self.D.classify(fake), labels)
+            )
         grads = optim.gradients(total, self.d_params)
         if self.callbacks.wanted("on_d_step"):
-            self.callbacks.fire("on_d_step", self, DStep(z, real.detach(), fake.detach(), d_real.detach(),
-                                                         d_fake.detach(), total.detach()))
+            self.callbacks.fire(
+                "on_d_step",
+                self,
+                DStep(z, real.detach(), fake.detach(), d_real.detach(), d_fake.detach(), total.detach()),
+            )
         optim.update(self.opt_d, self.d_params, grads)
         if loss.clip_weights:  # WGAN: keep D's weights in [-c, c]
             with torch.no_grad():
                 torch._foreach_clamp_min_(self.d_params, -cfg.clip)
                 torch._foreach_clamp_max_(self.d_params, cfg.clip)
         self.d_updates += 1
-        return {"loss_d": total.detach(), "grad_norm_d": optim.gradient_norm(grads),
-                **self._output_stats(d_real.detach(), d_fake.detach())}
+        return {
+            "loss_d": total.detach(),
+            "grad_norm_d": optim.gradient_norm(grads),
+            **self._output_stats(d_real.detach(), d_fake.detach()),
+        }
 
     def g_step(self) -> dict[str, torch.Tensor]:
         """(2) Update G: lower G's loss on fresh fakes, through D (D is not trained here)."""
@@ -153,30 +160,34 @@ class Trainer(TimedTraining):
         """x with this iteration's instance noise (x itself without instance noise)."""
         return add_noise(x, instance_noise_std(self.config, self.iteration), self.rng)
 
-    def d_outputs(self, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor | None = None
-                  ) -> tuple[torch.Tensor, torch.Tensor]:
+    def d_outputs(
+        self, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """D's raw outputs on a real and a fake batch that share `labels` (conditional runs)."""
         if self.D.batch_dependent:  # real and fake batches must not see each other's statistics
             return self.D(real, labels), self.D(fake, labels)
         both = None if labels is None else torch.cat([labels, labels])
         out = self.D(torch.cat([real, fake]), both)
-        return out[: len(real)], out[len(real):]
+        return out[: len(real)], out[len(real) :]
 
     @property
     def uses_gradient_penalty(self) -> bool:
         return self.loss.gradient_penalty and self.config.gp_weight > 0
 
-    def gradient_penalty(self, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor | None = None
-                         ) -> torch.Tensor:
+    def gradient_penalty(
+        self, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """WGAN-GP's penalty through this run's D (with the samples' classes when conditional)."""
         return gradient_penalty(lambda x: self.D(x, labels), real, fake, self.rng)
 
     def _output_stats(self, d_real: torch.Tensor, d_fake: torch.Tensor) -> dict[str, torch.Tensor]:
         real_mean, fake_mean = d_real.mean(-1), d_fake.mean(-1)
         probability = self.loss.output == "probability"  # else D's display value is its raw output
-        return {"d_real": self.probability(d_real).mean(-1) if probability else real_mean,
-                "d_fake": self.probability(d_fake).mean(-1) if probability else fake_mean,
-                "critic_gap": real_mean - fake_mean}
+        return {
+            "d_real": self.probability(d_real).mean(-1) if probability else real_mean,
+            "d_fake": self.probability(d_fake).mean(-1) if probability else fake_mean,
+            "critic_gap": real_mean - fake_mean,
+        }
 
     def probability(self, raw: torch.Tensor) -> torch.Tensor:
         """D's display value from its raw outputs: P(real) = sigmoid(logit) for the probability losses,
@@ -209,8 +220,11 @@ class Trainer(TimedTraining):
 
     def _optimizer(self, which: str):
         cfg = self.config
-        return optim.make_optimizer(getattr(cfg, f"optimizer_{which}"), self.d_params if which == "d" else self.g_params,
-                                    *self._hyperparameters(which))
+        return optim.make_optimizer(
+            getattr(cfg, f"optimizer_{which}"),
+            self.d_params if which == "d" else self.g_params,
+            *self._hyperparameters(which),
+        )
 
     def _hyperparameters(self, which: str) -> tuple[float, float, float, float]:
         cfg = self.config
@@ -297,8 +311,9 @@ class Trainer(TimedTraining):
         with torch.no_grad(), eval_mode(self.D, self.sampler):
             ref = self.reference_batch(reference)
             chunks = range(0, max(len(x), 1), GRID_CHUNK)  # an empty x gives an empty result
-            return torch.cat([d(x[i:i + GRID_CHUNK], None if y is None else y[i:i + GRID_CHUNK], reference=ref)
-                              for i in chunks])
+            return torch.cat(
+                [d(x[i : i + GRID_CHUNK], None if y is None else y[i : i + GRID_CHUNK], reference=ref) for i in chunks]
+            )
 
     def reference_batch(self, reference=None) -> torch.Tensor | None:
         """The batch a batch-dependent D (minibatch features, batch norm) compares each sample with when it

@@ -4,6 +4,7 @@ G's update looks at D *after* k more D steps, and back-propagates through those 
 penalised for moves that D would punish next. The steps reproduce D's own optimiser (Adam, SGD or
 RMSprop with its current moments) as differentiable tensor arithmetic on a copy of D's parameters.
 """
+
 from __future__ import annotations
 
 import torch
@@ -12,13 +13,19 @@ from torch.func import functional_call
 from ganviz.training.runtime import eval_mode
 from ganviz.training.tricks import real_target
 
-
 Params = dict[str, torch.Tensor]
 
 
-
-def differentiable_step(kind: str, params: Params, grads: Params, state: dict[str, dict], lr: float,
-                        beta1: float, beta2: float, momentum: float) -> tuple[Params, dict[str, dict]]:
+def differentiable_step(
+    kind: str,
+    params: Params,
+    grads: Params,
+    state: dict[str, dict],
+    lr: float,
+    beta1: float,
+    beta2: float,
+    momentum: float,
+) -> tuple[Params, dict[str, dict]]:
     """One optimiser step on `params` that keeps the autograd graph. `state[name]` is the torch
     optimiser's state for that parameter (possibly empty); returns new params and new state."""
     new_params, new_state = {}, {}
@@ -51,14 +58,15 @@ def differentiable_step(kind: str, params: Params, grads: Params, state: dict[st
     return new_params, new_state
 
 
-
 def optimizer_state_by_name(optimizer: torch.optim.Optimizer, named_params: Params) -> dict[str, dict]:
     """The optimiser's per-parameter state, keyed by parameter name, detached."""
     out = {}
     for name, p in named_params.items():
         s = optimizer.state.get(p, {})
-        out[name] = {k: (v.detach() if torch.is_tensor(v) and k != "step" else float(v) if k == "step" else v)
-                     for k, v in s.items()}
+        out[name] = {
+            k: (v.detach() if torch.is_tensor(v) and k != "step" else float(v) if k == "step" else v)
+            for k, v in s.items()
+        }
     return out
 
 
@@ -78,6 +86,14 @@ def unrolled_d_outputs(trainer, fake_for_g: torch.Tensor, labels: torch.Tensor |
             d_fake = functional_call(D, params, (fake, real_labels))
             d_loss = loss.d_loss(d_real, d_fake, real_target(cfg))
             grads = torch.autograd.grad(d_loss, list(params.values()), create_graph=True)
-            params, state = differentiable_step(cfg.optimizer_d, params, dict(zip(params, grads)), state,
-                                                cfg.lr_d, cfg.beta1_d, cfg.beta2_d, cfg.momentum_d)
+            params, state = differentiable_step(
+                cfg.optimizer_d,
+                params,
+                dict(zip(params, grads)),
+                state,
+                cfg.lr_d,
+                cfg.beta1_d,
+                cfg.beta2_d,
+                cfg.momentum_d,
+            )
         return functional_call(D, params, (fake_for_g, labels))

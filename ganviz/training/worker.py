@@ -116,8 +116,9 @@ class _Serving:
             snapshot = None if view is None else t.snapshot(**view)
             rows = t.history.rows()
             t.history.truncate(0)
-            out.append(Frame(t.iteration, snapshot, rows, t.get_state(), t.divergence, final, self.seconds[i],
-                             self.trained[i]))
+            out.append(
+                Frame(t.iteration, snapshot, rows, t.get_state(), t.divergence, final, self.seconds[i], self.trained[i])
+            )
         self.seconds, self.trained = [0.0] * len(self.trainers), [0] * len(self.trainers)
         return out
 

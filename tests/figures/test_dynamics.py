@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ganviz.figures import dynamics
+from ganviz.figures import dynamics, spectral
 from ganviz.figures.style import SURFACE_SCALE
 from ganviz.theory.dynamics import g_loss_curves, xy_trajectory
 from ganviz.theory.lipschitz import LipschitzEstimate, SpectralComparison, power_iteration_run
@@ -155,7 +155,7 @@ def test_g_loss_figure_rejects_a_marker_outside_0_1(marker):
 
 def test_power_iteration_figure_shows_the_estimates_the_svd_line_and_the_rate():
     run = power_iteration_run(16, 16, steps=30, seed=0)
-    fig = dynamics.power_iteration_figure(run)
+    fig = spectral.power_iteration_figure(run)
     np.testing.assert_allclose(trace(fig, "estimate").y, run.estimates)
     assert trace(fig, "svd").y == (run.sigma_max, run.sigma_max)
     np.testing.assert_allclose(trace(fig, "error").y, (run.sigma_max - run.estimates) / run.sigma_max, rtol=1e-9)
@@ -165,11 +165,11 @@ def test_power_iteration_figure_shows_the_estimates_the_svd_line_and_the_rate():
     # run to convergence: the line goes through the last error that rounding has not yet swamped
     long_run = power_iteration_run(16, 16, steps=200, seed=0)
     errors = long_run.relative_errors
-    k = np.flatnonzero(errors > dynamics.RATE_ANCHOR_ERROR)[-1]
+    k = np.flatnonzero(errors > spectral.RATE_ANCHOR_ERROR)[-1]
     assert 20 < k < 199
-    assert trace(dynamics.power_iteration_figure(long_run), "rate").y[k] == pytest.approx(errors[k])
+    assert trace(spectral.power_iteration_figure(long_run), "rate").y[k] == pytest.approx(errors[k])
     assert fig.layout.yaxis2.type == "log"
-    assert not traces(dynamics.power_iteration_figure(power_iteration_run(1, 5, steps=3)), "rate")
+    assert not traces(spectral.power_iteration_figure(power_iteration_run(1, 5, steps=3)), "rate")
 
 
 def _comparison(grid=6) -> SpectralComparison:
@@ -195,7 +195,7 @@ def _comparison(grid=6) -> SpectralComparison:
 
 def test_spectral_surfaces_figure_draws_both_surfaces_on_one_scale_with_the_points():
     c = _comparison()
-    fig = dynamics.spectral_surfaces_figure(c)
+    fig = spectral.spectral_surfaces_figure(c)
     surfaces = {t.meta["net"]: t for t in traces(fig, "surface")}
     assert set(surfaces) == {"plain", "spectral"}
     for net, est in (("plain", c.plain), ("spectral", c.spectral)):

@@ -5,14 +5,8 @@ from __future__ import annotations
 import math
 
 PATH_COLOURS = {"spherical": "#e66101", "linear": "#2c7bb6"}
-
-
 PATH_NAMES = {"spherical": "spherical (slerp)", "linear": "linear (lerp)"}
-
-
 PICK_COLOUR = "#111111"
-
-
 RESULT_COLOUR = "#e66101"
 
 
@@ -29,11 +23,7 @@ CLASS_COLOURS = [
     "#bcbd22",
     "#17becf",
 ]
-
-
 SCORE_NAMES = {"probability": "D(x) = P(real)", "score": "D(x) (least-squares score)", "critic": "critic f(x)"}
-
-
 FONT = dict(size=12)
 
 
