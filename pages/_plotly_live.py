@@ -6,10 +6,14 @@ main view, and the plot's zoom state goes with it). This component keeps one plo
 each new figure to `Plotly.react`, which redraws the same element (~65 ms) and keeps zoom and pan
 through `layout.uirevision`.
 
+A view may name its role (`role="main-view"`, say): the component then counts its redraws in the browser
+window, `window.__ganvizRedraws[role]`, whatever page it is on (what `python -m ganviz bench --live` reads).
+
 Plotly.js comes from the installed plotly package: it is copied once into `static/` and served by
 Streamlit's static file serving (`enableStaticServing` in .streamlit/config.toml), so the app needs
 no internet.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -36,7 +40,7 @@ def _serve_plotly_js() -> None:
 _serve_plotly_js()
 
 _JS = """
-const SRC = "app/static/plotly.min.js?v=%s";
+const SRC = "app/static/plotly.min.js?v=PLOTLY_VERSION";
 function loadPlotly() {
   if (window.Plotly) return Promise.resolve(window.Plotly);
   if (!window.__ganvizPlotly) {
@@ -65,16 +69,25 @@ export default function ({ parentElement, data }) {
   if (plot.ganvizLatest === spec) return;  // the same figure again (a view redrawn only now and then)
   plot.ganvizLatest = spec;
   loadPlotly().then((Plotly) => {
-    if (plot.ganvizLatest !== spec) return;  // a newer figure arrived while loading
+    if (plot.ganvizLatest !== spec) return false;  // a newer figure arrived while loading
     const figure = JSON.parse(spec);
-    return Plotly.react(plot, figure.data, figure.layout, Object.assign({ displaylogo: false }, data.config));
+    const options = Object.assign({ displaylogo: false }, data.config);
+    return Plotly.react(plot, figure.data, figure.layout, options).then(() => true);
+  }).then((drawn) => {
+    if (!drawn || !data.role) return;
+    const redraws = (window.__ganvizRedraws = window.__ganvizRedraws || {});
+    redraws[data.role] = (redraws[data.role] || 0) + 1;
   }).catch((error) => { plot.textContent = error.message; });
 }
-""" % plotly.__version__
+""".replace("PLOTLY_VERSION", plotly.__version__)
 
 _component = st.components.v2.component("ganviz.plotly_live", js=_JS, isolate_styles=False)
 
 
-def plotly_live(figure, *, key: str, config: dict | None = None) -> None:
-    """Draw `figure` (a plotly Figure) in the element `key`, updating it in place."""
-    _component(key=key, data={"spec": pio.to_json(figure, validate=False), "config": config or {}})
+MAIN_VIEW = "main-view"  # the role of a live page's main view
+
+
+def plotly_live(figure, *, key: str, config: dict | None = None, role: str | None = None) -> None:
+    """Draw `figure` (a plotly Figure) in the element `key`, updating it in place; `role` names what it
+    shows, for counting its redraws (see above)."""
+    _component(key=key, data={"spec": pio.to_json(figure, validate=False), "config": config or {}, "role": role})

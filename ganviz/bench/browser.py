@@ -1,11 +1,15 @@
-"""`python -m ganviz bench --live`: frames/s and iterations/s of the 2D playground in a real browser.
+"""`python -m ganviz bench --live`: frames/s and iterations/s of a live page in a real browser.
 
-Starts the app headless, opens the playground in headless Chromium (Playwright, a test dependency),
-presses Play, and for `seconds` counts redraws of the main figure (changes of its "iteration N"
-title) and reads the iteration counter; then compares with the headless benchmark of the same
-config on the same machine.
+Starts the app headless, opens a live page (the 2D playground unless told otherwise) in headless Chromium
+(Playwright, a test dependency), presses Play, and for `seconds` counts redraws of the page's main view and
+reads the iteration counter of its status line; then compares with the headless benchmark of the default
+2D config on the same machine. Every live page draws its main view with the role "main-view", and the
+browser counts that role's redraws in `window.__ganvizRedraws` (pages/_plotly_live.py): the count does not
+depend on the page's layout.
 """
+
 from __future__ import annotations
+
 import os
 import re
 import shutil
@@ -15,39 +19,29 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+
 from ganviz.bench.train import bench_train_2d
 from ganviz.config import GANConfig
 
-
 ROOT = Path(__file__).resolve().parents[2]  # the repository: app.py is run from here
-
 
 
 STATUS = re.compile(r"iteration ([\d,]+) ·")
 
 
-
 CHROMIUM_ARGS = [
     "--no-sandbox",  # required when running as root (containers, CI)
-    "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
-
-COUNT_REDRAWS = """() => {
-  // Count frames as changes of the main figure's title ("iteration N"), polled every 10 ms.
-  if (!window.__ganvizCounter) {
-    window.__ganvizFrames = 0;
-    window.__ganvizCounter = setInterval(() => {
-      const title = document.querySelector('.st-key-pg_main .gtitle');
-      const text = title ? title.textContent : '';
-      if (text !== window.__ganvizLast) { window.__ganvizLast = text; window.__ganvizFrames += 1; }
-    }, 10);
-  }
-  return window.__ganvizFrames;
-}"""
-
+MAIN_VIEW_ROLE = "main-view"  # the role live pages give their main view
+COUNT_REDRAWS = "role => (window.__ganvizRedraws || {})[role] || 0"  # redraws of that role so far
 
 
 def free_port() -> int:
@@ -56,12 +50,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-
 def app_command(port: int) -> list[str]:
     """`streamlit run app.py` headless on 127.0.0.1:port, run from the repository root (ROOT)."""
-    return [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true", f"--server.port={port}",
-            "--server.address=127.0.0.1", "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"]
-
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.headless=true",
+        f"--server.port={port}",
+        "--server.address=127.0.0.1",
+        "--browser.gatherUsageStats=false",
+        "--server.fileWatcherType=none",
+    ]
 
 
 def healthy(base: str) -> bool:
@@ -73,7 +75,6 @@ def healthy(base: str) -> bool:
         return False
 
 
-
 def find_chromium() -> str:
     """GANVIZ_CHROMIUM if set (it must then be valid), else `chromium` on PATH, else /usr/bin/chromium.
     Raises RuntimeError with a one-line instruction when there is none."""
@@ -81,14 +82,11 @@ def find_chromium() -> str:
     if override:
         if os.path.isfile(override) and os.access(override, os.X_OK):
             return override
-        raise RuntimeError(f"GANVIZ_CHROMIUM={override!r} is not an executable file; point it at Chromium "
-                           "or unset it")
+        raise RuntimeError(f"GANVIZ_CHROMIUM={override!r} is not an executable file; point it at Chromium or unset it")
     for candidate in (shutil.which("chromium"), "/usr/bin/chromium"):
         if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate
-    raise RuntimeError("Chromium not found: install Chromium, e.g. apt-get install -y chromium, "
-                       "or set GANVIZ_CHROMIUM")
-
+    raise RuntimeError("Chromium not found: install Chromium, e.g. apt-get install -y chromium, or set GANVIZ_CHROMIUM")
 
 
 def open_home_first(page, base: str) -> None:
@@ -98,13 +96,13 @@ def open_home_first(page, base: str) -> None:
     page.get_by_text("ganviz — see why GANs are hard").first.wait_for(timeout=60_000)
 
 
-
 def _iteration(page) -> int:
     return int(STATUS.search(page.get_by_text(STATUS).first.inner_text()).group(1).replace(",", ""))
 
 
-
-def bench_live(seconds: float = 20.0, warmup: float = 5.0) -> dict:
+def bench_live(seconds: float = 20.0, warmup: float = 5.0, page_path: str = "/playground") -> dict:
+    """Play the live page at `page_path` for `warmup` + `seconds` and measure its frames and iterations per
+    second over the last `seconds`."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -123,22 +121,24 @@ def bench_live(seconds: float = 20.0, warmup: float = 5.0) -> dict:
             browser = pw.chromium.launch(executable_path=find_chromium(), headless=True, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             open_home_first(page, base)
-            page.goto(f"{base}/playground", wait_until="domcontentloaded")
+            page.goto(f"{base}{page_path}", wait_until="domcontentloaded")
             page.get_by_text(STATUS).first.wait_for(timeout=60_000)
             page.get_by_role("button", name="Play").click()
             time.sleep(warmup)
-            page.evaluate(COUNT_REDRAWS)
-            frames0, it0, t0 = page.evaluate(COUNT_REDRAWS), _iteration(page), time.perf_counter()
+            frames0, it0, t0 = page.evaluate(COUNT_REDRAWS, MAIN_VIEW_ROLE), _iteration(page), time.perf_counter()
             time.sleep(seconds)
-            frames1, it1, t1 = page.evaluate(COUNT_REDRAWS), _iteration(page), time.perf_counter()
+            frames1, it1, t1 = page.evaluate(COUNT_REDRAWS, MAIN_VIEW_ROLE), _iteration(page), time.perf_counter()
             page.get_by_role("button", name="Pause").click()
             browser.close()
     finally:
         server.terminate()
         server.wait(timeout=20)
     live = (it1 - it0) / (t1 - t0)
+    if frames1 == frames0:
+        raise RuntimeError(f"no redraw of the main view of {page_path} was counted: is it a live page?")
     return {
         "benchmark": "live-2d",
+        "page": page_path,
         "frames_per_sec": (frames1 - frames0) / (t1 - t0),
         "live_iters_per_sec": live,
         "headless_iters_per_sec": headless["iters_per_sec"],

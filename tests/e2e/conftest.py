@@ -3,6 +3,7 @@
 Chromium comes from the system (GANVIZ_CHROMIUM, else `chromium` on PATH, else /usr/bin/chromium);
 a missing browser is a failure with the fix, never a skip.
 """
+
 from __future__ import annotations
 
 import os
@@ -11,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from e2e.waiting import RUN_TIMEOUT_MS, wait_for_app_run
 from playwright.sync_api import Page, sync_playwright
 
 from ganviz.bench.browser import CHROMIUM_ARGS, app_command, find_chromium, free_port, healthy, open_home_first
@@ -18,7 +20,6 @@ from ganviz.bench.browser import CHROMIUM_ARGS, app_command, find_chromium, free
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 STARTUP_TIMEOUT_S = 60
-RUN_TIMEOUT_MS = 60_000
 
 
 @pytest.fixture(scope="session")
@@ -48,11 +49,14 @@ def app_url(artifacts: Path, browser):
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while not healthy(base):
             if proc.poll() is not None:
-                pytest.fail(f"streamlit exited with code {proc.returncode} before it was healthy; "
-                            f"log tail:\n{_tail(log_path)}")
+                pytest.fail(
+                    f"streamlit exited with code {proc.returncode} before it was healthy; log tail:\n{_tail(log_path)}"
+                )
             if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not answer {base}/_stcore/health within "
-                            f"{STARTUP_TIMEOUT_S} s; log tail:\n{_tail(log_path)}")
+                pytest.fail(
+                    f"streamlit did not answer {base}/_stcore/health within "
+                    f"{STARTUP_TIMEOUT_S} s; log tail:\n{_tail(log_path)}"
+                )
             time.sleep(0.25)
         warm_up = browser.new_page()
         open_home_first(warm_up, base)
@@ -93,35 +97,18 @@ def page(browser) -> Page:
     context.close()
 
 
-def wait_for_app_run(page: Page, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
-    """Wait until the app is connected and its script run finished, as Streamlit's own e2e suite
-    does: `data-test-script-state` goes initial -> running -> notRunning on the stApp element."""
-    page.wait_for_timeout(200)  # let debounced widget events reach the server
-    page.locator("[data-testid='stApp'][data-test-connection-state='CONNECTED']").wait_for(
-        state="attached", timeout=timeout_ms)
-    page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(
-        state="attached", timeout=timeout_ms)
-
-
-def wait_until(predicate, timeout_s: float = 60.0, poll_s: float = 0.25):
-    """Poll `predicate` until it returns something truthy and return that; fail after `timeout_s`."""
-    deadline = time.monotonic() + timeout_s
-    while not (value := predicate()):
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(poll_s)
-    return value
-
-
 @pytest.fixture
 def open_app(page: Page, app_url: str):
     """`open_app(path, expect_text=...)`: load a page of the app, wait for the script run to finish
     and for `expect_text` to be on screen; returns the playwright Page."""
+
     def _open(path: str = "/", *, expect_text: str) -> Page:
         page.goto(app_url + path, wait_until="domcontentloaded")
         page.locator("[data-testid='stAppViewContainer']").wait_for(state="attached")
         wait_for_app_run(page)
         page.get_by_text(expect_text, exact=True).first.wait_for(state="visible")
         return page
+
     return _open
 
 
@@ -131,6 +118,7 @@ def screenshot(page: Page, artifacts: Path):
 
     Streamlit scrolls inside its main container, not the document, so Playwright's full_page
     option sees only the viewport: grow the viewport to the content's height first."""
+
     def _shoot(name: str) -> Path:
         size = page.viewport_size or {"width": 1400, "height": 900}
         height = page.evaluate(
@@ -144,4 +132,5 @@ def screenshot(page: Page, artifacts: Path):
         page.screenshot(path=str(path), full_page=True)
         page.set_viewport_size(size)
         return path
+
     return _shoot

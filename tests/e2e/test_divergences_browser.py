@@ -1,11 +1,15 @@
 """The Divergences page in a real browser: moving θ redraws the densities and the curves' marker,
 Train D draws a trained D, and Play runs the JS-vs-W1 duel."""
+
 import re
 
+import pytest
+from e2e.waiting import wait_for_app_run, wait_until
 from playwright.sync_api import Page, expect
 
-from conftest import wait_for_app_run, wait_until
 from support.pages import plotly_array
+
+pytestmark = pytest.mark.browser
 
 DUEL_STATUS = re.compile(r"left · Minimax \(saturating\)\*?\*?: iteration ([\d,]+)")
 
@@ -14,7 +18,8 @@ def figure(page: Page, key: str) -> dict:
     """A figure's data and layout as the browser holds them."""
     return page.locator(f".st-key-{key} .js-plotly-plot").evaluate(
         "gd => ({data: gd.data.map(t => ({meta: t.meta, x: t.x, y: t.y})), layout: {shapes: gd.layout.shapes, "
-        "title: gd.layout.title && gd.layout.title.text}})")
+        "title: gd.layout.title && gd.layout.title.text}})"
+    )
 
 
 def trace(fig: dict, kind: str) -> dict:
@@ -59,8 +64,11 @@ def test_theta_slider_train_d_and_the_duel(open_app, screenshot):
     page.get_by_role("button", name="Pause").click()
     wait_for_app_run(page)
     charts = figure(page, "dv_duel_charts")
-    thetas = {t["meta"]["side"]: plotly_array(t["y"], float) for t in charts["data"]
-              if (t.get("meta") or {}).get("kind") == "theta"}
+    thetas = {
+        t["meta"]["side"]: plotly_array(t["y"], float)
+        for t in charts["data"]
+        if (t.get("meta") or {}).get("kind") == "theta"
+    }
     minimax, wgan = thetas["left · Minimax (saturating)"], thetas["right · WGAN-GP (gradient penalty)"]
     assert len(minimax) >= 40 and minimax[-1] > 2.5  # stuck near θ₀ = 3: no gradient
     assert wgan[-1] < minimax[-1] - 0.5  # the critic keeps pulling G toward the data

@@ -2,17 +2,21 @@
 spectral-norm comparison trains and draws both decision surfaces."""
 
 import numpy as np
+import pytest
+from e2e.waiting import wait_for_app_run
 from playwright.sync_api import Page, expect
 
-from conftest import wait_for_app_run
 from support.pages import plotly_array
+
+pytestmark = pytest.mark.browser
 
 
 def trajectories(page: Page) -> dict[str, np.ndarray]:
     """The xy-plane figure's paths as the browser holds them (gd.data): {method: (T+1, 2) array}."""
     data = page.locator(".st-key-dy_xy_plane .js-plotly-plot").evaluate(
         """gd => gd.data.filter(t => t.meta && t.meta.kind === "trajectory")
-                 .map(t => [t.meta.method, t.x, t.y])""")
+                 .map(t => [t.meta.method, t.x, t.y])"""
+    )
     return {method: np.column_stack([plotly_array(x, float), plotly_array(y, float)]) for method, x, y in data}
 
 

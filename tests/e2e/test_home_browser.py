@@ -1,5 +1,9 @@
 """The home page in a real browser: renders, draws the dataset gallery, raises nothing."""
+
+import pytest
 from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
 
 TITLE = "ganviz — see why GANs are hard"
 

@@ -1,10 +1,15 @@
 """The 2D playground in a real browser: Play advances, Pause freezes, a live slider takes effect."""
+
+import json
 import re
+import time
+from pathlib import Path
 
 import pytest
+from e2e.waiting import wait_for_app_run, wait_until
 from playwright.sync_api import Page, expect
 
-from conftest import wait_for_app_run, wait_until
+pytestmark = pytest.mark.browser
 
 STATUS = re.compile(r"iteration ([\d,]+) · D updates ([\d,]+) · G updates ([\d,]+)")
 
@@ -26,7 +31,7 @@ def test_play_pause_and_a_live_slider(open_app, screenshot):
 
     # Mid-run, move k_D from 1 to 3 with the keyboard on the slider: D must then step 3x per iteration.
     page.get_by_text("Optimisation", exact=True).click()
-    slider = page.locator(".st-key-w_d_steps input[type='range']")
+    slider = page.locator(".st-key-pg_w_d_steps input[type='range']")
     for attempt in range(3):  # a key press that lands while a redraw swaps the widget can be lost: press again
         slider.focus()
         if attempt and slider.input_value() == "3":  # shown here, but the server never got it: send it anew
@@ -116,3 +121,101 @@ def test_your_own_data_drawn_or_pasted(open_app, screenshot):
     expect(page.get_by_text(re.compile(r"Pasted points: line 3: 'oops' is not a number"))).to_be_visible()
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
     screenshot("playground-own-data.png")
+
+
+def main_title(page: Page) -> str:
+    return page.locator(".st-key-pg_main .js-plotly-plot").evaluate("gd => gd.layout.title.text")
+
+
+def click(page: Page, name: str) -> None:
+    page.get_by_role("button", name=name, exact=True).click()
+    wait_for_app_run(page)
+
+
+def test_steps_reset_speed_slow_motion_time_travel_and_downloads(open_app, screenshot):
+    page = open_app("/playground?seed=1&g_width=16&d_width=16&lr_d=50&hide=bogus", expect_text="2D playground")
+    expect(page.get_by_text(re.compile(r"Link: lr_d: 50 is outside .* using 10"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Link: hide: 'bogus' is not a control"))).to_be_visible()
+    assert "lr_d=10.0" in page.url and "hide" not in page.url  # the address bar holds what is used
+    page.get_by_text("Optimisation", exact=True).click()
+    lr = page.locator(".st-key-pg_w_lr_d input[type='range']")
+    lr.focus()
+    lr.press("Home")  # the smallest learning rate: a calm run
+    wait_for_app_run(page)
+
+    click(page, "Step")
+    assert counters(page) == (1, 1, 1)
+    click(page, "Step D")
+    click(page, "Step G")
+    assert counters(page) == (1, 2, 2)
+    click(page, "Reset")
+    assert counters(page) == (0, 0, 0)
+
+    # One iteration per frame: Play advances by about one iteration a frame (≈ 4 a second), not hundreds.
+    speed = page.locator(".st-key-pg_speed input[type='range']")
+    speed.focus()
+    speed.press("Home")
+    wait_for_app_run(page)
+    expect(speed).to_have_attribute("aria-valuetext", "1 iteration / frame")
+    click(page, "Play")
+    wait_until(lambda: counters(page)[0] >= 3, timeout_s=30)
+    first, start = counters(page)[0], time.monotonic()
+    page.wait_for_timeout(2000)
+    gained = counters(page)[0] - first
+    click(page, "Pause")
+    assert 1 <= gained <= (time.monotonic() - start) / 0.23 + 2, gained  # at most one per frame
+    speed.focus()
+    speed.press("End")  # back to full speed
+    wait_for_app_run(page)
+
+    # Slow motion: one iteration, stage by stage.
+    before = counters(page)[0]
+    page.get_by_text("slow motion", exact=True).click()
+    wait_for_app_run(page)
+    expect(page.get_by_role("button", name="Play")).to_be_disabled()
+    click(page, "Next iteration, stage by stage")
+    expect(page.get_by_text(re.compile(r"Stage 1 of 8 — "))).to_be_visible()
+    click(page, "Next stage")
+    expect(page.get_by_text(re.compile(r"Stage 2 of 8 — "))).to_be_visible()
+    assert counters(page)[0] == before + 1
+    screenshot("playground-slow-motion.png")
+    page.get_by_text("slow motion", exact=True).click()
+    wait_for_app_run(page)
+
+    # Time travel: step twice more, look back, resume from there.
+    click(page, "Step")
+    click(page, "Step")
+    now = counters(page)[0]
+    page.get_by_text("Time travel: scrub back through the run").click()
+    travel = page.get_by_role("slider", name="recorded iteration")
+    travel.focus()
+    travel.press("Home")
+    wait_for_app_run(page)
+    wait_until(lambda: main_title(page).startswith("iteration 0 "), timeout_s=15)
+    assert counters(page)[0] == now  # looking back does not change the run
+    click(page, "Resume training from iteration 0")
+    assert counters(page) == (0, 0, 0)
+
+    # Downloads: the settings as JSON (the run's own), the metrics as CSV.
+    page.get_by_text("Download and upload").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="config (JSON)").click()
+    settings = json.loads(Path(download.value.path()).read_text())
+    assert (settings["seed"], settings["g_width"], settings["lr_d"]) == (1, 16, 1e-6)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="metrics (CSV)").click()
+    assert Path(download.value.path()).read_text().startswith("iteration,")
+    expect(page.locator("[data-testid='stException']")).to_have_count(0)
+
+
+def test_a_lesson_loads_its_setup_and_says_what_to_watch(open_app):
+    page = open_app("/playground", expect_text="2D playground")
+    picker = page.locator(".st-key-pg_lesson input")
+    picker.click()
+    page.get_by_role("option", name="Mode collapse", exact=True).click()
+    wait_for_app_run(page)
+    wait_until(lambda: "lesson=mode-collapse" in page.url, timeout_s=30)
+    expect(page.get_by_text("Promise:", exact=False).first).to_be_visible()
+    assert counters(page) == (0, 0, 0)
+    page.get_by_text("Optimisation", exact=True).click()
+    expect(page.locator(".st-key-pg_w_lr_d input[type='range']")).to_have_attribute("aria-valuetext", "0.0001")

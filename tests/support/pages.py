@@ -1,10 +1,12 @@
 """AppTest helpers shared by the page tests."""
+
 import base64
 import json
 
 import numpy as np
-
 from streamlit.testing.v1 import AppTest
+
+from pages._session import LENT_RUNS
 
 
 def open_page(path: str, query: dict[str, str]) -> AppTest:
@@ -17,10 +19,42 @@ def open_page(path: str, query: dict[str, str]) -> AppTest:
     return at
 
 
+def page_state_of(at: AppTest, class_name: str):
+    """The page's state object (pages/_session.py `page_state`) of the class named `class_name`."""
+    (state,) = [
+        at.session_state[k]
+        for k in at.session_state
+        if str(k).startswith("page_state:") and str(k).endswith(f".{class_name}")
+    ]
+    return state
+
+
+def lent_runs(at: AppTest) -> dict:
+    """The runs the pages lent in the test's session (what `borrowable_runs()` returns there), by page title."""
+    return dict(at.session_state[LENT_RUNS]) if LENT_RUNS in at.session_state else {}
+
+
+def query_of(at: AppTest) -> dict[str, str]:
+    """The page's URL query, one value per name."""
+    return {k: (v[0] if isinstance(v, list) else v) for k, v in ((k, at.query_params[k]) for k in at.query_params)}
+
+
 def live_figures(at) -> dict[str, dict]:
     """The figures drawn with pages/_plotly_live.py, by element key: {key: plotly figure as a dict}."""
-    return {e.key: json.loads(json.loads(e.proto.json)["spec"]) for e in at.get("bidi_component")
-            if e.proto.component_name == "ganviz.plotly_live"}
+    return {
+        e.key: json.loads(json.loads(e.proto.json)["spec"])
+        for e in at.get("bidi_component")
+        if e.proto.component_name == "ganviz.plotly_live"
+    }
+
+
+def live_roles(at) -> dict[str, str | None]:
+    """The role each live figure declares (e.g. "main-view"), by element key."""
+    return {
+        e.key: json.loads(e.proto.json).get("role")
+        for e in at.get("bidi_component")
+        if e.proto.component_name == "ganviz.plotly_live"
+    }
 
 
 def plotly_array(value, dtype=None) -> np.ndarray:

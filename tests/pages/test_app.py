@@ -1,17 +1,22 @@
-"""AppTest: the home page and the router run without exceptions and show what they should."""
+"""AppTest: the home page and the router run without exceptions and show what they should; the values of the
+widgets each page declares are kept across page switches."""
+
 import json
 import re
 from pathlib import Path
 
 import pytest
-from support.pages import plotly_array
 from streamlit.testing.v1 import AppTest
 
+from ganviz.config import IMAGES, POINTS, setting_names
 from ganviz.data import DATASETS
 from ganviz.losses import LOSSES
+from pages._session import KEPT_WIDGETS
+from support.pages import open_page, plotly_array
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 30  # importing torch and scikit-learn on a cold start takes a few seconds
+VALUE_WIDGETS = ("slider", "number_input", "select_slider", "selectbox", "toggle", "text_input")
 
 
 @pytest.fixture(scope="module")
@@ -75,3 +80,56 @@ def test_home_points_to_every_other_page(home):
     named = {m.value for m in home.markdown}
     for title in titles[1:]:
         assert f"**{title}** (in the sidebar)" in named, title
+
+
+def keep_script():
+    """A page that declares one widget kept, and a second page run (show=False) that does not draw it."""
+    from dataclasses import dataclass
+
+    import streamlit as st
+
+    from pages._session import keep_widget_values, page_state
+
+    keep_widget_values()  # what the router does at the top of every run
+
+    @dataclass
+    class KeepingState:
+        @classmethod
+        def kept_widgets(cls):
+            return ("kept",)
+
+    page_state(KeepingState)
+    if st.session_state.get("show", True):
+        st.slider("kept", 0, 10, key="kept")
+        st.slider("forgotten", 0, 10, key="forgotten")
+
+
+def test_declared_widgets_keep_their_values_while_another_page_is_shown():
+    at = AppTest.from_function(keep_script, default_timeout=TIMEOUT)
+    at.run()
+    at.slider(key="kept").set_value(7)
+    at.slider(key="forgotten").set_value(7).run()
+    at.session_state["show"] = False  # "another page": neither slider is drawn
+    at.run()
+    at.session_state["show"] = True
+    at.run()
+    assert not at.exception
+    assert at.slider(key="kept").value == 7 and at.slider(key="forgotten").value == 0  # Streamlit forgot this one
+
+
+@pytest.mark.parametrize(
+    ("page", "prefix", "domain", "query"),
+    [
+        ("playground.py", "pg_", POINTS, {}),
+        ("digits.py", "mn_", IMAGES, {"dataset": "digits"}),
+    ],
+)
+def test_the_training_pages_declare_every_settings_widget_kept(page, prefix, domain, query, tmp_path, monkeypatch):
+    monkeypatch.setenv("GANVIZ_CACHE_DIR", str(tmp_path))
+    at = open_page(str(ROOT / "pages" / page), query)
+    kept = at.session_state[KEPT_WIDGETS]
+    drawn = {w.key for kind in VALUE_WIDGETS for w in at.get(kind)}
+    settings = {k for k in drawn if k.startswith(f"{prefix}w_")}
+    assert settings == {f"{prefix}w_{n}" for n in setting_names(domain)} and settings <= kept
+    assert {f"{prefix}lesson", f"{prefix}speed"} <= kept
+    assert not {b.key for b in at.button} & kept  # buttons refuse assigned values: never declared

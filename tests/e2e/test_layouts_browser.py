@@ -1,0 +1,35 @@
+"""The live pages at common screen sizes: everything fits the width, the main view is on screen, and a
+screenshot of each is kept in test-artifacts/ to look at."""
+
+import pytest
+from e2e.waiting import wait_for_app_run
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+SIZES = {"1920x1080": (1920, 1080), "1366x768": (1366, 768)}
+PAGES = {  # page -> (path, its title, the key of its main view)
+    "playground": ("/playground?seed=1", "2D playground", "pg_main"),
+    "digits": ("/mnist?dataset=digits", "Digits", "mn_main"),
+    "compare": ("/compare", "Compare runs", "cp_main"),
+}
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("name", PAGES)
+def test_a_live_page_fits_the_screen(name, size, open_app, screenshot):
+    path, title, main = PAGES[name]
+    width, height = SIZES[size]
+    page = open_app(path, expect_text=title)
+    page.set_viewport_size({"width": width, "height": height})
+    for _ in range(3):  # a few iterations, so the curves have something to draw
+        page.get_by_role("button", name="Step", exact=True).click()
+        wait_for_app_run(page)
+    view = page.locator(f".st-key-{main} .js-plotly-plot")
+    expect(view).to_have_count(1)
+    box = view.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width  # the main view is not cut off
+    overflow = page.evaluate("() => document.querySelector(\"[data-testid='stMain']\").scrollWidth")
+    assert overflow <= width, overflow  # no sideways scrolling
+    expect(page.locator("[data-testid='stException']")).to_have_count(0)
+    screenshot(f"{name}-{size}.png")

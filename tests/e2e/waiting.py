@@ -1,0 +1,52 @@
+"""Waiting for the app in a real browser: for a script run to finish, or for any condition.
+
+Imported by the browser tests as `from e2e.waiting import ...` (tests/ is on the import path; a test file's
+`from conftest import ...` would find tests/conftest.py instead of this folder's).
+"""
+
+from __future__ import annotations
+
+import time
+
+from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+RUN_TIMEOUT_MS = 60_000
+
+
+def wait_for_app_run(page: Page, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
+    """Wait until the app is connected and its script run finished, as Streamlit's own e2e suite
+    does: `data-test-script-state` goes initial -> running -> notRunning on the stApp element."""
+    page.wait_for_timeout(200)  # let debounced widget events reach the server
+    page.locator("[data-testid='stApp'][data-test-connection-state='CONNECTED']").wait_for(
+        state="attached", timeout=timeout_ms
+    )
+    page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(
+        state="attached", timeout=timeout_ms
+    )
+
+
+def wait_until(predicate, timeout_s: float = 60.0, poll_s: float = 0.25):
+    """Poll `predicate` until it returns something truthy and return that; fail after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while not (value := predicate()):
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(poll_s)
+    return value
+
+
+def choose(page: Page, key: str, option: str, attempts: int = 3) -> None:
+    """Pick `option` in the select box with key `key`, as a user would: open its list, click the option. A
+    rerun landing meanwhile closes the list: then open it again."""
+    box = page.locator(f".st-key-{key} input")
+    for attempt in range(attempts):
+        try:
+            box.evaluate("e => e.scrollIntoView({block: 'center'})")  # room for the list below it
+            box.click()
+            box.press("ArrowDown")  # a click focuses the box; the arrow key opens its list
+            page.get_by_role("option", name=option, exact=True).click(timeout=5_000)
+            break
+        except PlaywrightTimeoutError:
+            if attempt == attempts - 1:
+                raise
+    wait_for_app_run(page)
