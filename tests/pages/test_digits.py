@@ -131,6 +131,7 @@ def test_a_2d_dataset_is_refused_and_offline_mnist_falls_back_to_digits_with_a_n
         images.clear_image_cache()
 
 
+@pytest.mark.slow  # decodes and trains on the 10,000 MNIST test images
 def test_mnist_from_a_local_folder(mnist_dir, monkeypatch):
     def offline(*args, **kwargs):
         raise URLError("no network")

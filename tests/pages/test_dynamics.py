@@ -10,7 +10,7 @@ import pytest
 
 from support.pages import open_page, plotly_array
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "dynamics.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "dynamics.py")
 SN_LAG = 0.1  # spectral norm's bound may sit a little above 1 (see test_lipschitz.SN_LAG)
 
 

@@ -14,7 +14,7 @@ from ganviz.theory.divergences import LECTURE_MU, LECTURE_NU, LOG2
 from ganviz.theory.optimal_d import DiscriminatorFit
 from support.pages import live_figures, open_page, plotly_array
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "divergences.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "divergences.py")
 STEPS_PER_FRAME = 100
 
 
