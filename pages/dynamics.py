@@ -4,6 +4,7 @@ spectral normalisation does to a discriminator's Lipschitz constant.
 Layout and widgets only: numbers come from ganviz.theory and ganviz.lipschitz, figures from
 ganviz.plots_dynamics.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,9 +22,11 @@ KEPT_TRAININGS = 8  # trained pairs kept in the session, by their settings
 PLOT_CONFIG = {"displayModeBar": False}
 
 st.title("Dynamics")
-st.caption("Three reasons GAN training is hard, each small enough to compute exactly: gradient play "
-           "circles instead of converging, the original generator loss goes flat, and a discriminator "
-           "can be arbitrarily steep unless its Lipschitz constant is controlled.")
+st.caption(
+    "Three reasons GAN training is hard, each small enough to compute exactly: gradient play "
+    "circles instead of converging, the original generator loss goes flat, and a discriminator "
+    "can be arbitrarily steep unless its Lipschitz constant is controlled."
+)
 
 # --- the xy game -----------------------------------------------------------------------------------
 
@@ -53,27 +56,41 @@ with rules:
         r"\text{consensus:}\quad & z_{t+1} = z_t - \eta\,\big(F(z_t) + \gamma \nabla \tfrac12 \|F(z_t)\|^2\big)"
         r"\end{aligned}"
     )
-    st.caption("z = (x, y); F(z) = (∂V/∂x, −∂V/∂y) = (y, −x) is the field both players descend. "
-               "Every path starts at (1, 1).")
+    st.caption(
+        "z = (x, y); F(z) = (∂V/∂x, −∂V/∂y) = (y, −x) is the field both players descend. Every path starts at (1, 1)."
+    )
 
 methods = st.multiselect("methods", list(XY_METHODS), default=DEFAULT_METHODS, key="dy_methods")
 controls = st.columns(3, gap="large")
 eta = controls[0].slider("step size η", 0.01, 1.0, 0.1, 0.01, key="dy_eta")
 steps = controls[1].slider("steps", 10, 1000, 200, 10, key="dy_steps")
-gamma = controls[2].slider("consensus γ", 0.0, 2.0, 1.0, 0.1, key="dy_gamma",
-                           help="Weight of the pull toward small gradients; used by consensus only.",
-                           disabled="consensus" not in methods)
+gamma = controls[2].slider(
+    "consensus γ",
+    0.0,
+    2.0,
+    1.0,
+    0.1,
+    key="dy_gamma",
+    help="Weight of the pull toward small gradients; used by consensus only.",
+    disabled="consensus" not in methods,
+)
 
 simultaneous = xy_trajectory("simultaneous", eta, steps, XY_START)
 alternating = xy_trajectory("alternating", eta, steps, XY_START)
 factors = dynamics.radius_factors(simultaneous)
 numbers = st.columns(3)
-numbers[0].metric("simultaneous: measured ‖zₜ₊₁‖ / ‖zₜ‖", f"{factors.mean():.9f}",
-                  help=f"Mean over the {steps} steps; smallest {factors.min():.12f}, largest {factors.max():.12f}.")
+numbers[0].metric(
+    "simultaneous: measured ‖zₜ₊₁‖ / ‖zₜ‖",
+    f"{factors.mean():.9f}",
+    help=f"Mean over the {steps} steps; smallest {factors.min():.12f}, largest {factors.max():.12f}.",
+)
 numbers[1].metric("closed form √(1+η²)", f"{simultaneous_radius_factor(eta):.9f}")
-numbers[2].metric("alternating: largest drift of x² + y² + ηxy", f"{dynamics.invariant_drift(alternating, eta):.1e}",
-                  help="max over the run of |I(z_t) − I(z_0)| / I(z_0): zero up to rounding. (With x "
-                       "stepping first, x² + y² − ηxy is the conserved quantity instead.)")
+numbers[2].metric(
+    "alternating: largest drift of x² + y² + ηxy",
+    f"{dynamics.invariant_drift(alternating, eta):.1e}",
+    help="max over the run of |I(z_t) − I(z_0)| / I(z_0): zero up to rounding. (With x "
+    "stepping first, x² + y² − ηxy is the conserved quantity instead.)",
+)
 
 if not methods:
     st.info("Pick at least one method to draw its trajectory.")
@@ -104,11 +121,21 @@ with formulas:
         r"& \frac{\partial}{\partial l} \big(-\log \sigma(l)\big) = \sigma(l) - 1 = D(G(z)) - 1"
         r"\end{aligned}"
     )
-    st.caption("l is D's logit on a fake, D(G(z)) = σ(l). G's gradient reaches its weights only "
-               "through this factor, so where it is near 0 G learns nothing.")
+    st.caption(
+        "l is D's logit on a fake, D(G(z)) = σ(l). G's gradient reaches its weights only "
+        "through this factor, so where it is near 0 G learns nothing."
+    )
 
-d_fake = st.slider("D(G(z))", 0.001, 0.999, 0.03, 0.001, format="%.3f", key="dy_dgz",
-                   help="D's probability that a fake is real: near 0 when D confidently rejects the fakes.")
+d_fake = st.slider(
+    "D(G(z))",
+    0.001,
+    0.999,
+    0.03,
+    0.001,
+    format="%.3f",
+    key="dy_dgz",
+    help="D's probability that a fake is real: near 0 when D confidently rejects the fakes.",
+)
 at = {k: float(v[0]) for k, v in g_loss_curves(np.array([d_fake])).items()}
 values = st.columns(4)
 values[0].metric("saturating loss log(1 − D(G(z)))", f"{at['saturating']:.4f}")
@@ -116,9 +143,11 @@ values[1].metric("its gradient −D(G(z))", f"{at['saturating_grad']:.4f}")
 values[2].metric("non-saturating loss −log D(G(z))", f"{at['nonsaturating']:.4f}")
 values[3].metric("its gradient D(G(z)) − 1", f"{at['nonsaturating_grad']:.4f}")
 st.plotly_chart(dynamics.g_loss_figure(d_fake), width="stretch", config=PLOT_CONFIG, key="dy_g_loss")
-st.caption(f"Shaded: where a loss's gradient is smaller than {dynamics.FLAT_GRADIENT:g} in size. For the "
-           f"saturating loss that is D(G(z)) < {dynamics.FLAT_GRADIENT:g}, a confident D: the fakes get no "
-           "signal. The non-saturating loss only goes flat once D is fooled, when G has nothing left to learn.")
+st.caption(
+    f"Shaded: where a loss's gradient is smaller than {dynamics.FLAT_GRADIENT:g} in size. For the "
+    f"saturating loss that is D(G(z)) < {dynamics.FLAT_GRADIENT:g}, a confident D: the fakes get no "
+    "signal. The non-saturating loss only goes flat once D is fooled, when G has nothing left to learn."
+)
 
 # --- spectral normalisation ------------------------------------------------------------------------
 
@@ -151,8 +180,11 @@ else:
     readout[0].metric("σ(W) by SVD", f"{run.sigma_max:.9f}")
     readout[1].metric(f"estimate after {power_steps} steps", f"{run.estimates[-1]:.9f}")
     readout[2].metric("relative error", f"{run.relative_errors[-1]:.1e}")
-    readout[3].metric("σ₂ / σ₁", f"{run.gap_ratio:.3f}",
-                      help="The error shrinks by about (σ₂/σ₁)⁴ per step once the first singular vector dominates.")
+    readout[3].metric(
+        "σ₂ / σ₁",
+        f"{run.gap_ratio:.3f}",
+        help="The error shrinks by about (σ₂/σ₁)⁴ per step once the first singular vector dominates.",
+    )
     st.plotly_chart(spectral.power_iteration_figure(run), width="stretch", config=PLOT_CONFIG, key="dy_power")
 
 st.subheader("A discriminator with and without spectral norm")
@@ -167,13 +199,22 @@ with explain:
     )
 with formulas:
     st.latex(r"|f(a) - f(b)| \le \|f\|_L\, \|a - b\|, \qquad \|f\|_L \le \prod_l \sigma(W_l)")
-    st.latex(r"W_\text{SN} = W / \hat\sigma(W) \;\Rightarrow\; \sigma(W_\text{SN}) = \sigma(W) / \hat\sigma(W) \approx 1")
-    st.caption("σ̂ comes from power iteration, which never overshoots σ: each normalised layer's σ is "
-               "1 or a little above, while the estimate catches up with the weights.")
+    st.latex(
+        r"W_\text{SN} = W / \hat\sigma(W) \;\Rightarrow\; \sigma(W_\text{SN}) = \sigma(W) / \hat\sigma(W) \approx 1"
+    )
+    st.caption(
+        "σ̂ comes from power iteration, which never overshoots σ: each normalised layer's σ is "
+        "1 or a little above, while the estimate catches up with the weights."
+    )
 
 sn = st.columns([2, 2, 1, 2], gap="medium", vertical_alignment="bottom")
-dataset = sn[0].selectbox("real data", list(DATASETS), index=list(DATASETS).index(SN_DATASET),
-                          format_func=lambda name: DATASETS[name].title, key="dy_sn_dataset")
+dataset = sn[0].selectbox(
+    "real data",
+    list(DATASETS),
+    index=list(DATASETS).index(SN_DATASET),
+    format_func=lambda name: DATASETS[name].title,
+    key="dy_sn_dataset",
+)
 sn_steps = sn[1].slider("training steps (Adam)", 50, 1500, SN_STEPS, 50, key="dy_sn_steps")
 sn_seed = sn[2].number_input("seed", 0, 2**31 - 1, SN_SEED, key="dy_sn_seed")
 settings = (dataset, int(sn_steps), int(sn_seed))
@@ -192,21 +233,35 @@ if sn[3].button("Train both discriminators", key="dy_train", type="primary"):
 
 comparison = results.get(settings)
 if comparison is None:
-    st.info("Press **Train both discriminators** to train them with these settings and measure them."
-            if not results else "The settings changed: press **Train both discriminators** to train with them.")
+    st.info(
+        "Press **Train both discriminators** to train them with these settings and measure them."
+        if not results
+        else "The settings changed: press **Train both discriminators** to train with them."
+    )
 else:
     for column, est in zip(st.columns(2, gap="large"), (comparison.plain, comparison.spectral)):
         tag = "with SN" if est.spectral_norm else "without SN"
         left, right = column.columns(2)
-        left.metric(f"Lipschitz estimate, {tag}", f"{est.grad_max:.3f}",
-                    help="max ‖∇ₓf‖ over the grid, f = D's logit: a lower estimate of the true constant. "
-                         f"The largest secant slope |f(a) − f(b)| / ‖a − b‖ over random pairs is {est.secant_max:.3f}.")
-        right.metric(f"bound ∏σ(Wₗ), {tag}", f"{est.bound:.3f}",
-                     help="The product of each layer's largest singular value (by SVD, after spectral norm).")
-        column.caption(f"Per layer, input first: σ = {', '.join(f'{s:.3f}' for s in est.layer_sigmas)}. "
-                       f"{est.accuracy:.0%} of the training points on the right side of D = ½.")
-    st.plotly_chart(spectral.spectral_surfaces_figure(comparison), width="stretch", config=PLOT_CONFIG,
-                    key="dy_sn_surfaces")
-    st.caption("D(x) = P(real) on each network's grid. Without spectral norm D is free to become as steep "
-               "as it likes around the data; with it, the logit can change by at most about one unit per "
-               "unit of distance, so D's surface stays smooth and its gradients stay informative.")
+        left.metric(
+            f"Lipschitz estimate, {tag}",
+            f"{est.grad_max:.3f}",
+            help="max ‖∇ₓf‖ over the grid, f = D's logit: a lower estimate of the true constant. "
+            f"The largest secant slope |f(a) − f(b)| / ‖a − b‖ over random pairs is {est.secant_max:.3f}.",
+        )
+        right.metric(
+            f"bound ∏σ(Wₗ), {tag}",
+            f"{est.bound:.3f}",
+            help="The product of each layer's largest singular value (by SVD, after spectral norm).",
+        )
+        column.caption(
+            f"Per layer, input first: σ = {', '.join(f'{s:.3f}' for s in est.layer_sigmas)}. "
+            f"{est.accuracy:.0%} of the training points on the right side of D = ½."
+        )
+    st.plotly_chart(
+        spectral.spectral_surfaces_figure(comparison), width="stretch", config=PLOT_CONFIG, key="dy_sn_surfaces"
+    )
+    st.caption(
+        "D(x) = P(real) on each network's grid. Without spectral norm D is free to become as steep "
+        "as it likes around the data; with it, the logit can change by at most about one unit per "
+        "unit of distance, so D's surface stays smooth and its gradients stay informative."
+    )

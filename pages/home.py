@@ -1,9 +1,10 @@
 """Home: what a GAN is, why training one is hard, and what you can train here."""
+
 import streamlit as st
 
 from ganviz.data import DATASETS
-from ganviz.losses import LOSSES
 from ganviz.figures.gallery import dataset_gallery
+from ganviz.losses import LOSSES
 
 OUTPUT_KIND = {
     "probability": "D outputs a probability (a sigmoid of its logit)",
@@ -50,13 +51,10 @@ with why:
     )
 
 st.header("Losses you can train with")
-st.markdown(
-    "Every trainer in ganviz offers these. In each pair D minimises the first objective and G "
-    "the second."
-)
+st.markdown("Every trainer in ganviz offers these. In each pair D minimises the first objective and G the second.")
 losses = list(LOSSES.values())
 for row in range(0, len(losses), 2):  # two cards a row, so cards side by side line up
-    for col, loss in zip(st.columns(2), losses[row:row + 2]):
+    for col, loss in zip(st.columns(2), losses[row : row + 2]):
         with col.container(border=True, height="stretch"):
             st.markdown(f"**{loss.title}** · `{loss.name}`")
             st.caption(OUTPUT_KIND.get(loss.output, loss.output))
@@ -78,28 +76,40 @@ st.plotly_chart(gallery(GALLERY_POINTS, GALLERY_SEED), width="stretch", config={
 st.header("Where to start")
 start_2d, start_digits = st.columns(2, gap="large")
 start_2d.markdown("**2D playground** (in the sidebar)")
-start_2d.caption("GAN Lab's view, and more: D's decision surface, G's samples and the forces between them, "
-                 "live, with lessons on mode collapse, vanishing gradients, balance and the Wasserstein losses.")
+start_2d.caption(
+    "GAN Lab's view, and more: D's decision surface, G's samples and the forces between them, "
+    "live, with lessons on mode collapse, vanishing gradients, balance and the Wasserstein losses."
+)
 start_digits.markdown("**Digits (MNIST)** (in the sidebar)")
-start_digits.caption("The same losses and tricks on handwritten digits: watch them form, and watch a "
-                     "classifier's histogram catch the generator dropping digits.")
+start_digits.caption(
+    "The same losses and tricks on handwritten digits: watch them form, and watch a "
+    "classifier's histogram catch the generator dropping digits."
+)
 start_divergences, start_dynamics = st.columns(2, gap="large")
 start_divergences.markdown("**Divergences** (in the sidebar)")
-start_divergences.caption("Why JS stays flat at log 2 while W₁ keeps pointing the way: exact numbers with "
-                          "sliders, the optimal discriminator learnt live, and a minimax generator racing a "
-                          "WGAN-GP one from far away.")
+start_divergences.caption(
+    "Why JS stays flat at log 2 while W₁ keeps pointing the way: exact numbers with "
+    "sliders, the optimal discriminator learnt live, and a minimax generator racing a "
+    "WGAN-GP one from far away."
+)
 start_dynamics.markdown("**Dynamics** (in the sidebar)")
-start_dynamics.caption("Why gradient play circles (the xy game), why the original generator loss stalls, and "
-                       "what spectral normalisation does to a discriminator's slope.")
+start_dynamics.caption(
+    "Why gradient play circles (the xy game), why the original generator loss stalls, and "
+    "what spectral normalisation does to a discriminator's slope."
+)
 start_latent, start_compare = st.columns(2, gap="large")
 start_latent.markdown("**Latent** (in the sidebar)")
-start_latent.caption("Inside a trained GAN: walks and arithmetic in its latent space, the truncation trick's "
-                     "fidelity against variety, the discriminator's embedding space, and why pushing noise along "
-                     "D's gradient does not generate.")
+start_latent.caption(
+    "Inside a trained GAN: walks and arithmetic in its latent space, the truncation trick's "
+    "fidelity against variety, the discriminator's embedding space, and why pushing noise along "
+    "D's gradient does not generate."
+)
 start_compare.markdown("**Compare** (in the sidebar)")
-start_compare.caption("Two to four runs race on the same data and seed: non-saturating against WGAN-GP, k = 1 "
-                      "against k = 5, with and without spectral norm. Their views side by side, every curve "
-                      "overlaid, the settings that differ highlighted, and a link that replays the race.")
+start_compare.caption(
+    "Two to four runs race on the same data and seed: non-saturating against WGAN-GP, k = 1 "
+    "against k = 5, with and without spectral norm. Their views side by side, every curve "
+    "overlaid, the settings that differ highlighted, and a link that replays the race."
+)
 
 st.header("Train one from the command line")
 st.markdown("The same engine runs without the app. Train a GAN on the ring of 8 Gaussians:")
