@@ -62,6 +62,7 @@ class LiveRun:
         self._lockstep: Lockstep | None = None
         self._per_frame: int | None = None  # the speed the workers were started for
         self._seconds_per_iteration: float | None = None  # of every run together, measured from the frames
+        self._frame_seconds = 0.0  # what making a round's frames took the workers, measured too
         self.snapshot = self._observe(force_metrics=True)
 
     @property
@@ -129,7 +130,8 @@ class LiveRun:
             return per_frame
         if self._seconds_per_iteration is None:
             return FIRST_ROUND
-        return max(1, round(budget_s / self._seconds_per_iteration))
+        # a round's training and its frames fit in one frame of the page: a new picture at every tick
+        return max(1, round((budget_s - self._frame_seconds) / self._seconds_per_iteration))
 
     def _view(self, with_metrics: bool) -> dict:
         view = dict(with_metrics=with_metrics, w1_points=LIVE_W1_POINTS)
@@ -151,6 +153,7 @@ class LiveRun:
         seconds = self._lockstep.seconds_per_iteration(frames)
         if seconds:
             self._seconds_per_iteration = seconds
+        self._frame_seconds = self._lockstep.frame_seconds(frames)
         snapshots = [f.snapshot for f in frames]
         if self.is_race:  # runs left behind do not train: their last snapshots stand
             by_run = dict(zip(map(id, self._lockstep.trainers), snapshots))

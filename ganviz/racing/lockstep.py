@@ -71,6 +71,10 @@ class Lockstep:
                 per_worker.append(sum(f.seconds / f.trained for f in done))
         return max(per_worker, default=None)
 
+    def frame_seconds(self, frames: list[Frame]) -> float:
+        """How long the slowest worker took to make its frames of a round (snapshots and states)."""
+        return max((frames[share[0]].frame_seconds for share in self._shares if share), default=0.0)
+
     @property
     def alive(self) -> bool:
         """False once any worker has stopped (after idling out with nothing to do, say)."""

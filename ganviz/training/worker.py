@@ -47,6 +47,7 @@ class Frame:
     final: bool  # the worker has stopped after this frame
     seconds: float  # seconds spent training this run since its previous frame
     trained: int  # iterations trained since the previous frame
+    frame_seconds: float = 0.0  # seconds the worker spent making this round's frames (its runs together)
 
 
 def apply_frame(trainer: Trainer, frame: Frame) -> None:
@@ -111,7 +112,7 @@ class _Serving:
         self.outbox: queue.Queue = queue.Queue()  # frames (~1 MB a run) are sent by a thread while training goes on
 
     def frames(self, view: dict | None, final: bool = False) -> list[Frame]:
-        out = []
+        start, out = time.perf_counter(), []
         for i, t in enumerate(self.trainers):
             snapshot = None if view is None else t.snapshot(**view)
             rows = t.history.rows()
@@ -120,6 +121,8 @@ class _Serving:
                 Frame(t.iteration, snapshot, rows, t.get_state(), t.divergence, final, self.seconds[i], self.trained[i])
             )
         self.seconds, self.trained = [0.0] * len(self.trainers), [0] * len(self.trainers)
+        for frame in out:
+            frame.frame_seconds = time.perf_counter() - start
         return out
 
     def _left(self, i: int, limits: list[int]) -> int:
