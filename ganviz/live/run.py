@@ -30,6 +30,7 @@ from ganviz.training.worker import apply_frame
 METRICS_EVERY_S = 2.0  # how often a playing run measures its metrics
 LIVE_W1_POINTS = 500  # exact W1 on 500 + 500 points: ~15 ms instead of ~0.1 s at 1,000
 FIRST_ROUND = 10  # iterations in a playing run's first round, before its speed is measured
+LATE_ROUND_WAIT_S = 0.1  # a tick with no new round waits this long for one: a late round is drawn, not skipped
 ROUNDS_AHEAD = 2  # rounds asked for ahead at full speed: the workers train on while a frame is drawn
 
 
@@ -112,7 +113,7 @@ class LiveRun:
         if self._lockstep is None:
             return
         try:
-            for frames in self._lockstep.completed_rounds():
+            for frames in self._lockstep.completed_rounds(wait_s=LATE_ROUND_WAIT_S):
                 self._take_in(frames)
         except WorkerLost:
             self.stop()

@@ -9,6 +9,7 @@ trains exactly as it would alone, because each worker holds plain Trainers built
 from __future__ import annotations
 
 import os
+import time
 
 import numpy as np
 
@@ -47,9 +48,19 @@ class Lockstep:
             worker.request_round(n, view)
         self.outstanding += 1
 
-    def completed_rounds(self) -> list[list[Frame]]:
-        """The rounds completed since the last call, oldest first, each a frame per run (never blocks)."""
+    def completed_rounds(self, wait_s: float = 0.0) -> list[list[Frame]]:
+        """The rounds completed since the last call, oldest first, each a frame per run. With none complete
+        yet, waits up to `wait_s` seconds for the oldest outstanding one (default: never blocks)."""
         self._collect()
+        if wait_s > 0 and self.outstanding:
+            deadline = time.perf_counter() + wait_s
+            for arrived, worker in zip(self._arrived, self.workers):
+                while not arrived and not worker.finished:
+                    frames = worker.next_frames(max(0.0, deadline - time.perf_counter()))
+                    if frames is None:
+                        break
+                    if not frames[0].final:
+                        arrived.append(frames)
         if any(w.finished and len(a) < self.outstanding for w, a in zip(self.workers, self._arrived)):
             raise WorkerLost("a training process stopped unexpectedly")
         return self._take_complete()
