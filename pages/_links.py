@@ -61,15 +61,19 @@ def config_from_link(
     """The config a link asks for: `lesson=NAME` (one of `lessons`) replaces `base`, then each setting is
     applied leniently. Returns (config, the lesson or None, a message per value that was fixed)."""
     params, messages = dict(params), []
-    lesson = params.pop("lesson", None)
-    if lesson is not None:
-        if lesson in lessons:
-            base = lessons[lesson].config()
-        else:
-            messages.append(f"lesson {lesson!r} does not exist; choose one of: {', '.join(lessons)}")
-            lesson = None
-    config, fixes = GANConfig.from_query_lenient(params, base=base)
+    lesson = lesson_from_link(params, lessons, messages)
+    config, fixes = GANConfig.from_query_lenient(params, base=lessons[lesson].config() if lesson else base)
     return config, lesson, messages + fixes
+
+
+def lesson_from_link(params: dict[str, str], lessons: Mapping, messages: list[str]) -> str | None:
+    """Take `lesson` out of `params`: its name if it is one of `lessons`; an unknown one is dropped with a
+    message (the link then opens as if it named no lesson)."""
+    lesson = params.pop("lesson", None)
+    if lesson is not None and lesson not in lessons:
+        messages.append(f"lesson {lesson!r} does not exist; choose one of: {', '.join(lessons)}")
+        return None
+    return lesson
 
 
 def page_config_from_link(
@@ -115,12 +119,9 @@ def race_from_link(
             return None, name, messages
         messages.append(f"comparison {name!r} does not exist; choose one of: {', '.join(comparisons)}")
     base = GANConfig()
-    lesson = params.pop("lesson", None)
+    lesson = lesson_from_link(params, lessons, messages)
     if lesson is not None:
-        if lesson in lessons:
-            base = lessons[lesson].config()
-        else:
-            messages.append(f"lesson {lesson!r} does not exist; choose one of: {', '.join(lessons)}")
+        base = lessons[lesson].config()
     elif params.get("dataset") in ALL_DATASETS:
         base = defaults_for(params["dataset"])  # digit runs start from the digit defaults
     if not params and lesson is None:
