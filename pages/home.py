@@ -1,5 +1,7 @@
 """Home: what a GAN is, why training one is hard, and what you can train here."""
 
+import re
+
 import streamlit as st
 
 from ganviz.data import DATASETS
@@ -14,6 +16,12 @@ OUTPUT_KIND = {
 
 
 GALLERY_POINTS, GALLERY_SEED = 1500, 0
+LAST_TERM = re.compile(r"\] ([+-]) (?!.*\] [+-] )")  # before the last top-level + or - of a sum of expectations
+
+
+def on_two_lines(formula: str) -> str:
+    """A sum of terms broken before its last + or -, so that half a 1366-pixel screen holds it."""
+    return LAST_TERM.sub(r"] \\\\ & \\qquad \1 ", formula, count=1)
 
 
 @st.cache_data(show_spinner=False)
@@ -60,7 +68,7 @@ for row in range(0, len(losses), 2):  # two cards a row, so cards side by side l
             st.caption(OUTPUT_KIND.get(loss.output, loss.output))
             st.latex(
                 r"\begin{aligned}"
-                rf"\text{{D:}}\quad & \min_D\; {loss.formula_d} \\"
+                rf"\text{{D:}}\quad & \min_D\; {on_two_lines(loss.formula_d)} \\"
                 rf"\text{{G:}}\quad & \min_G\; {loss.formula_g}"
                 r"\end{aligned}"
             )

@@ -1,5 +1,5 @@
-"""The live pages at common screen sizes: everything fits the width, the main view is on screen, and a
-screenshot of each is kept in test-artifacts/ to look at."""
+"""The pages at common screen sizes: everything fits the width, every formula fits its column, a live page's
+main view is on screen, and a screenshot of each is kept in test-artifacts/ to look at."""
 
 import pytest
 from e2e.waiting import wait_for_app_run
@@ -7,6 +7,13 @@ from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
+FORMULAS_CUT_OFF = """() => [...document.querySelectorAll(".katex-display")].filter((formula) => {
+    const room = formula.closest("[data-testid='stElementContainer']").getBoundingClientRect();
+    return [...formula.querySelectorAll(".katex-html .base")].some((part) => {
+        const drawn = part.getBoundingClientRect();
+        return drawn.left < room.left - 1 || drawn.right > room.right + 1;
+    });
+}).map((formula) => formula.textContent.slice(0, 40))"""
 SIZES = {"1920x1080": (1920, 1080), "1366x768": (1366, 768)}
 PAGES = {  # page -> (path, its title, the key of its main view)
     "playground": ("/playground?seed=1", "2D playground", "pg_main"),
@@ -31,5 +38,31 @@ def test_a_live_page_fits_the_screen(name, size, open_app, screenshot):
     assert box["x"] >= 0 and box["x"] + box["width"] <= width  # the main view is not cut off
     overflow = page.evaluate("() => document.querySelector(\"[data-testid='stMain']\").scrollWidth")
     assert overflow <= width, overflow  # no sideways scrolling
+    cut = page.evaluate(FORMULAS_CUT_OFF)
+    assert cut == [], cut  # every formula fits its column
+    expect(page.locator("[data-testid='stException']")).to_have_count(0)
+    screenshot(f"{name}-{size}.png")
+
+
+EXPLAINER_PAGES = {  # page -> (path, its title)
+    "home": ("/", "ganviz — see why GANs are hard"),
+    "divergences": ("/divergences", "Divergences"),
+    "dynamics": ("/dynamics", "Dynamics"),
+}
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("name", EXPLAINER_PAGES)
+def test_an_explainer_page_fits_the_screen(name, size, open_app, screenshot):
+    path, title = EXPLAINER_PAGES[name]
+    width, height = SIZES[size]
+    page = open_app(path, expect_text=title)
+    page.set_viewport_size({"width": width, "height": height})
+    wait_for_app_run(page)
+    expect(page.locator(".js-plotly-plot").first).to_be_visible()
+    overflow = page.evaluate("() => document.querySelector(\"[data-testid='stMain']\").scrollWidth")
+    assert overflow <= width, overflow  # no sideways scrolling
+    cut = page.evaluate(FORMULAS_CUT_OFF)
+    assert cut == [], cut  # every formula fits its column
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
     screenshot(f"{name}-{size}.png")
