@@ -21,7 +21,7 @@ keep_widget_values()
 PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("pages/playground.py", title="2D playground", icon=":material/scatter_plot:", url_path="playground"),
-    st.Page("pages/digits.py", title="Digits (MNIST)", icon=":material/draw:", url_path="mnist"),
+    st.Page("pages/mnist.py", title="Digits (MNIST)", icon=":material/draw:", url_path="mnist"),
     # New pages go below, one st.Page per file in pages/, in the order they appear in the sidebar.
     st.Page("pages/divergences.py", title="Divergences", icon=":material/compare_arrows:", url_path="divergences"),
     st.Page("pages/dynamics.py", title="Dynamics", icon=":material/cyclone:", url_path="dynamics"),

@@ -34,6 +34,7 @@ from ganviz.live.run import METRICS_EVERY_S, LiveRun
 from ganviz.racing.comparisons import COMPARISONS, DEFAULT_COMPARISON
 from ganviz.racing.config import MAX_RUNS, SHARED_SETTINGS, RaceConfig, setting_rows
 from ganviz.racing.race import run_metrics_log
+from pages._first_visit import run_through_app
 from pages._links import defaults_for, link_params, race_from_link, shareable_link, show_link_messages, write_link
 from pages._live_panel import (
     Download,
@@ -46,6 +47,8 @@ from pages._live_panel import (
 )
 from pages._session import borrowable_runs, page_state
 from pages._settings import setting_widget
+
+run_through_app()  # first, before anything is drawn: see pages/_first_visit.py
 
 PREFIX = "cp_"
 FRAME_S = 0.35  # redraw period of the small multiples while playing

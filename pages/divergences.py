@@ -21,7 +21,10 @@ from ganviz.metrics.points import js_divergence_1d, wasserstein1_1d
 from ganviz.theory import divergences
 from ganviz.theory.optimal_d import DiscriminatorFit
 from ganviz.theory.shift_duel import MAX_ITERATIONS, ShiftDuel, ShiftGANConfig, estimate_kind
+from pages._first_visit import run_through_app
 from pages._plotly_live import plotly_live
+
+run_through_app()  # first, before anything is drawn: see pages/_first_visit.py
 
 FRAME_S = 0.45  # redraw period of the live parts while playing
 TRAIN_S = 0.3  # training time per frame

@@ -14,6 +14,9 @@ from ganviz.data import DATASETS
 from ganviz.figures import dynamics, spectral
 from ganviz.theory.dynamics import XY_METHODS, g_loss_curves, simultaneous_radius_factor, xy_trajectory
 from ganviz.theory.lipschitz import MAX_MATRIX_SIDE, compare_spectral_norm, power_iteration_run
+from pages._first_visit import run_through_app
+
+run_through_app()  # first, before anything is drawn: see pages/_first_visit.py
 
 XY_START = (1.0, 1.0)  # the lecture's Step 0: x > 0, y > 0
 DEFAULT_METHODS = ["simultaneous", "alternating", "extragradient", "optimistic"]

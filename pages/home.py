@@ -7,6 +7,9 @@ import streamlit as st
 from ganviz.data import DATASETS
 from ganviz.figures.gallery import dataset_gallery
 from ganviz.losses import LOSSES
+from pages._first_visit import run_through_app
+
+run_through_app()  # first, before anything is drawn: see pages/_first_visit.py
 
 OUTPUT_KIND = {
     "probability": "D outputs a probability (a sigmoid of its logit)",

@@ -19,7 +19,10 @@ from ganviz.figures import latent as figures
 from ganviz.latent import embedding, fgsm, noise, probe, truncation
 from ganviz.live.run import LiveRun
 from ganviz.training.domain import DISPLAY_SAMPLES
+from pages._first_visit import run_through_app
 from pages._session import borrowable_runs, page_state
+
+run_through_app()  # first, before anything is drawn: see pages/_first_visit.py
 
 QUICK_ITERATIONS = 3000  # measured with the page's first draw: ~13 s for the 2D ring, ~15 s for the 8×8 digits
 MORE_ITERATIONS = 1000

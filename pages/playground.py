@@ -22,6 +22,7 @@ from ganviz.io import animation, checkpoints, tables
 from ganviz.lessons.presets import LESSONS, PRESETS
 from ganviz.live.run import LIVE_W1_POINTS, METRICS_EVERY_S, LiveRun
 from ganviz.metrics.points import EVAL_SAMPLES
+from pages._first_visit import run_through_app
 from pages._links import link_params, page_config_from_link, show_link_messages, write_link
 from pages._live_panel import NO_MODEBAR, Download, LivePanel, LiveState, PanelSpec, install_run, panel_widget_keys
 from pages._plotly_live import plotly_live
@@ -38,6 +39,8 @@ from pages._settings import (
     setting_keys,
     settings_from_widgets,
 )
+
+run_through_app()  # first, before anything is drawn: see pages/_first_visit.py
 
 TITLE = "2D playground"  # the title other pages borrow this page's run under
 PREFIX = "pg_"

@@ -89,13 +89,6 @@ def find_chromium() -> str:
     raise RuntimeError("Chromium not found: install Chromium, e.g. apt-get install -y chromium, or set GANVIZ_CHROMIUM")
 
 
-def open_home_first(page, base: str) -> None:
-    """Open the home page in the first session after the app starts: over a deep-linked page, that
-    session gets a spurious "Page not found" modal that blocks every click (streamlit/streamlit#9992)."""
-    page.goto(base, wait_until="domcontentloaded")
-    page.get_by_text("ganviz — see why GANs are hard").first.wait_for(timeout=60_000)
-
-
 def _iteration(page) -> int:
     return int(STATUS.search(page.get_by_text(STATUS).first.inner_text()).group(1).replace(",", ""))
 
@@ -121,7 +114,6 @@ def bench_live(seconds: float = 20.0, warmup: float = 5.0, page_path: str = "/pl
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=find_chromium(), headless=True, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 900})
-            open_home_first(page, base)
             page.goto(f"{base}{page_path}", wait_until="domcontentloaded")
             page.get_by_text(STATUS).first.wait_for(timeout=60_000)
             page.get_by_role("button", name="Play").click()

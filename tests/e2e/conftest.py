@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from e2e.waiting import RUN_TIMEOUT_MS, wait_for_app_run
 from playwright.sync_api import Page, sync_playwright
 
-from ganviz.bench.browser import CHROMIUM_ARGS, app_command, find_chromium, free_port, healthy, open_home_first
+from ganviz.bench.browser import CHROMIUM_ARGS, app_command, find_chromium, free_port, healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -35,14 +36,13 @@ def _tail(path: Path, lines: int = 40) -> str:
         return "(no log)"
 
 
-@pytest.fixture(scope="session")
-def app_url(artifacts: Path, browser):
-    """Start `streamlit run app.py` headless on a free port; yield its base URL; stop it."""
+@contextmanager
+def serving_app(log_path: Path):
+    """`streamlit run app.py` headless on a free port, freshly started; yields its base URL, then stops it."""
     port = free_port()
-    log_path = artifacts / "streamlit.log"
     with open(log_path, "w") as log:
         # Downloads and the digit classifier's cache go to a throwaway folder, not the user's cache.
-        env = {**os.environ, "GANVIZ_CACHE_DIR": str(artifacts / "cache")}
+        env = {**os.environ, "GANVIZ_CACHE_DIR": str(log_path.parent / "cache")}
         proc = subprocess.Popen(app_command(port), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -58,9 +58,6 @@ def app_url(artifacts: Path, browser):
                     f"{STARTUP_TIMEOUT_S} s; log tail:\n{_tail(log_path)}"
                 )
             time.sleep(0.25)
-        warm_up = browser.new_page()
-        open_home_first(warm_up, base)
-        warm_up.close()
         yield base
     finally:
         proc.terminate()
@@ -69,6 +66,13 @@ def app_url(artifacts: Path, browser):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def app_url(artifacts: Path):
+    """One server for the test session; its log is test-artifacts/streamlit.log."""
+    with serving_app(artifacts / "streamlit.log") as base:
+        yield base
 
 
 def chromium_path() -> str:

@@ -84,6 +84,19 @@ def test_home_points_to_every_other_page(home):
         assert f"**{title}** (in the sidebar)" in named, title
 
 
+def test_each_page_is_found_by_its_file_name_and_runs_through_the_router():
+    # a link opened first on a fresh server is looked up among pages/ by file name (see pages/_first_visit.py):
+    # each page's address is its file's name, and each page reruns itself through app.py before drawing
+    pages = re.findall(
+        r'st\.Page\("pages/(\w+)\.py",[^\n]*?(?:url_path="(\w+)"|default=True)', (ROOT / "app.py").read_text()
+    )
+    assert len(pages) == len(list((ROOT / "pages").glob("[!_]*.py"))) >= 7
+    for name, url_path in pages:
+        assert url_path in (name, ""), (name, url_path)
+        first_call = re.search(r"^(\w+)\(", (ROOT / "pages" / f"{name}.py").read_text(), re.M)
+        assert first_call and first_call.group(1) == "run_through_app", name
+
+
 def keep_script():
     """A page that declares one widget kept, and a second page run (show=False) that does not draw it."""
     from dataclasses import dataclass
@@ -123,7 +136,7 @@ def test_declared_widgets_keep_their_values_while_another_page_is_shown():
     ("page", "prefix", "domain", "query"),
     [
         ("playground.py", "pg_", POINTS, {}),
-        ("digits.py", "mn_", IMAGES, {"dataset": "digits"}),
+        ("mnist.py", "mn_", IMAGES, {"dataset": "digits"}),
     ],
 )
 def test_the_training_pages_declare_every_settings_widget_kept(page, prefix, domain, query, tmp_path, monkeypatch):

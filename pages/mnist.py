@@ -20,6 +20,7 @@ from ganviz.lessons.presets import IMAGE_LESSONS
 from ganviz.live.run import METRICS_EVERY_S, LiveRun
 from ganviz.metrics.images import nearest_neighbours
 from ganviz.training.images import IMAGE_EVAL_SAMPLES
+from pages._first_visit import run_through_app
 from pages._links import link_params, link_query, page_config_from_link, show_link_messages, write_link
 from pages._live_panel import (
     NO_MODEBAR,
@@ -45,6 +46,8 @@ from pages._settings import (
     setting_keys,
     settings_from_widgets,
 )
+
+run_through_app()  # first, before anything is drawn: see pages/_first_visit.py
 
 TITLE = "Digits"  # the title other pages borrow this page's run under
 PREFIX = "mn_"

@@ -12,7 +12,7 @@ from ganviz.data import images, mnist
 from ganviz.lessons.presets import IMAGE_LESSONS
 from support.pages import lent_runs, live_figures, live_roles, open_page, page_state_of, query_of
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "digits.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "mnist.py")
 
 
 @pytest.fixture(autouse=True)
