@@ -25,7 +25,7 @@ from ganviz.racing.config import RaceConfig
 from ganviz.racing.lockstep import Lockstep, WorkerLost
 from ganviz.racing.race import RACE_GRID_SIZE, Race, build_trainer
 from ganviz.training.runtime import use_one_thread
-from ganviz.training.worker import apply_frame
+from ganviz.training.worker import apply_frame, prepare_workers
 
 METRICS_EVERY_S = 2.0  # how often a playing run measures its metrics
 LIVE_W1_POINTS = 500  # exact W1 on 500 + 500 points: ~15 ms instead of ~0.1 s at 1,000
@@ -57,6 +57,8 @@ class LiveRun:
         self.stage_index = 0
         self._last_metrics = 0.0
         self.background = background
+        if background:
+            prepare_workers()
         # Whether a playing run's frames take the gradient field and latent grid (a page that does not show
         # them turns this off); snapshots taken here, when paused, always have them.
         self.with_layers = True

@@ -23,6 +23,7 @@ import types
 import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass
+from multiprocessing import forkserver
 
 import numpy as np
 
@@ -83,6 +84,15 @@ def _no_main_script():
             yield
         finally:
             sys.modules["__main__"] = main
+
+
+def prepare_workers() -> None:
+    """Start the process that workers are forked from (and its resource tracker) now rather than at the first
+    worker: a page that may train in the background calls this, so Play starts sooner and the server's
+    processes are the same before Play and after its workers have gone."""
+    if _context().get_start_method() == "forkserver":
+        with _no_main_script():
+            forkserver.ensure_running()
 
 
 def _send(conn, obj) -> None:
@@ -177,7 +187,9 @@ class _Serving:
             return  # the parent went away
         self.outbox.put(self.frames(None, final=True))  # the states only: the parent draws its own view
         self.outbox.put(None)
-        sender.join()
+        # A parent that stopped reading (its browser tab closed) leaves ~1 MB of state in a full pipe: the
+        # process exits anyway, after as long as a parent waits for final frames
+        sender.join(timeout=STOP_TIMEOUT_S)
 
     def send_frames(self) -> None:
         try:

@@ -38,7 +38,8 @@ def _tail(path: Path, lines: int = 40) -> str:
 
 @contextmanager
 def serving_app(log_path: Path):
-    """`streamlit run app.py` headless on a free port, freshly started; yields its base URL, then stops it."""
+    """`streamlit run app.py` headless on a free port, freshly started; yields (its base URL, its process), then
+    stops it."""
     port = free_port()
     with open(log_path, "w") as log:
         # Downloads and the digit classifier's cache go to a throwaway folder, not the user's cache.
@@ -58,7 +59,7 @@ def serving_app(log_path: Path):
                     f"{STARTUP_TIMEOUT_S} s; log tail:\n{_tail(log_path)}"
                 )
             time.sleep(0.25)
-        yield base
+        yield base, proc
     finally:
         proc.terminate()
         try:
@@ -71,7 +72,7 @@ def serving_app(log_path: Path):
 @pytest.fixture(scope="session")
 def app_url(artifacts: Path):
     """One server for the test session; its log is test-artifacts/streamlit.log."""
-    with serving_app(artifacts / "streamlit.log") as base:
+    with serving_app(artifacts / "streamlit.log") as (base, _):
         yield base
 
 

@@ -36,7 +36,7 @@ def shows_the_app(page, heading: str) -> None:
 
 @pytest.mark.parametrize("link", FIRST_VISITS)
 def test_a_link_opened_first_on_a_fresh_server_shows_the_app(link, browser, artifacts):
-    with serving_app(artifacts / "first-visit.log") as base:
+    with serving_app(artifacts / "first-visit.log") as (base, _):
         first = browser.new_page(viewport={"width": 1366, "height": 768})
         first.goto(base + link, wait_until="domcontentloaded")
         shows_the_app(first, FIRST_VISITS[link])

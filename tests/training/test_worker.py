@@ -6,6 +6,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import torch
 
 from ganviz.config import image_config
@@ -35,6 +36,16 @@ def test_an_unwatched_worker_trains_its_round_then_stops_and_hands_back_its_stat
     assert worker.process.exitcode == 0
     rest = worker.stop()
     assert len(rest) == 1 and rest[-1][0].final and rest[-1][0].state["counters"][0] == 20
+
+
+@pytest.mark.slow  # waits out the worker's final send: about 11 s
+def test_a_worker_whose_parent_stopped_reading_exits_all_the_same():
+    # a closed tab: frames (and the final state) fill the pipe and nobody reads them
+    worker = Worker([Trainer(small())], idle_s=0.5)
+    for _ in range(8):
+        worker.request_round(2, view={"with_metrics": False})
+    worker.process.join(timeout=60)
+    assert worker.process.exitcode == 0
 
 
 def test_between_rounds_a_worker_waits_without_training_or_using_the_cpu():
