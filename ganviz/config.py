@@ -297,7 +297,8 @@ class GANConfig:
         """A config from URL parameters that never fails: out-of-range numbers are clamped, unusable
         values keep `base`'s (default: the defaults), unknown names are ignored; each such fix is
         described in a message for the page to show."""
-        values, messages = (base or cls()).to_dict(), []
+        base = base or cls()
+        values, messages = base.to_dict(), []
         known = {f.name: f for f in fields(cls)}
         for name, raw in params.items():
             f = known.get(name)
@@ -319,7 +320,22 @@ class GANConfig:
                 messages.append(f"{name}: {value:g} is outside {meta['min']:g} to {meta['max']:g}; using {clamped:g}")
                 value = clamped
             values[name] = value
-        return cls(**values), messages
+        return cls._consistent(values, base, messages), messages
+
+    @classmethod
+    def _consistent(cls, values: dict[str, Any], base: GANConfig, messages: list[str]) -> GANConfig:
+        """The config of `values`, where each value that a check across settings refuses (digit weights that
+        do not match the digits, say) goes back to `base`'s, then to the default, with a message."""
+        fallbacks = [base.to_dict(), cls().to_dict()]
+        while True:
+            try:
+                return cls(**values)
+            except ConfigError as e:
+                usable = [f[e.field] for f in fallbacks if f[e.field] != values[e.field]]
+                if not usable:
+                    raise
+                messages.append(f"{e}; using {usable[0]!r}")
+                values[e.field] = usable[0]
 
     # --- live changes
     def replace(self, **changes) -> GANConfig:

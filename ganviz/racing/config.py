@@ -139,10 +139,7 @@ class RaceConfig:
         messages += fixes
         runs = [first]
         for name in RUN_NAMES[1:count]:
-            try:
-                config, fixes = GANConfig.from_query_lenient(per_run[name], base=first)
-            except ConfigError as e:
-                config, fixes = first, [f"{e}; run {name} is a copy of run A"]
+            config, fixes = GANConfig.from_query_lenient(per_run[name], base=first)
             runs.append(config)
             messages += [f"run {name}: {m}" for m in fixes]
         return cls(tuple(runs)), messages

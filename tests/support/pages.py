@@ -2,11 +2,14 @@
 
 import base64
 import json
+from pathlib import Path
 
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from pages._session import LENT_RUNS
+
+ROOT = Path(__file__).resolve().parents[2]  # the repository
 
 
 def open_page(path: str, query: dict[str, str]) -> AppTest:
