@@ -19,6 +19,7 @@ import streamlit as st
 from ganviz.data.images import load_images
 from ganviz.io import checkpoints
 from ganviz.live.run import LiveRun
+from ganviz.live.turns import TURN_S
 from ganviz.live.walkthrough import STAGE_KEYS
 from pages._plotly_live import MAIN_VIEW, plotly_live
 from pages._session import lend_run
@@ -232,7 +233,20 @@ class LivePanel:
             moved = [f"D updates {t.d_updates:,}", f"G updates {t.g_updates:,}"]
         return " · ".join(
             [f"iteration **{t.iteration:,}**", *moved, *self.spec.status(run), f"device **{t.device.type}**"]
+            + self._turns(run)
         )
+
+    def _turns(self, run) -> list[str]:
+        """Where a playing run stands when more sessions want to train than the server has slots for."""
+        if not (self.state.playing and run.background):
+            return []
+        standing = run.standing()
+        others = f"{standing.sessions_training} training, {standing.slots} at a time on this server"
+        if not standing.training and standing.place:
+            return [f"**waiting for a training slot: {standing.place} in line** ({others})"]
+        if standing.sessions_waiting:
+            return [f"**training in turns of {TURN_S:g} s** ({standing.sessions_waiting} waiting, {others})"]
+        return []
 
     def shown_snapshot(self):
         """The newest snapshot, or the recorded moment time travel shows (only while paused)."""

@@ -20,9 +20,10 @@ import numpy as np
 
 from ganviz.config import GANConfig
 from ganviz.live.store import SnapshotStore
+from ganviz.live.turns import SERVER_TURNS, Standing, Turns
 from ganviz.live.walkthrough import Stage, walk_one_iteration
 from ganviz.racing.config import RaceConfig
-from ganviz.racing.lockstep import Lockstep, WorkerLost
+from ganviz.racing.lockstep import Lockstep, WorkerLost, worker_count
 from ganviz.racing.race import RACE_GRID_SIZE, Race, build_trainer
 from ganviz.training.runtime import use_one_thread
 from ganviz.training.worker import apply_frame, prepare_workers
@@ -31,6 +32,7 @@ METRICS_EVERY_S = 2.0  # how often a playing run measures its metrics
 LIVE_W1_POINTS = 500  # exact W1 on 500 + 500 points: ~15 ms instead of ~0.1 s at 1,000
 FIRST_ROUND = 10  # iterations in a playing run's first round, before its speed is measured
 LATE_ROUND_WAIT_S = 0.1  # a tick with no new round waits this long for one: a late round is drawn, not skipped
+STORE_MAX_BYTES = 64 * 2**20  # time travel per session: as many moments as fit, never fewer than 2
 ROUNDS_AHEAD = 2  # rounds asked for ahead at full speed: the workers train on while a frame is drawn
 
 
@@ -42,21 +44,24 @@ class LiveRun:
         capacity: int = 32,
         background: bool = False,
         images=None,
+        turns: Turns | None = None,
     ):
         """`config`: one run's, or a race's (then `trainer` is a `Race` of its runs). `points`: the user's
         2D data (dataset custom); `images`: an image dataset already loaded (`ganviz.data.images.ImageData`;
-        a worker loads its own copy from disk)."""
+        a worker loads its own copy from disk). `turns`: the training slots it shares with other sessions
+        while training in the background (default: the server's, `SERVER_TURNS`)."""
         use_one_thread()
         self.lock = threading.RLock()  # downloads run on another thread than the page's script
         self.trainer = build_trainer(config, points=points, images=images)
         self.is_race = isinstance(self.trainer, Race)
         self.points = points
-        self.store = SnapshotStore(capacity=capacity)
+        self.store = SnapshotStore(capacity=capacity, max_bytes=STORE_MAX_BYTES)
         self.metrics_log: list[dict] = []
         self.stages: list[Stage] = []  # the slow-motion walkthrough of the last iteration, if any
         self.stage_index = 0
         self._last_metrics = 0.0
         self.background = background
+        self.turns = turns or SERVER_TURNS
         if background:
             prepare_workers()
         # Whether a playing run's frames take the gradient field and latent grid (a page that does not show
@@ -107,7 +112,10 @@ class LiveRun:
 
     def _tick_background(self, budget_s: float, per_frame: int | None) -> None:
         if self._lockstep is not None and self._per_frame != per_frame:
-            self.stop()
+            self._stop_workers()  # a new speed: new workers
+        if self.trainer.can_train and not self.turns.ask(self, worker_count(len(self.runs))):
+            self._stop_workers()  # others' turn: the state comes back here, the slots go to them
+            return
         if self._lockstep is None and self.trainer.can_train:
             if self.is_race:
                 self.trainer.stop_workers()
@@ -118,7 +126,7 @@ class LiveRun:
             for frames in self._lockstep.completed_rounds(wait_s=LATE_ROUND_WAIT_S):
                 self._take_in(frames)
         except WorkerLost:
-            self.stop()
+            self._stop_workers()  # the next tick starts new ones
             return
         if not self.trainer.can_train:
             self.stop()
@@ -168,7 +176,16 @@ class LiveRun:
 
     def stop(self) -> None:
         """Stop the workers, take back their state, and show and record where they stopped (nothing to do
-        without workers)."""
+        without workers); the run's training slots go to the next session waiting."""
+        self._stop_workers()
+        if self.background:
+            self.turns.leave(self)
+
+    def standing(self) -> Standing:
+        """Where this run stands among the server's sessions that train in the background."""
+        return self.turns.standing(self)
+
+    def _stop_workers(self) -> None:
         with self.lock:
             if self._lockstep is not None:
                 lockstep, self._lockstep = self._lockstep, None

@@ -20,7 +20,8 @@ RNG). For the default config (two 3×128 MLPs, Adam, EMA on, noise_dim 2), measu
     one entry      ≈ 1.1 MB,  so the default capacity of 32 holds ≈ 36 MB (≈ 37 MB at 33 entries).
 
 Wider networks grow the state quadratically (g_width = d_width = 1024: ≈ 59 MB per entry, ≈ 1.9 GB
-at capacity 32), so the app should lower `capacity` for big networks.
+at capacity 32): with `max_bytes` the store keeps only as many entries as fit (never fewer than 2), which
+the app uses to bound each session's time travel.
 """
 
 from __future__ import annotations
@@ -42,12 +43,15 @@ class SnapshotStore:
     training then updates in place) can alter a stored entry.
     """
 
-    def __init__(self, capacity: int = 32, min_gap: int = 10):
+    def __init__(self, capacity: int = 32, min_gap: int = 10, max_bytes: int | None = None):
+        """At most `capacity` entries, and with `max_bytes`, at most as many as fit in it (the first entry's
+        size tells), but never fewer than 2."""
         if capacity < 2:
             raise ValueError(f"capacity must be at least 2 (got {capacity})")
         if min_gap < 1:
             raise ValueError(f"min_gap must be at least 1 (got {min_gap})")
         self.capacity = capacity
+        self.max_bytes = max_bytes
         self.min_gap = min_gap
         self.gap = min_gap  # doubles at every thinning
         self._entries: list[tuple[int, Any, Any]] = []
@@ -77,6 +81,9 @@ class SnapshotStore:
         self._append(iteration, snapshot, state)
 
     def _append(self, iteration: int, snapshot, state) -> None:
+        if not self._entries and self.max_bytes is not None:
+            entry = _nbytes(snapshot, set()) + _nbytes(state, set())
+            self.capacity = max(2, min(self.capacity, self.max_bytes // max(entry, 1)))
         self._entries.append((iteration, snapshot, state))
         if len(self._entries) > self.capacity:
             self._thin()

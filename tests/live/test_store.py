@@ -242,3 +242,17 @@ def test_a_callable_state_is_only_called_when_recorded():
     assert store.maybe_add(0, "s0", state) and store.state_at(0) == {"n": 1}
     assert not store.maybe_add(5, "s5", state) and len(calls) == 1
     assert store.maybe_add(10, "s10", state) and len(calls) == 2
+
+
+def test_a_byte_budget_keeps_as_many_entries_as_fit_and_never_fewer_than_two():
+    entry = {"weights": np.zeros(1000)}  # 8,000 bytes a state; the snapshots here are strings, 0 bytes
+    store = SnapshotStore(capacity=32, min_gap=1, max_bytes=40_000)
+    for it in range(100):
+        store.maybe_add(it, f"snap{it}", {k: v.copy() for k, v in entry.items()})
+        assert len(store) <= 5
+    assert store.capacity == 5 and store.nbytes() <= 40_000
+    tiny = SnapshotStore(capacity=32, min_gap=1, max_bytes=100)
+    for it in range(10):
+        tiny.maybe_add(it, f"snap{it}", {k: v.copy() for k, v in entry.items()})
+    assert tiny.capacity == 2 and len(tiny) <= 3  # at most capacity + 1, momentarily
+    assert SnapshotStore(capacity=32, max_bytes=None).capacity == 32

@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from ganviz.config import POINTS, GANConfig, setting_names
 from ganviz.lessons.presets import LESSONS
+from ganviz.live.turns import Turns
 from support.pages import lent_runs, live_figures, live_roles, open_page, page_state_of, query_of
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "playground.py")
@@ -91,6 +92,26 @@ def test_play_and_pause_switch_the_button_and_record_the_moment():
     state = state_of(at)
     assert not state.playing and at.button(key="pg_play").label == "Play"
     assert state.run.store.iterations()[-1] == state.run.iteration  # Pause records where it stopped
+
+
+@pytest.mark.slow  # starts a worker: about 8 s
+def test_a_run_waiting_for_a_training_slot_says_where_it_stands_and_trains_when_its_turn_comes(monkeypatch):
+    turns = Turns(slots=1)
+    monkeypatch.setattr("ganviz.live.run.SERVER_TURNS", turns)  # this server trains one session at a time
+    assert turns.ask("another student")
+    at = page()
+    at.button(key="pg_play").click().run()
+    status = " ".join(m.value for m in at.markdown if m.value.startswith("iteration"))
+    assert "waiting for a training slot: 1 in line** (1 training, 1 at a time on this server)" in status
+    assert run_of(at).iteration == 0 and not at.exception
+    at.button(key="pg_step").click().run()  # Step still answers
+    assert run_of(at).iteration == 1
+    at.button(key="pg_play").click().run()
+    turns.leave("another student")
+    at.run()
+    assert run_of(at).training_in_background and turns.standing(run_of(at)).training
+    at.button(key="pg_play").click().run()  # Pause: the slot is free again
+    assert not turns.standing(run_of(at)).training and turns.standing(run_of(at)).sessions_training == 0
 
 
 def test_live_setting_changes_the_running_trainer_without_a_new_run():
