@@ -155,6 +155,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="measure the 2D playground in a real browser "
         "(frames/s and live iterations/s vs headless; needs Chromium and the test requirements)",
     )
+    bench.add_argument(
+        "--sessions",
+        metavar="K",
+        help="K browser sessions play the 2D playground on one server [1 to 32]: each one's iterations/s and "
+        "frames/s, blank pages, exceptions, the server's processes and memory, and its processes 30 s after "
+        "the tabs close (needs Chromium, the test requirements and Linux)",
+    )
+    bench.add_argument(
+        "--soak",
+        metavar="MINUTES",
+        help="one browser session plays the 2D playground this long [1 to 600]: the server's memory and the "
+        "page's JavaScript heap at the start and the end",
+    )
 
     sub.add_parser("presets", help="list the named setups as JSON")
 
@@ -364,6 +377,17 @@ def main(argv=None) -> int:
 
             try:
                 result = bench_live(seconds=_number(args.seconds, "--seconds", 0.1, 600))
+            except RuntimeError as e:
+                raise CliError(str(e)) from None
+        elif args.command == "bench" and (args.sessions is not None or args.soak is not None):
+            from ganviz.bench.sessions import bench_sessions, bench_soak
+
+            try:
+                if args.sessions is not None:
+                    sessions = _number(args.sessions, "--sessions", 1, 32, int)
+                    result = bench_sessions(sessions, seconds=_number(args.seconds, "--seconds", 0.1, 600))
+                else:
+                    result = bench_soak(_number(args.soak, "--soak", 1, 600))
             except RuntimeError as e:
                 raise CliError(str(e)) from None
         elif args.command == "bench" and args.fingerprint:

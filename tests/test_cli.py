@@ -284,3 +284,18 @@ def test_bad_lessons_arguments_exit_2_with_one_line(capsys, argv, expected):
     assert code == 2 and out == ""
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("ganviz: error:") and expected in lines[0]
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["--sessions", "0"], "--sessions: must be between 1 and 32"),
+        (["--sessions", "many"], "--sessions: expected a number"),
+        (["--soak", "0"], "--soak: must be between 1 and 600"),
+        (["--soak", "nan"], "--soak"),
+    ],
+)
+def test_bad_load_benchmark_values_exit_2_with_one_line_before_starting_anything(capsys, argv, expected):
+    code, out, err = run(capsys, "bench", *argv)
+    lines = err.strip().splitlines()
+    assert code == 2 and out == "" and len(lines) == 1 and expected in lines[0]

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 from ganviz.bench.train import bench_train_2d
@@ -89,8 +90,48 @@ def find_chromium() -> str:
     raise RuntimeError("Chromium not found: install Chromium, e.g. apt-get install -y chromium, or set GANVIZ_CHROMIUM")
 
 
-def _iteration(page) -> int:
-    return int(STATUS.search(page.get_by_text(STATUS).first.inner_text()).group(1).replace(",", ""))
+def _tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+@contextmanager
+def serving_app(log_path: Path | None = None, env: dict | None = None, startup_s: float = 60.0):
+    """`streamlit run app.py` headless on a free port of 127.0.0.1, freshly started, its output to `log_path`
+    (default: discarded); yields (its base URL, its process), then stops it. RuntimeError, with the log's
+    tail, when it does not answer its health check within `startup_s`."""
+    port, log = free_port(), open(log_path, "w") if log_path else subprocess.DEVNULL
+    try:
+        proc = subprocess.Popen(
+            app_command(port), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+        )
+    finally:
+        if log_path:
+            log.close()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + startup_s
+        while not healthy(base):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                tail = _tail(log_path) if log_path else "(no log kept)"
+                raise RuntimeError(f"the app did not answer {base}/_stcore/health within {startup_s:g} s:\n{tail}")
+            time.sleep(0.25)
+        yield base, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def iteration_shown(page, timeout_ms: float = 60_000) -> int:
+    """The iteration a live page's status line shows."""
+    status = page.get_by_text(STATUS).first
+    return int(STATUS.search(status.inner_text(timeout=timeout_ms)).group(1).replace(",", ""))
 
 
 def bench_live(seconds: float = 20.0, warmup: float = 5.0, page_path: str = "/playground") -> dict:
@@ -102,30 +143,18 @@ def bench_live(seconds: float = 20.0, warmup: float = 5.0, page_path: str = "/pl
         raise RuntimeError("the live benchmark drives a browser: pip install -r requirements-dev.txt") from None
     # headless speed before and after the live part: this machine's speed drifts over minutes
     headless = [bench_train_2d(GANConfig(), seconds=5.0)]
-    port = free_port()
-    server = subprocess.Popen(app_command(port), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while not healthy(base):
-            if time.monotonic() > deadline:
-                raise RuntimeError("the app did not start within 60 s")
-            time.sleep(0.25)
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=find_chromium(), headless=True, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.goto(f"{base}{page_path}", wait_until="domcontentloaded")
-            page.get_by_text(STATUS).first.wait_for(timeout=60_000)
-            page.get_by_role("button", name="Play").click()
-            time.sleep(warmup)
-            frames0, it0, t0 = page.evaluate(COUNT_REDRAWS, MAIN_VIEW_ROLE), _iteration(page), time.perf_counter()
-            time.sleep(seconds)
-            frames1, it1, t1 = page.evaluate(COUNT_REDRAWS, MAIN_VIEW_ROLE), _iteration(page), time.perf_counter()
-            page.get_by_role("button", name="Pause").click()
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+    with serving_app() as (base, _), sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=find_chromium(), headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(f"{base}{page_path}", wait_until="domcontentloaded")
+        page.get_by_text(STATUS).first.wait_for(timeout=60_000)
+        page.get_by_role("button", name="Play").click()
+        time.sleep(warmup)
+        frames0, it0, t0 = page.evaluate(COUNT_REDRAWS, MAIN_VIEW_ROLE), iteration_shown(page), time.perf_counter()
+        time.sleep(seconds)
+        frames1, it1, t1 = page.evaluate(COUNT_REDRAWS, MAIN_VIEW_ROLE), iteration_shown(page), time.perf_counter()
+        page.get_by_role("button", name="Pause").click()
+        browser.close()
     headless.append(bench_train_2d(GANConfig(), seconds=5.0))
     headless_speed = sum(h["iters_per_sec"] for h in headless) / len(headless)
     live = (it1 - it0) / (t1 - t0)

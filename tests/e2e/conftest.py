@@ -6,9 +6,6 @@ a missing browser is a failure with the fix, never a skip.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,11 +13,11 @@ import pytest
 from e2e.waiting import RUN_TIMEOUT_MS, wait_for_app_run
 from playwright.sync_api import Page, sync_playwright
 
-from ganviz.bench.browser import CHROMIUM_ARGS, app_command, find_chromium, free_port, healthy
+from ganviz.bench import browser as browser_bench
+from ganviz.bench.browser import CHROMIUM_ARGS, find_chromium
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-STARTUP_TIMEOUT_S = 60
 
 
 @pytest.fixture(scope="session")
@@ -29,44 +26,17 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
-def _tail(path: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
 @contextmanager
 def serving_app(log_path: Path):
-    """`streamlit run app.py` headless on a free port, freshly started; yields (its base URL, its process), then
-    stops it."""
-    port = free_port()
-    with open(log_path, "w") as log:
-        # Downloads and the digit classifier's cache go to a throwaway folder, not the user's cache.
-        env = {**os.environ, "GANVIZ_CACHE_DIR": str(log_path.parent / "cache")}
-        proc = subprocess.Popen(app_command(port), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}"
+    """A freshly started app (ganviz.bench.browser.serving_app) whose downloads and digit-classifier cache go to
+    a throwaway folder beside its log; a server that does not start fails the test with its log's tail."""
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while not healthy(base):
-            if proc.poll() is not None:
-                pytest.fail(
-                    f"streamlit exited with code {proc.returncode} before it was healthy; log tail:\n{_tail(log_path)}"
-                )
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"streamlit did not answer {base}/_stcore/health within "
-                    f"{STARTUP_TIMEOUT_S} s; log tail:\n{_tail(log_path)}"
-                )
-            time.sleep(0.25)
-        yield base, proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        with browser_bench.serving_app(log_path, env={"GANVIZ_CACHE_DIR": str(log_path.parent / "cache")}) as app:
+            yield app
+    except RuntimeError as e:
+        if "did not answer" not in str(e):
+            raise
+        pytest.fail(str(e), pytrace=False)
 
 
 @pytest.fixture(scope="session")
