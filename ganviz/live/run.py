@@ -62,6 +62,7 @@ class LiveRun:
         self._last_metrics = 0.0
         self.background = background
         self.turns = turns or SERVER_TURNS
+        self._turn_key = object()  # this run in the queue: a token, so a forgotten session's run is not kept alive
         if background:
             prepare_workers()
         # Whether a playing run's frames take the gradient field and latent grid (a page that does not show
@@ -113,7 +114,7 @@ class LiveRun:
     def _tick_background(self, budget_s: float, per_frame: int | None) -> None:
         if self._lockstep is not None and self._per_frame != per_frame:
             self._stop_workers()  # a new speed: new workers
-        if self.trainer.can_train and not self.turns.ask(self, worker_count(len(self.runs))):
+        if self.trainer.can_train and not self.turns.ask(self._turn_key, worker_count(len(self.runs))):
             self._stop_workers()  # others' turn: the state comes back here, the slots go to them
             return
         if self._lockstep is None and self.trainer.can_train:
@@ -179,11 +180,11 @@ class LiveRun:
         without workers); the run's training slots go to the next session waiting."""
         self._stop_workers()
         if self.background:
-            self.turns.leave(self)
+            self.turns.leave(self._turn_key)
 
     def standing(self) -> Standing:
         """Where this run stands among the server's sessions that train in the background."""
-        return self.turns.standing(self)
+        return self.turns.standing(self._turn_key)
 
     def _stop_workers(self) -> None:
         with self.lock:

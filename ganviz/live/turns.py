@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 
 TURN_S = 10.0  # training time a session keeps its slots while others wait
-FORGET_S = 5.0  # a session that has not asked for this long is out of the queue (paused, tab closed)
+FORGET_S = 15.0  # a session silent this long is out of the queue (a closed tab; a worker start takes seconds)
 MAX_TRAINING_VARIABLE = "GANVIZ_MAX_TRAINING"
 
 

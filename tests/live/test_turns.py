@@ -75,7 +75,7 @@ def test_the_server_setting_is_a_whole_number_of_slots_and_defaults_to_the_cores
 
 
 def test_with_one_slot_a_second_playing_run_waits_then_trains_when_the_first_pauses():
-    turns = Turns(slots=1)
+    turns = Turns(slots=1, forget_s=600)  # starting a worker takes seconds: nobody is forgotten meanwhile
     first = LiveRun(small(), background=True, turns=turns)
     second = LiveRun(small(seed=1), background=True, turns=turns)
     try:

@@ -96,7 +96,7 @@ def test_play_and_pause_switch_the_button_and_record_the_moment():
 
 @pytest.mark.slow  # starts a worker: about 8 s
 def test_a_run_waiting_for_a_training_slot_says_where_it_stands_and_trains_when_its_turn_comes(monkeypatch):
-    turns = Turns(slots=1)
+    turns = Turns(slots=1, forget_s=600)  # "another student" asks only once
     monkeypatch.setattr("ganviz.live.run.SERVER_TURNS", turns)  # this server trains one session at a time
     assert turns.ask("another student")
     at = page()
@@ -109,9 +109,9 @@ def test_a_run_waiting_for_a_training_slot_says_where_it_stands_and_trains_when_
     at.button(key="pg_play").click().run()
     turns.leave("another student")
     at.run()
-    assert run_of(at).training_in_background and turns.standing(run_of(at)).training
+    assert run_of(at).training_in_background and run_of(at).standing().training
     at.button(key="pg_play").click().run()  # Pause: the slot is free again
-    assert not turns.standing(run_of(at)).training and turns.standing(run_of(at)).sessions_training == 0
+    assert not run_of(at).standing().training and run_of(at).standing().sessions_training == 0
 
 
 def test_live_setting_changes_the_running_trainer_without_a_new_run():
