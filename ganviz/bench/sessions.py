@@ -5,7 +5,8 @@ students), presses Play in each and measures, over `seconds`, each session's ite
 left blank (no status line: the session lost its server), exceptions shown, the server's process tree and its
 resident memory (before, at peak, after). Then it closes every tab without pausing and counts the server's
 processes 30 s later. `bench_soak` plays one session for `minutes` and reports the server's memory and the
-page's JavaScript heap at the start and the end. Both send traffic to 127.0.0.1 only and stop by themselves.
+page's JavaScript heap (after a garbage collection) at the start and the end. Both send traffic to 127.0.0.1
+only and stop by themselves.
 """
 
 from __future__ import annotations
@@ -129,11 +130,12 @@ def bench_soak(minutes: float) -> dict:
 
     if not has_proc():
         raise RuntimeError("bench --soak reads the server's memory in /proc: run it on Linux")
-    heap = "() => performance.memory ? performance.memory.usedJSHeapSize / 2**20 : null"
+    # the heap the page keeps: garbage collected first (exposed by --js-flags=--expose-gc), else a sample
+    # lands anywhere between two collections
+    heap = "() => { if (window.gc) { window.gc(); } return performance.memory.usedJSHeapSize / 2**20; }"
     with serving_app() as (base, server), sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=find_chromium(), headless=True, args=[*CHROMIUM_ARGS, "--enable-precise-memory-info"]
-        )
+        args = [*CHROMIUM_ARGS, "--enable-precise-memory-info", "--js-flags=--expose-gc"]
+        browser = pw.chromium.launch(executable_path=find_chromium(), headless=True, args=args)
         _, page = _open_session(browser, base)
         page.get_by_role("button", name="Play").click()
         time.sleep(min(60.0, minutes * 60 / 4))  # the first minute fills the caches and the time-travel store
