@@ -1,4 +1,4 @@
-"""Shared fixtures: one torch thread, the MNIST folder, and the markers' rules.
+"""Shared fixtures: one torch thread, the MNIST folder, training slots of each test's own, and the markers' rules.
 
 The fast tier, run on every change: `python -m pytest -m "not browser and not slow"`.
 """
@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 import torch
+
+from ganviz.live.turns import Turns
 
 # Small models are dispatcher-bound: one thread is faster here and keeps runs reproducible.
 torch.set_num_threads(1)
@@ -28,6 +30,13 @@ def mnist_dir() -> Path:
     if not (folder / MNIST_FILE).exists():
         pytest.skip(f"MNIST test split not found in {folder} (set {MNIST_ENV} to a folder with {MNIST_FILE})")
     return folder
+
+
+@pytest.fixture(autouse=True)
+def own_training_slots(monkeypatch):
+    """Each test's playing runs get training slots of their own: a test never waits in line behind the runs an
+    earlier test left playing (a server process has one queue: ganviz/live/turns.py)."""
+    monkeypatch.setattr("ganviz.live.run.SERVER_TURNS", Turns(slots=64))
 
 
 def pytest_collection_modifyitems(items):
