@@ -97,10 +97,14 @@ def _tail(path: Path, lines: int = 40) -> str:
         return "(no log)"
 
 
+class AppDidNotStart(RuntimeError):
+    """The app did not answer its health check in time (the message holds its log's tail)."""
+
+
 @contextmanager
 def serving_app(log_path: Path | None = None, env: dict | None = None, startup_s: float = 60.0):
     """`streamlit run app.py` headless on a free port of 127.0.0.1, freshly started, its output to `log_path`
-    (default: discarded); yields (its base URL, its process), then stops it. RuntimeError, with the log's
+    (default: discarded); yields (its base URL, its process), then stops it. AppDidNotStart, with the log's
     tail, when it does not answer its health check within `startup_s`."""
     port, log = free_port(), open(log_path, "w") if log_path else subprocess.DEVNULL
     try:
@@ -116,7 +120,7 @@ def serving_app(log_path: Path | None = None, env: dict | None = None, startup_s
         while not healthy(base):
             if proc.poll() is not None or time.monotonic() > deadline:
                 tail = _tail(log_path) if log_path else "(no log kept)"
-                raise RuntimeError(f"the app did not answer {base}/_stcore/health within {startup_s:g} s:\n{tail}")
+                raise AppDidNotStart(f"the app did not answer {base}/_stcore/health within {startup_s:g} s:\n{tail}")
             time.sleep(0.25)
         yield base, proc
     finally:

@@ -33,9 +33,7 @@ def serving_app(log_path: Path):
     try:
         with browser_bench.serving_app(log_path, env={"GANVIZ_CACHE_DIR": str(log_path.parent / "cache")}) as app:
             yield app
-    except RuntimeError as e:
-        if "did not answer" not in str(e):
-            raise
+    except browser_bench.AppDidNotStart as e:
         pytest.fail(str(e), pytrace=False)
 
 
