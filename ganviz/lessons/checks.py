@@ -5,80 +5,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from ganviz.config import GANConfig
-from ganviz.metrics.points import mode_stats, sliced_wasserstein1
-from ganviz.training.trainer import Trainer
+from ganviz.lessons.measures import (
+    centre_wander,
+    interpolates,
+    modes_captured,
+    nearest_mode_shares,
+    new_trainer,
+    plane_grid,
+    rounded,
+    sliced_w1,
+    slope,
+    tail_mean,
+    top2_share,
+    train_more,
+)
 
 SMALL_NETS = {"g_depth": 2, "g_width": 64, "d_depth": 2, "d_width": 64}
 NO_STABILISERS = {"r1_weight": 0.0, "ema": 0.0}  # the defaults' R1 penalty and EMA would hide the failure
-
-
-def _trainer(overrides: dict, seed: int, **changes) -> Trainer:
-    return Trainer(GANConfig.from_dict({**overrides, **changes, "seed": seed, "device": "cpu"}))
-
-
-def _train(trainer: Trainer, n: int) -> bool:
-    """n more iterations; False if training diverged on the way."""
-    if trainer.divergence is None:
-        trainer.step(n)
-    return trainer.divergence is None
-
-
-def _num(x: float, digits: int = 4) -> float:
-    return float(f"{float(x):.{digits}g}")
-
-
-def _nearest_mode_shares(trainer: Trainer) -> np.ndarray:
-    """Share of G's evaluation samples whose nearest mode is each mode (K,), no distance threshold."""
-    x, modes = trainer.sample(), trainer.domain.dataset.modes
-    nearest = ((x[:, None, :] - modes[None, :, :]) ** 2).sum(-1).argmin(1)
-    return np.bincount(nearest, minlength=len(modes)) / len(x)
-
-
-def _modes_captured(trainer: Trainer) -> int:
-    ds = trainer.domain.dataset
-    return mode_stats(trainer.sample(), ds.modes, ds.sigma, ds.weights)["modes_captured"]
-
-
-def _top2_share(trainer: Trainer) -> float:
-    return float(np.sort(_nearest_mode_shares(trainer))[-2:].sum())
-
-
-def _tail_mean(trainer: Trainer, key: str, n: int) -> float:
-    return float(trainer.history.column(key)[-n:].mean())
-
-
-def _slope(trainer: Trainer, points: np.ndarray) -> np.ndarray:
-    """‖∇ₓD(x)‖ at each point (N,), for losses whose G loss is -E[D(G(z))] (critic and hinge):
-    there −∇ₓ of G's loss, the arrow drawn in the live view, is ∇ₓD itself."""
-    return np.linalg.norm(trainer.g_loss_push(points), axis=1)
-
-
-def _interpolates(trainer: Trainer, n: int = 1000) -> np.ndarray:
-    """Points on the segments between real and generated samples, where WGAN-GP puts its penalty."""
-    t = np.random.default_rng(0).uniform(size=(n, 1))
-    return t * trainer.domain.eval_real[:n] + (1 - t) * trainer.sample()[:n]
-
-
-def _plane_grid(trainer: Trainer, size: int = 40) -> np.ndarray:
-    xmin, xmax, ymin, ymax = trainer.domain.extent
-    return np.stack(np.meshgrid(np.linspace(xmin, xmax, size), np.linspace(ymin, ymax, size)), -1).reshape(-1, 2)
-
-
-def _centre_wander(trainer: Trainer, n: int, every: int = 10) -> float:
-    """Train n iterations; mean distance of the centre of G's fixed-z samples from its own average
-    position over them (sampled every `every` iterations). Near 0 when G has settled."""
-    centres = []
-    for _ in range(n // every):
-        if not _train(trainer, every):
-            break
-        centres.append(trainer.sample(trainer.domain.fixed_z).mean(0))
-    centres = np.array(centres)
-    return float(np.linalg.norm(centres - centres.mean(0), axis=1).mean()) if len(centres) else float("nan")
-
-
-def _sliced_w1(trainer: Trainer) -> float:
-    return sliced_wasserstein1(trainer.sample(), trainer.domain.eval_real)
 
 
 # Metz et al.'s vanilla baseline for unrolled GANs: G learns 10x faster than D.
@@ -86,20 +29,20 @@ MODE_COLLAPSE = {"dataset": "ring8", **SMALL_NETS, **NO_STABILISERS, "lr_d": 1e-
 
 
 def check_mode_collapse(seed: int) -> dict:
-    tr = _trainer(MODE_COLLAPSE, seed)
+    tr = new_trainer(MODE_COLLAPSE, seed)
     visited = set()
     for _ in range(8):
-        _train(tr, 250)
-        visited.add(int(_nearest_mode_shares(tr).argmax()))
-    captured, top2 = _modes_captured(tr), _top2_share(tr)
-    contrast = _trainer(MODE_COLLAPSE, seed, lr_d=1e-3)
-    ok = _train(contrast, 2000) and tr.divergence is None
-    contrast_captured = _modes_captured(contrast)
+        train_more(tr, 250)
+        visited.add(int(nearest_mode_shares(tr).argmax()))
+    captured, top2 = modes_captured(tr), top2_share(tr)
+    contrast = new_trainer(MODE_COLLAPSE, seed, lr_d=1e-3)
+    ok = train_more(contrast, 2000) and tr.divergence is None
+    contrast_captured = modes_captured(contrast)
     return {
         "passed": ok and captured <= 2 and top2 >= 0.9 and len(visited) >= 3 and contrast_captured >= 7,
         "measured": {
             "modes_captured": captured,
-            "top2_share": _num(top2),
+            "top2_share": rounded(top2),
             "modes_visited": len(visited),
             "equal_lr_modes_captured": contrast_captured,
         },
@@ -121,17 +64,17 @@ VANISHING = {
 
 
 def check_vanishing_gradients(seed: int) -> dict:
-    tr = _trainer(VANISHING, seed)
-    w_start = _sliced_w1(tr)
-    _train(tr, 500)
-    w_saturated = _sliced_w1(tr)
+    tr = new_trainer(VANISHING, seed)
+    w_start = sliced_w1(tr)
+    train_more(tr, 500)
+    w_saturated = sliced_w1(tr)
     tr.set_config(tr.config.replace(loss="nonsaturating"))
-    _train(tr, 500)
+    train_more(tr, 500)
     g = tr.history.column("grad_norm_g")
     if len(g) < 1000:
         return {"passed": False, "measured": {"diverged_at": tr.divergence.iteration}}
     g_saturating, g_nonsaturating = float(np.median(g[450:500])), float(np.median(g[500:550]))
-    w_end = _sliced_w1(tr)
+    w_end = sliced_w1(tr)
     moved = abs(w_saturated - w_start) / w_start
     return {
         "passed": g_saturating < 1e-3
@@ -139,11 +82,11 @@ def check_vanishing_gradients(seed: int) -> dict:
         and g_nonsaturating >= 1000 * g_saturating
         and w_end <= 0.5 * w_saturated,
         "measured": {
-            "grad_norm_g_saturating": _num(g_saturating),
-            "grad_norm_g_nonsaturating": _num(g_nonsaturating),
-            "sliced_w1_start": _num(w_start),
-            "sliced_w1_at_500": _num(w_saturated),
-            "sliced_w1_at_1000": _num(w_end),
+            "grad_norm_g_saturating": rounded(g_saturating),
+            "grad_norm_g_nonsaturating": rounded(g_nonsaturating),
+            "sliced_w1_start": rounded(w_start),
+            "sliced_w1_at_500": rounded(w_saturated),
+            "sliced_w1_at_1000": rounded(w_end),
         },
     }
 
@@ -168,13 +111,13 @@ def check_balance(seed: int) -> dict:
         ("balanced", BALANCED, 2000),
         ("g_strong", G_TOO_STRONG, 1000),
     ):
-        tr = _trainer(overrides, seed)
-        ok &= _train(tr, steps)
-        measured[f"{name}_d_real"] = _num(_tail_mean(tr, "d_real", 100))
-        measured[f"{name}_d_fake"] = _num(_tail_mean(tr, "d_fake", 100))
-        measured[f"{name}_modes_captured"] = _modes_captured(tr)
+        tr = new_trainer(overrides, seed)
+        ok &= train_more(tr, steps)
+        measured[f"{name}_d_real"] = rounded(tail_mean(tr, "d_real", 100))
+        measured[f"{name}_d_fake"] = rounded(tail_mean(tr, "d_fake", 100))
+        measured[f"{name}modes_captured"] = modes_captured(tr)
         if name == "g_strong":
-            measured["g_strong_top2_share"] = _num(_top2_share(tr))
+            measured["g_strong_top2_share"] = rounded(top2_share(tr))
     m = measured
     d_strong = m["d_strong_d_real"] >= 0.8 and m["d_strong_d_fake"] <= 0.2
     balanced = 0.02 <= m["balanced_d_real"] - m["balanced_d_fake"] <= 0.3 and m["balanced_modes_captured"] >= 7
@@ -196,10 +139,10 @@ NON_CONVERGENCE = {
 def check_non_convergence(seed: int) -> dict:
     measured, ok = {}, True
     for name, changes in (("", {}), ("r1_", {"r1_weight": 1.0})):
-        tr = _trainer(NON_CONVERGENCE, seed, **changes)
-        ok &= _train(tr, 1000)
-        measured[f"{name}centre_wander"] = _num(_centre_wander(tr, 1000))
-        measured[f"{name}d_fake_std"] = _num(tr.history.column("d_fake")[-1000:].std())
+        tr = new_trainer(NON_CONVERGENCE, seed, **changes)
+        ok &= train_more(tr, 1000)
+        measured[f"{name}centre_wander"] = rounded(centre_wander(tr, 1000))
+        measured[f"{name}d_fake_std"] = rounded(tr.history.column("d_fake")[-1000:].std())
         ok &= tr.divergence is None
     m = measured
     return {
@@ -230,12 +173,12 @@ WGAN_CLIP = {
 def check_wgan(seed: int) -> dict:
     measured, ok = {}, True
     for name, loss in (("clip", "wasserstein"), ("gp", "wgan-gp")):
-        tr = _trainer(WGAN_CLIP, seed, loss=loss)
-        ok &= _train(tr, 500)
+        tr = new_trainer(WGAN_CLIP, seed, loss=loss)
+        ok &= train_more(tr, 500)
         metrics = tr.evaluate()
-        measured[f"{name}_slope"] = _num(np.median(_slope(tr, _interpolates(tr))))
-        measured[f"{name}_critic_estimate"] = _num(metrics["critic_estimate"])
-        measured[f"{name}_w1"] = _num(metrics["w1"])
+        measured[f"{name}slope"] = rounded(np.median(slope(tr, interpolates(tr))))
+        measured[f"{name}_critic_estimate"] = rounded(metrics["critic_estimate"])
+        measured[f"{name}_w1"] = rounded(metrics["w1"])
     m = measured
     return {
         "passed": bool(
@@ -265,14 +208,14 @@ HINGE_SN = {
 
 
 def check_hinge_sn(seed: int) -> dict:
-    sn = _trainer(HINGE_SN, seed)
-    ok = _train(sn, 2000)
-    plain = _trainer(HINGE_SN, seed, spectral_norm_d=False)
-    ok &= _train(plain, 1000)
+    sn = new_trainer(HINGE_SN, seed)
+    ok = train_more(sn, 2000)
+    plain = new_trainer(HINGE_SN, seed, spectral_norm_d=False)
+    ok &= train_more(plain, 1000)
     measured = {
-        "sn_max_slope": _num(_slope(sn, _plane_grid(sn)).max()),
-        "sn_modes_captured": _modes_captured(sn),
-        "no_sn_max_slope": _num(_slope(plain, _plane_grid(plain)).max()),
+        "sn_max_slope": rounded(slope(sn, plane_grid(sn)).max()),
+        "sn_modes_captured": modes_captured(sn),
+        "no_sn_max_slope": rounded(slope(plain, plane_grid(plain)).max()),
     }
     m = measured
     return {
@@ -287,10 +230,10 @@ MINIBATCH = {**MODE_COLLAPSE, "minibatch_features": "discrimination"}
 def check_minibatch(seed: int) -> dict:
     measured, ok = {}, True
     for name, overrides in (("mbd", MINIBATCH), ("plain", MODE_COLLAPSE)):
-        tr = _trainer(overrides, seed)
-        ok &= _train(tr, 1000)
-        measured[f"{name}_modes_captured"] = _modes_captured(tr)
-        measured[f"{name}_top2_share"] = _num(_top2_share(tr))
+        tr = new_trainer(overrides, seed)
+        ok &= train_more(tr, 1000)
+        measured[f"{name}modes_captured"] = modes_captured(tr)
+        measured[f"{name}top2_share"] = rounded(top2_share(tr))
     m = measured
     return {
         "passed": bool(
