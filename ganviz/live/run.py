@@ -68,6 +68,8 @@ class LiveRun:
         # Whether a playing run's frames take the gradient field and latent grid (a page that does not show
         # them turns this off); snapshots taken here, when paused, always have them.
         self.with_layers = True
+        self.stop_at: int | None = None  # a checkpoint: playing trains up to this iteration and no further
+        self._requested = 0  # the iteration the workers were asked to train up to
         self._lockstep: Lockstep | None = None
         self._per_frame: int | None = None  # the speed the workers were started for
         self._seconds_per_iteration: float | None = None  # of every run together, measured from the frames
@@ -103,17 +105,32 @@ class LiveRun:
             self.stages = []
             if self.background:
                 self._tick_background(budget_s, per_frame)
-            elif self.trainer.can_train:
+            elif self.trainer.can_train and self.iterations_left != 0:
                 if per_frame is None:
-                    self.trainer.run_for(budget_s)
+                    self.trainer.run_for(budget_s, limit=self.iterations_left)
                 else:
-                    self.trainer.step(per_frame)
+                    self.trainer.step(
+                        per_frame if self.iterations_left is None else min(per_frame, self.iterations_left)
+                    )
                 self._observe()
             return self.snapshot
+
+    @property
+    def iterations_left(self) -> int | None:
+        """Iterations to train before `stop_at` (None: no checkpoint)."""
+        return None if self.stop_at is None else max(0, self.stop_at - self.iteration)
+
+    @property
+    def at_checkpoint(self) -> bool:
+        """Whether the run has reached `stop_at`: playing trains no further."""
+        return self.iterations_left == 0
 
     def _tick_background(self, budget_s: float, per_frame: int | None) -> None:
         if self._lockstep is not None and self._per_frame != per_frame:
             self._stop_workers()  # a new speed: new workers
+        if self.at_checkpoint:
+            self.stop()  # the workers' state comes back and the training slots go to others
+            return
         if self.trainer.can_train and not self.turns.ask(self._turn_key, worker_count(len(self.runs))):
             self._stop_workers()  # others' turn: the state comes back here, the slots go to them
             return
@@ -121,6 +138,7 @@ class LiveRun:
             if self.is_race:
                 self.trainer.stop_workers()
             self._lockstep, self._per_frame = Lockstep(self.runs, self.points), per_frame
+            self._requested = self.iteration
         if self._lockstep is None:
             return
         try:
@@ -135,7 +153,13 @@ class LiveRun:
             self._lockstep = None
         else:
             while self._lockstep.outstanding < (ROUNDS_AHEAD if per_frame is None else 1):
-                self._lockstep.request_round(self._round_size(budget_s, per_frame), self._view(self._measure_now()))
+                n = self._round_size(budget_s, per_frame)
+                if self.stop_at is not None:
+                    n = min(n, self.stop_at - self._requested)
+                if n <= 0:
+                    break
+                self._lockstep.request_round(n, self._view(self._measure_now()))
+                self._requested += n
 
     def _round_size(self, budget_s: float, per_frame: int | None) -> int:
         if per_frame is not None:

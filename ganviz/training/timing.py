@@ -12,15 +12,17 @@ class TimedTraining:
 
     _seconds_per_iteration: float | None = None  # run_for's measurement (new settings: measured anew)
 
-    def run_for(self, seconds: float) -> int:
-        """Train for about `seconds` of wall time; returns iterations completed. Chunks are sized from the
-        measured time per iteration, remembered across calls: many short calls (a worker's) then train in
-        chunks as long as one long call's, not one iteration at a time."""
+    def run_for(self, seconds: float, limit: int | None = None) -> int:
+        """Train for about `seconds` of wall time, and at most `limit` iterations; returns iterations completed.
+        Chunks are sized from the measured time per iteration, remembered across calls: many short calls (a
+        worker's) then train in chunks as long as one long call's, not one iteration at a time."""
         deadline, done = time.perf_counter() + seconds, 0
-        while self.divergence is None:
+        while self.divergence is None and (limit is None or done < limit):
             left = deadline - time.perf_counter()
             per_iteration = self._seconds_per_iteration
             chunk = 1 if per_iteration is None else int(max(1, min(GUARD_EVERY, left / per_iteration)))
+            if limit is not None:
+                chunk = min(chunk, limit - done)
             start = time.perf_counter()
             k = self.step(chunk)
             done += k

@@ -152,3 +152,22 @@ def test_a_live_race_pauses_on_a_divergence_and_continues_without_that_run():
     behind, start = live.trainer.runs[1].iteration, live.iteration
     live.step()
     assert live.trainer.runs[0].iteration == start + 1 and live.trainer.runs[1].iteration == behind
+
+
+@pytest.mark.parametrize("background", [pytest.param(True, marks=pytest.mark.slow), False])  # worker starts: slow
+@pytest.mark.parametrize("per_frame", [None, 7])
+def test_playing_stops_exactly_at_the_checkpoint(background, per_frame):
+    run = LiveRun(GANConfig(**SMALL), background=background)
+    run.stop_at = 23  # not a multiple of the speed: the last round is cut short
+    tick_until(run, lambda: run.at_checkpoint, per_frame=per_frame)
+    for _ in range(3):  # ticks at the checkpoint train nothing more
+        run.tick(0.1, per_frame)
+    assert run.iteration == 23 and run.iterations_left == 0
+    assert not run.training_in_background
+    here = LiveRun(GANConfig(**SMALL))
+    here.trainer.step(23)
+    assert same(params(run.trainer.G), params(here.trainer.G))
+    run.stop_at = 30  # a later checkpoint: playing goes on to it
+    tick_until(run, lambda: run.at_checkpoint, per_frame=per_frame)
+    assert run.iteration == 30
+    run.stop()
