@@ -1,4 +1,4 @@
-"""Command line: `python -m ganviz train|bench|presets|lessons`. Each prints one JSON object as its last line.
+"""Command line: `python -m ganviz train|bench|presets|lessons|course`. Each prints one JSON object as its last line.
 
 Every setting of GANConfig is a flag of `train` (field lr_d -> --lr-d), with its range in --help.
 A bad value exits with status 2 and a one-line message on stderr.
@@ -18,7 +18,9 @@ from ganviz.bench.races import bench_runs
 from ganviz.bench.smoke import dry_run
 from ganviz.bench.train import bench_train_2d
 from ganviz.config import CUSTOM_DATASET, POINTS, ConfigError, GANConfig, choices_of, setting_fields, starting_values
+from ganviz.course.command import add_course_parser, cmd_course
 from ganviz.data import DataError, read_points_csv
+from ganviz.io import script
 from ganviz.io.samples import save_samples
 from ganviz.lessons.presets import LESSONS, PRESETS, get_preset
 from ganviz.training.runtime import resolve_device, use_one_thread
@@ -53,27 +55,40 @@ def _describe(f) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m ganviz", description="Train and measure small GANs headless.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
-    train = sub.add_parser(
-        "train",
-        help="train a 2D GAN and print its metrics as JSON",
-        description="Train a 2D GAN. Prints progress on stderr and one JSON object (resolved "
-        "config, speed and metrics) as the last line of stdout.",
-    )
-    train.add_argument("--preset", choices=list(PRESETS), help="start from a named setup; flags override it")
-    train.add_argument(
+    config = _Parser(add_help=False)  # the flags that make a config: train's and export-script's
+    config.add_argument("--preset", choices=list(PRESETS), help="start from a named setup; flags override it")
+    config.add_argument(
         "--config",
         type=Path,
         metavar="FILE.json",
         help='start from a JSON config (e.g. an earlier run\'s "config"); flags override it',
     )
-    train.add_argument(
+    config.add_argument(
         "--data-csv",
         type=Path,
         metavar="FILE",
         help="train on your own points: a CSV with two numeric columns x,y (optional header), 10 to 100,000 rows",
     )
-    train.add_argument("--steps", default="5000", help="iterations to train [1 to 10,000,000] (default: 5000)")
+    config.add_argument("--steps", default="5000", help="iterations to train [1 to 10,000,000] (default: 5000)")
+    groups = {}
+    for f in setting_fields():
+        group = groups.get(f.metadata["group"]) or config.add_argument_group(f.metadata["group"] + " settings")
+        groups[f.metadata["group"]] = group
+        if f.type == "bool":
+            group.add_argument(
+                _flag(f.name), dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=_describe(f)
+            )
+        else:
+            flags = [_flag(f.name), *ALIASES.get(f.name, ())]
+            group.add_argument(*flags, dest=f.name, default=None, metavar=f.type.upper(), help=_describe(f))
+
+    train = sub.add_parser(
+        "train",
+        parents=[config],
+        help="train a 2D GAN and print its metrics as JSON",
+        description="Train a 2D GAN. Prints progress on stderr and one JSON object (resolved "
+        "config, speed and metrics) as the last line of stdout.",
+    )
     train.add_argument(
         "--dry-run",
         action="store_true",
@@ -88,17 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="2D: write 2,500 generated points as x,y CSV rows with a header; images (--dataset "
         "mnist|digits): write 1,000 generated images as a .npy array (1000, H, W) in [0, 1]",
     )
-    groups = {}
-    for f in setting_fields():
-        group = groups.get(f.metadata["group"]) or train.add_argument_group(f.metadata["group"] + " settings")
-        groups[f.metadata["group"]] = group
-        if f.type == "bool":
-            group.add_argument(
-                _flag(f.name), dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=_describe(f)
-            )
-        else:
-            flags = [_flag(f.name), *ALIASES.get(f.name, ())]
-            group.add_argument(*flags, dest=f.name, default=None, metavar=f.type.upper(), help=_describe(f))
+    script.add_export_parser(sub, parents=[config])
 
     bench = sub.add_parser("bench", help="measure headless training speed; prints JSON")
     bench.add_argument("--seconds", default="5", help="timed seconds after warm-up [0.1 to 600] (default: 5)")
@@ -183,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     lessons.add_argument("--check", action="store_true", help="run the checks instead of listing")
     lessons.add_argument("--seeds", default=None, help="seeds per lesson for --check [1 to 100] (default: 5)")
     lessons.add_argument("--only", nargs="+", metavar="NAME", help="only these lessons (default: all, in order)")
+    add_course_parser(sub)
     return parser
 
 
@@ -415,6 +421,11 @@ def main(argv=None) -> int:
                 raise CliError(str(e)) from None
         elif args.command == "lessons":
             result, status = cmd_lessons(args)
+        elif args.command == "export-script":
+            config, steps = resolve_config(args)[0], _number(args.steps, "--steps", 1, 10_000_000, int)
+            result = script.export_command(config, args.out, steps, CliError)
+        elif args.command == "course":
+            result, status = cmd_course(args, CliError)
         elif args.command == "bench":
             result = bench_train_2d(seconds=_number(args.seconds, "--seconds", 0.1, 600))
         else:
