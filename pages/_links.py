@@ -154,7 +154,7 @@ def write_link(query: Mapping[str, str]) -> None:
 def shareable_link(query: Mapping[str, str], fallback_path: str) -> str:
     """This page's address with `query` (the address bar's own where the browser told us, else a path)."""
     page_url = (st.context.url or "").split("?")[0] or fallback_path
-    return f"{page_url}?{urllib.parse.urlencode(dict(query))}"
+    return f"{page_url}?{urllib.parse.urlencode(dict(query))}" if query else page_url
 
 
 def show_link_messages(messages: list[str]) -> None:

@@ -72,7 +72,8 @@ class PanelSpec:
     """How a page's live panel looks. `main_view(run, snapshot, stage)` -> the main figure; `beside(run,
     snapshot)` draws next to it (optional); `header(run, stage)` above the status line (optional);
     `charts(run)` -> the curves' figure (read under `run.paused()`); `status(run)` -> the status line's
-    page-specific parts; `reset()` starts the page's run again."""
+    page-specific parts; `reset()` starts the page's run again. `describe(run, snapshot)` and
+    `describe_charts(run)` (optional) put the main view and the curves in words, shown as text under each."""
 
     prefix: str  # every widget key of the panel starts with it
     main_view: Callable
@@ -90,6 +91,9 @@ class PanelSpec:
     beside_width: float = 0.4  # the share of the width `beside` takes
     downloads: tuple[Download, ...] = ()
     upload_mb: int | None = None  # accept weights files up to this size; None: no upload
+    main_fit_min: int | None = None  # fit the main view to the window's height, down to this many px
+    describe: Callable | None = None  # (run, snapshot drawn) -> sentences (ganviz.figures.words)
+    describe_charts: Callable | None = None  # (run) -> sentences, read under `run.paused()` like `charts`
 
 
 def panel_widget_keys(prefix: str, slow_motion: bool = False) -> tuple[str, ...]:
@@ -182,7 +186,7 @@ class LivePanel:
             args=(not state.playing,),
             type="primary",
             icon=":material/pause:" if state.playing else ":material/play_arrow:",
-            disabled=self.slow or (not can_train and not state.playing),
+            disabled=self.slow or (not can_train and not state.playing) or (run.at_checkpoint and not state.playing),
             width="stretch",
         )
         for col, which in zip(cols[1:], spec.steps):
@@ -297,6 +301,9 @@ class LivePanel:
             if not run.trainer.can_train:  # it diverged while playing
                 state.playing = False
                 st.rerun()  # the whole page: the banner, and Play instead of Pause
+            if run.at_checkpoint:  # the page's checkpoint (`run.stop_at`): pause there, and redraw the whole page
+                self._pause()
+                st.rerun()
         stage = run.stages[run.stage_index] if run.stages else None
         if spec.header is not None:
             spec.header(run, stage)
@@ -314,7 +321,11 @@ class LivePanel:
             with side:
                 spec.beside(run, snap)
         with main:
-            plotly_live(spec.main_view(run, snap, stage), key=self.key("main"), role=MAIN_VIEW, config=NO_MODEBAR)
+            figure = spec.main_view(run, snap, stage)
+            plotly_live(figure, key=self.key("main"), role=MAIN_VIEW, config=NO_MODEBAR, fit_min=spec.main_fit_min)
+            if spec.describe is not None:  # text, so screen readers and printouts get the figure too
+                drawn = stage.snapshot if stage is not None and stage.snapshot is not None else snap
+                st.caption(spec.describe(run, drawn))
 
     def live_view(self) -> None:
         """The view, redrawn every `frame_s` while playing (a fragment: the rest of the page stays)."""
@@ -334,7 +345,10 @@ class LivePanel:
             run = self.state.run
             with run.paused():  # a download may be reading the run on another thread
                 figure = self.spec.charts(run)
+                words = self.spec.describe_charts(run) if self.spec.describe_charts is not None else ""
             plotly_live(figure, key=self.key("charts"))
+            if words:
+                st.caption(words)
             if self.spec.charts_caption:
                 st.caption(self.spec.charts_caption)
 

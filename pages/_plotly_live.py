@@ -58,6 +58,14 @@ function loadPlotly() {
   }
   return window.__ganvizPlotly;
 }
+// A view that should fit the window: as tall as the room left below its top edge (in the page, not the
+// viewport: scrolling does not change it), between `fit.min` px and the figure's own height.
+function fittedHeight(plot, fit, wanted) {
+  const scrolled = ["[data-testid='stMain']", "[data-testid='stAppViewContainer']"]
+    .map((s) => document.querySelector(s)).filter(Boolean).reduce((sum, e) => sum + e.scrollTop, window.scrollY);
+  const room = window.innerHeight - (plot.getBoundingClientRect().top + scrolled) - fit.margin;
+  return Math.round(Math.max(fit.min, Math.min(wanted, room)));
+}
 export default function ({ parentElement, data }) {
   let plot = parentElement.querySelector("div.ganviz-plot");
   if (!plot) {
@@ -71,6 +79,14 @@ export default function ({ parentElement, data }) {
   loadPlotly().then((Plotly) => {
     if (plot.ganvizLatest !== spec) return false;  // a newer figure arrived while loading
     const figure = JSON.parse(spec);
+    if (data.fit) {
+      const wanted = figure.layout.height;
+      figure.layout.height = fittedHeight(plot, data.fit, wanted);
+      if (!plot.ganvizResize) {  // a new window size: fit again
+        plot.ganvizResize = () => window.Plotly.relayout(plot, { height: fittedHeight(plot, data.fit, wanted) });
+        window.addEventListener("resize", plot.ganvizResize);
+      }
+    }
     const options = Object.assign({ displaylogo: false }, data.config);
     return Plotly.react(plot, figure.data, figure.layout, options).then(() => true);
   }).then((drawn) => {
@@ -85,9 +101,15 @@ _component = st.components.v2.component("ganviz.plotly_live", js=_JS, isolate_st
 
 
 MAIN_VIEW = "main-view"  # the role of a live page's main view
+FIT_MARGIN_PX = 6  # room kept below a window-fitted figure
 
 
-def plotly_live(figure, *, key: str, config: dict | None = None, role: str | None = None) -> None:
+def plotly_live(
+    figure, *, key: str, config: dict | None = None, role: str | None = None, fit_min: int | None = None
+) -> None:
     """Draw `figure` (a plotly Figure) in the element `key`, updating it in place; `role` names what it
-    shows, for counting its redraws (see above)."""
-    _component(key=key, data={"spec": pio.to_json(figure, validate=False), "config": config or {}, "role": role})
+    shows, for counting its redraws (see above). With `fit_min`, the figure is only as tall as the window has
+    room for below its top (at least `fit_min` px, at most its own height): a projector shows it whole."""
+    fit = None if fit_min is None else {"min": fit_min, "margin": FIT_MARGIN_PX}
+    data = {"spec": pio.to_json(figure, validate=False), "config": config or {}, "role": role, "fit": fit}
+    _component(key=key, data=data)

@@ -27,7 +27,7 @@ from ganviz.config import (
     setting_names,
 )
 from ganviz.data.points_io import DataError
-from ganviz.figures import compare
+from ganviz.figures import compare, words
 from ganviz.io import tables
 from ganviz.lessons.presets import IMAGE_LESSONS, LESSONS
 from ganviz.live.run import METRICS_EVERY_S, LiveRun
@@ -35,6 +35,7 @@ from ganviz.racing.comparisons import COMPARISONS, DEFAULT_COMPARISON
 from ganviz.racing.config import MAX_RUNS, SHARED_SETTINGS, RaceConfig, setting_rows
 from ganviz.racing.race import run_metrics_log
 from pages._first_visit import run_through_app
+from pages._link_builder import link_builder
 from pages._links import defaults_for, link_params, race_from_link, shareable_link, show_link_messages, write_link
 from pages._live_panel import (
     Download,
@@ -50,6 +51,7 @@ from pages._settings import setting_widget
 
 run_through_app()  # first, before anything is drawn: see pages/_first_visit.py
 
+PANELS_MIN_PX = 280  # the runs' panels fit the window's height, down to this
 PREFIX = "cp_"
 FRAME_S = 0.35  # redraw period of the small multiples while playing
 STORE_CAPACITY = 4  # moments kept for time travel: a race's state is one run's times its runs
@@ -289,7 +291,16 @@ panel = LivePanel(
         reset=lambda: try_new_race(config, state.points),
         reset_help="every run starts again: new networks, same settings and seed",
         main_view=lambda run, snap, stage: compare.small_multiples(snap, config.labels(), stopped=stopped(run.trainer)),
+        main_fit_min=PANELS_MIN_PX,
+        describe=lambda run, snap: words.describe_race(snap, config.labels(), stopped=stopped(run.trainer)),
         charts=charts,
+        describe_charts=lambda run: words.describe_race_curves(
+            [
+                (n, n, t.history.as_dict(), run_metrics_log(run.metrics_log, n))
+                for n, t in zip(config.names, run.trainer.runs)
+            ],
+            metrics=config.domain,
+        ),
         charts_caption=f"Metrics are measured every {METRICS_EVERY_S:g} s while playing and at every step. Click a run "
         "in the legend to hide or show its curves.",
         downloads=(
@@ -396,3 +407,4 @@ with st.expander("Export and share"):
         "The link names run A's settings and what each other run changes: opening it restarts the race "
         "from the beginning with the same seed."
     )
+link_builder("compare", "comparison", {name: c.title for name, c in COMPARISONS.items()}, (), current=state.comparison)

@@ -11,7 +11,7 @@ import numpy as np
 import streamlit as st
 
 from ganviz.data import DATASETS
-from ganviz.figures import dynamics, spectral
+from ganviz.figures import dynamics, spectral, words
 from ganviz.theory.dynamics import XY_METHODS, g_loss_curves, simultaneous_radius_factor, xy_trajectory
 from ganviz.theory.lipschitz import MAX_MATRIX_SIDE, compare_spectral_norm, power_iteration_run
 from pages._first_visit import run_through_app
@@ -102,6 +102,7 @@ else:
     plane, radius = st.columns(2, gap="medium")
     plane.plotly_chart(dynamics.xy_plane_figure(paths, eta), width="stretch", config=PLOT_CONFIG, key="dy_xy_plane")
     radius.plotly_chart(dynamics.xy_radius_figure(paths, eta), width="stretch", config=PLOT_CONFIG, key="dy_xy_radius")
+    st.caption(words.describe_xy_paths(paths))  # both figures in words, for screen readers and printouts
 
 # --- saturating vs non-saturating ----------------------------------------------------------------
 

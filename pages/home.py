@@ -85,6 +85,11 @@ st.markdown(
 st.plotly_chart(gallery(GALLERY_POINTS, GALLERY_SEED), width="stretch", config={"displayModeBar": False})
 
 st.header("Where to start")
+st.markdown("**Course** (in the sidebar)")
+st.caption(
+    "A guided tour of the five lectures in nine chapters: predict what a GAN will do, run it, and read what "
+    "happened on your own run, with the numbers. A teacher can link any chapter."
+)
 start_2d, start_digits = st.columns(2, gap="large")
 start_2d.markdown("**2D playground** (in the sidebar)")
 start_2d.caption(

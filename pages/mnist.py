@@ -13,7 +13,7 @@ import streamlit as st
 
 from ganviz.config import IMAGES, ConfigError, GANConfig, image_config
 from ganviz.data.points_io import DataError
-from ganviz.figures import curves
+from ganviz.figures import curves, words
 from ganviz.figures import images as image_figures
 from ganviz.io import animation, checkpoints, tables
 from ganviz.lessons.presets import IMAGE_LESSONS
@@ -21,6 +21,7 @@ from ganviz.live.run import METRICS_EVERY_S, LiveRun
 from ganviz.metrics.images import nearest_neighbours
 from ganviz.training.images import IMAGE_EVAL_SAMPLES
 from pages._first_visit import run_through_app
+from pages._link_builder import link_builder
 from pages._links import link_params, link_query, page_config_from_link, show_link_messages, write_link
 from pages._live_panel import (
     NO_MODEBAR,
@@ -54,6 +55,7 @@ PREFIX = "mn_"
 FRAME_S = 0.5  # redraw period of the sample grid while playing
 STORE_CAPACITY = 8  # an image run's state is ~20 MB: keep fewer moments than the 2D page
 LESSON_KEY = PREFIX + "lesson"
+GRID_MIN_PX, GRID_MAX_PX = 300, 640  # the sample grid fits the window's height between these
 NEIGHBOUR_SAMPLES, NEIGHBOURS = 4, 3  # the memorisation check: samples, and training images beside each
 
 
@@ -187,7 +189,12 @@ panel = LivePanel(
         frame_s=FRAME_S,
         status=status,
         reset=lambda: new_run(run.config),
-        main_view=lambda run, snap, stage: image_figures.sample_grid(snap),
+        main_view=lambda run, snap, stage: image_figures.sample_grid(snap, height=GRID_MAX_PX),
+        main_fit_min=GRID_MIN_PX,
+        describe=lambda run, snap: words.describe_images(snap, digits=run.config.digit_list()),
+        describe_charts=lambda run: words.describe_curves(
+            run.trainer.history.as_dict(), list(run.metrics_log), loss_output=run.trainer.loss.output, metrics=IMAGES
+        ),
         beside=judge_view,
         beside_width=0.4,
         charts=lambda run: curves.training_charts(
@@ -268,3 +275,11 @@ with st.expander("Time travel: scrub back through the sample grid"):
 
 with st.expander("Download and upload"):
     panel.downloads()
+link_builder(
+    "mnist",
+    "lesson",
+    {name: p.title for name, p in IMAGE_LESSONS.items()},
+    (),
+    current=lesson if lesson != FREE_PLAY else None,
+    free_play=FREE_PLAY,
+)

@@ -7,7 +7,6 @@ settings widgets come from GANConfig's metadata (pages/_settings.py), links from
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,13 +15,14 @@ import streamlit as st
 from ganviz.config import CUSTOM_DATASET, POINTS, ConfigError, GANConfig, setting_fields
 from ganviz.data import DataError, parse_points, read_points_csv
 from ganviz.data.points_io import canvas_cells, fill_cells
-from ganviz.figures import curves, gallery, points
+from ganviz.figures import curves, gallery, points, words
 from ganviz.figures import overview as overview_figures
-from ganviz.io import animation, checkpoints, tables
+from ganviz.io import animation, checkpoints, script, tables
 from ganviz.lessons.presets import LESSONS, PRESETS
 from ganviz.live.run import LIVE_W1_POINTS, METRICS_EVERY_S, LiveRun
 from ganviz.metrics.points import EVAL_SAMPLES
 from pages._first_visit import run_through_app
+from pages._link_builder import link_builder
 from pages._links import link_params, page_config_from_link, show_link_messages, write_link
 from pages._live_panel import NO_MODEBAR, Download, LivePanel, LiveState, PanelSpec, install_run, panel_widget_keys
 from pages._plotly_live import plotly_live
@@ -45,7 +45,8 @@ run_through_app()  # first, before anything is drawn: see pages/_first_visit.py
 TITLE = "2D playground"  # the title other pages borrow this page's run under
 PREFIX = "pg_"
 FRAME_S = 0.23  # redraw period while playing (training runs on in a worker process between frames)
-OVERVIEW_EVERY_S = 1.0  # the model strip's loss values
+OVERVIEW_EVERY_S = 1.0  # the model strip's loss values, redrawn this often while playing
+MAIN_VIEW_MIN_PX, MAIN_VIEW_MAX_PX = 420, 900  # the main view fits the window's height between these
 LAYERS = {
     "arrows": "G's pull on fakes",
     "field": "gradient field",
@@ -62,7 +63,6 @@ PARTS = ("lessons", "playback", "downloads", "time-travel", "charts", "layers", 
 class PlaygroundState(LiveState):
     points: np.ndarray | None = None  # the user's own data (dataset "custom")
     hidden: frozenset[str] = frozenset()  # controls the link hides
-    overview: tuple | None = None  # (when, figure): the model strip, rebuilt at most every OVERVIEW_EVERY_S
     data_error: str | None = None
 
     @classmethod
@@ -77,8 +77,8 @@ class PlaygroundState(LiveState):
 
 st.title(TITLE)
 st.caption(
-    "Press Play and watch the generator's samples (purple) chase the data (green) across the "
-    "discriminator's decision surface. Every setting on the left changes the live run."
+    "Press Play: the generator's samples (purple) chase the data (green) over the discriminator's surface. "
+    "The settings on the left apply at once."
 )
 state = page_state(PlaygroundState)
 
@@ -176,90 +176,84 @@ def use_points_from(source: str) -> None:
     new_run(run.config.replace(dataset=CUSTOM_DATASET), data)
 
 
-if shown("your-data", "data"):
-    with st.expander("Your own data: upload a CSV or draw points"):
-        if state.data_error:
-            st.error(state.data_error)
-            state.data_error = None
-        upload = st.file_uploader(
-            "CSV of points (two numeric columns x,y; optional header; 10 to 100,000 rows)",
-            type=["csv", "txt"],
-            key=PREFIX + "upload",
-            max_upload_size=5,
-        )
-        st.button(
-            "Train on this file",
-            key=PREFIX + "use_upload",
-            disabled=upload is None,
-            on_click=use_points_from,
-            args=("upload",),
-        )
-        pasted = st.text_area(
-            "…or paste the points (x,y per line)",
-            key=PREFIX + "paste",
-            height=100,
-            placeholder="x,y\n0.5,1.2\n-0.3,0.8\n…",
-        )
-        st.button(
-            "Train on the pasted points",
-            key=PREFIX + "use_paste",
-            disabled=not pasted.strip(),
-            on_click=use_points_from,
-            args=("paste",),
-        )
-        st.caption(
-            "Or draw: pick the lasso or box tool on the canvas and select the cells your data "
-            "should fill (each selected cell becomes 20 random points)."
-        )
-        canvas = st.plotly_chart(
-            gallery.drawing_canvas(canvas_cells()),
-            key=PREFIX + "canvas",
-            on_select="rerun",
-            selection_mode=("lasso", "box", "points"),
-        )
-        selected = len(canvas.selection.points)
-        st.button(
-            f"Train on the {selected} selected cells",
-            key=PREFIX + "use_drawing",
-            disabled=selected == 0,
-            on_click=use_points_from,
-            args=("drawing",),
-        )
+def your_data() -> None:
+    """Upload a CSV, paste points or draw them: a new run on them."""
+    if state.data_error:
+        st.error(state.data_error)
+        state.data_error = None
+    upload = st.file_uploader(
+        "CSV of points (two numeric columns x,y; optional header; 10 to 100,000 rows)",
+        type=["csv", "txt"],
+        key=PREFIX + "upload",
+        max_upload_size=5,
+    )
+    st.button(
+        "Train on this file",
+        key=PREFIX + "use_upload",
+        disabled=upload is None,
+        on_click=use_points_from,
+        args=("upload",),
+    )
+    pasted = st.text_area(
+        "…or paste the points (x,y per line)",
+        key=PREFIX + "paste",
+        height=100,
+        placeholder="x,y\n0.5,1.2\n-0.3,0.8\n…",
+    )
+    st.button(
+        "Train on the pasted points",
+        key=PREFIX + "use_paste",
+        disabled=not pasted.strip(),
+        on_click=use_points_from,
+        args=("paste",),
+    )
+    st.caption(
+        "Or draw: pick the lasso or box tool on the canvas and select the cells your data "
+        "should fill (each selected cell becomes 20 random points)."
+    )
+    canvas = st.plotly_chart(
+        gallery.drawing_canvas(canvas_cells()),
+        key=PREFIX + "canvas",
+        on_select="rerun",
+        selection_mode=("lasso", "box", "points"),
+    )
+    selected = len(canvas.selection.points)
+    st.button(
+        f"Train on the {selected} selected cells",
+        key=PREFIX + "use_drawing",
+        disabled=selected == 0,
+        on_click=use_points_from,
+        args=("drawing",),
+    )
 
 
 # --- the live panel ------------------------------------------------------------------------------------------
 
 
 def status(run: LiveRun) -> list[str]:
-    cfg = run.config
-    return [f"loss {cfg.loss}", f"k_D : k_G = {cfg.d_steps} : {cfg.g_steps}", f"seed {cfg.seed}"]
+    cfg = run.config  # its loss and seed are in the model strip and the settings: one line on a projector
+    return [f"k_D : k_G = {cfg.d_steps} : {cfg.g_steps}"]
 
 
 def overview(run: LiveRun, stage) -> None:
-    """GAN Lab's model strip with the latest losses. Rebuilt at most every OVERVIEW_EVERY_S while playing:
-    in between the same figure goes out again, which the browser skips."""
-    now = time.monotonic()
-    if not (state.playing and state.overview is not None and now - state.overview[0] < OVERVIEW_EVERY_S):
-        t, cfg = run.trainer, run.config
-        last = t.history.last()
-        state.overview = (
-            now,
-            overview_figures.model_overview(
-                noise_dim=cfg.noise_dim,
-                noise=cfg.noise,
-                g_desc=f"{cfg.g_depth}×{cfg.g_width} {cfg.g_activation}",
-                d_desc=f"{cfg.d_depth}×{cfg.d_width} {cfg.d_activation}",
-                loss_title=t.loss.title,
-                d_steps=cfg.d_steps,
-                g_steps=cfg.g_steps,
-                loss_d=last.get("loss_d"),
-                loss_g=last.get("loss_g"),
-                d_real=last.get("d_real"),
-                d_fake=last.get("d_fake"),
-                stage_key=stage.key if stage else None,
-            ),
-        )
-    plotly_live(state.overview[1], key=PREFIX + "overview", config=NO_MODEBAR)
+    """GAN Lab's model strip with the latest losses (redrawn every OVERVIEW_EVERY_S while playing, below)."""
+    t, cfg = run.trainer, run.config
+    last = t.history.last()
+    figure = overview_figures.model_overview(
+        noise_dim=cfg.noise_dim,
+        noise=cfg.noise,
+        g_desc=f"{cfg.g_depth}×{cfg.g_width} {cfg.g_activation}",
+        d_desc=f"{cfg.d_depth}×{cfg.d_width} {cfg.d_activation}",
+        loss_title=t.loss.title,
+        d_steps=cfg.d_steps,
+        g_steps=cfg.g_steps,
+        loss_d=last.get("loss_d"),
+        loss_g=last.get("loss_g"),
+        d_real=last.get("d_real"),
+        d_fake=last.get("d_fake"),
+        stage_key=stage.key if stage else None,
+    )
+    plotly_live(figure, key=PREFIX + "overview", config=NO_MODEBAR)
 
 
 def gif(run: LiveRun) -> bytes:
@@ -274,15 +268,20 @@ panel = LivePanel(
         steps=("iteration", "d", "g"),
         slow_motion=True,
         status=status,
-        header=overview,
+        main_fit_min=MAIN_VIEW_MIN_PX,
         reset=lambda: new_run(run.config, state.points),
         main_view=lambda run, snap, stage: points.main_view(
             snap,
+            height=MAIN_VIEW_MAX_PX,
             show_arrows=layers["arrows"],
             show_field=layers["field"],
             show_manifold=layers["manifold"],
             show_density=layers["density"],
             stage=stage,
+        ),
+        describe=lambda run, snap: words.describe_points(snap, arrows=layers["arrows"]),
+        describe_charts=lambda run: words.describe_curves(
+            run.trainer.history.as_dict(), list(run.metrics_log), loss_output=run.trainer.loss.output
         ),
         charts=lambda run: curves.training_charts(
             run.trainer.history.as_dict(), list(run.metrics_log), loss_output=run.trainer.loss.output
@@ -313,26 +312,58 @@ panel = LivePanel(
                 "weights",
             ),
             Download("animation (GIF)", gif, "ganviz-run.gif", "image/gif", "gif", needs_records=True),
+            Download(
+                "training script (.py)",
+                lambda run: script.export_script(run.config),
+                "ganviz_train.py",
+                "text/x-python",
+                "script",
+            ),
         ),
         upload_mb=50,
     ),
 )
+# A projector shows the run in one screen: the controls and D's surface on the left, fitted to the window's
+# height; the model strip and the curves on the right.
 if shown("playback"):
     panel.controls()
+view_column, curves_column = st.columns([0.56, 0.44], gap="medium")
 if shown("layers"):
-    for col, (k, label) in zip(st.columns(len(LAYERS) + 1), LAYERS.items()):
-        st.session_state.setdefault(f"{PREFIX}layer_{k}", k == "arrows")  # kept across pages: no value= here
-        col.toggle(label, key=f"{PREFIX}layer_{k}")
+    with curves_column:
+        for col, (k, label) in zip(st.columns(2) * 2, LAYERS.items()):
+            st.session_state.setdefault(f"{PREFIX}layer_{k}", k == "arrows")  # kept across pages: no value= here
+            col.toggle(label, key=f"{PREFIX}layer_{k}")
 layers = {
     k: st.session_state.get(f"{PREFIX}layer_{k}", k == "arrows") if shown("layers") else k == "arrows" for k in LAYERS
 }
 run.with_layers = layers["field"] or layers["manifold"]  # a playing run's frames compute them only if shown
-panel.live_view()
+with view_column:
+    panel.live_view()
 if shown("charts"):
-    panel.charts()
+    with curves_column:
+        panel.charts()
+
+
+@st.fragment(run_every=OVERVIEW_EVERY_S if state.playing else None)
+def model_strip() -> None:
+    overview(run, run.stages[run.stage_index] if run.stages else None)
+
+
+model_strip()
+if shown("your-data", "data"):
+    with st.expander("Your own data: upload a CSV or draw points"):
+        your_data()
 if shown("time-travel"):
     with st.expander("Time travel: scrub back through the run"):
         panel.time_travel()
 if shown("downloads"):
     with st.expander("Download and upload"):
         panel.downloads()
+link_builder(
+    "playground",
+    "lesson",
+    {name: p.title for name, p in LESSON_PRESETS.items()},
+    (*PARTS, *dict.fromkeys(f.metadata["group"] for f in FIELDS.values())),
+    current=lesson if lesson != FREE_PLAY else None,
+    free_play=FREE_PLAY,
+)

@@ -2,7 +2,7 @@
 main view is on screen, and a screenshot of each is kept in test-artifacts/ to look at."""
 
 import pytest
-from e2e.waiting import wait_for_app_run
+from e2e.waiting import wait_for_app_run, wait_until
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -22,6 +22,42 @@ PAGES = {  # page -> (path, its title, the key of its main view)
 }
 
 
+IN_VIEW = """(selector) => [...document.querySelectorAll(selector)].map((e) => {
+    const b = e.getBoundingClientRect();
+    return {top: b.top, bottom: b.bottom, left: b.left, right: b.right, width: b.width, height: b.height};
+})"""
+
+
+def boxes(page, selector: str) -> list[dict]:
+    """The on-screen boxes of the elements matching `selector`, in viewport pixels."""
+    return page.evaluate(IN_VIEW, selector)
+
+
+def fully_in_view(box: dict, width: int, height: int) -> bool:
+    return box["top"] >= 0 and box["left"] >= 0 and box["bottom"] <= height and box["right"] <= width
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_playground_fits_a_projector_while_playing(size, open_app, screenshot):
+    """One screen, no scrolling: D's surface whole with a side of at least 45 % of the window's height, Play/Pause,
+    and at least one chart panel whole."""
+    width, height = SIZES[size]
+    page = open_app("/playground?seed=1", expect_text="2D playground")
+    page.set_viewport_size({"width": width, "height": height})
+    page.get_by_role("button", name="Play").click()
+    wait_until(lambda: page.get_by_role("button", name="Pause").is_visible(), timeout_s=30)
+    page.wait_for_timeout(3000)  # a few frames at the new size
+    (surface,) = boxes(page, ".st-key-pg_main .nsewdrag")
+    assert fully_in_view(surface, width, height), surface
+    assert min(surface["width"], surface["height"]) >= 0.45 * height, surface
+    (pause,) = boxes(page, ".st-key-pg_play button")
+    assert fully_in_view(pause, width, height), pause
+    panels = boxes(page, ".st-key-pg_charts .nsewdrag")
+    assert any(fully_in_view(p, width, height) for p in panels), panels
+    screenshot(f"playground-playing-{size}.png")
+    page.get_by_role("button", name="Pause").click()
+
+
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("name", PAGES)
 def test_a_live_page_fits_the_screen(name, size, open_app, screenshot):
@@ -36,6 +72,10 @@ def test_a_live_page_fits_the_screen(name, size, open_app, screenshot):
     expect(view).to_have_count(1)
     box = view.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= width  # the main view is not cut off
+    page.evaluate("() => document.querySelector(\"[data-testid='stMain']\").scrollTo(0, 0)")
+    (main,) = boxes(page, f".st-key-{main} .js-plotly-plot")
+    (play,) = boxes(page, f".st-key-{main[:2]}_play button")
+    assert fully_in_view(main, width, height) and fully_in_view(play, width, height), (main, play)  # one screen
     overflow = page.evaluate("() => document.querySelector(\"[data-testid='stMain']\").scrollWidth")
     assert overflow <= width, overflow  # no sideways scrolling
     cut = page.evaluate(FORMULAS_CUT_OFF)

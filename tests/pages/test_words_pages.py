@@ -1,0 +1,92 @@
+"""Figures in words on the live pages (AppTest of the page files): a caption right under each live figure, drawn in
+the same fragment, so it changes with the figure."""
+
+import math
+import re
+from pathlib import Path
+
+import pytest
+
+from ganviz.figures.style import FAKE_COLOUR
+from support.pages import live_figures, open_page, page_state_of
+
+PAGES = Path(__file__).resolve().parents[2] / "pages"
+SMALL = {"g_width": "16", "d_width": "16", "g_depth": "2", "d_depth": "2", "batch_size": "32"}  # fast networks
+
+
+@pytest.fixture(autouse=True)
+def cache(tmp_path_factory, monkeypatch):
+    root = tmp_path_factory.getbasetemp() / "digits-page-cache"  # the judge classifier trains once per session
+    monkeypatch.setenv("GANVIZ_CACHE_DIR", str(root))
+
+
+def blocks(node):
+    yield node
+    for child in getattr(node, "children", {}).values():
+        if hasattr(child, "children"):
+            yield from blocks(child)
+
+
+def caption_under(at, key: str) -> str:
+    """The text right after the element `key` in its block: what a screen reader reads after the figure."""
+    for block in blocks(at.main):
+        children = [block.children[i] for i in sorted(block.children)]
+        for element, after in zip(children, children[1:]):
+            if getattr(element, "key", None) == key:
+                assert after.type == "caption", f"{key} is followed by a {after.type}, not a caption"
+                return after.value
+    raise AssertionError(f"no element {key!r} on the page")
+
+
+def iteration_said(text: str) -> int:
+    return int(re.match(r"Iteration ([\d,]+)", text)[1].replace(",", ""))
+
+
+def test_the_playground_says_its_main_view_and_curves_and_says_them_again_after_a_step():
+    at = open_page(str(PAGES / "playground.py"), SMALL)
+    main = caption_under(at, "pg_main")
+    assert "modes captured" in main and iteration_said(main) == 0
+    assert caption_under(at, "pg_charts") == "No training yet."
+    at.button(key="pg_step").click().run()
+    assert not at.exception
+    main = caption_under(at, "pg_main")
+    assert "modes captured" in main and iteration_said(main) == 1
+    assert iteration_said(caption_under(at, "pg_charts")) == 1
+    counts = page_state_of(at, "PlaygroundState").run.snapshot.metrics["mode_counts"]  # what the circles show
+    captured, total = sum(c > 0 for c in counts), len(counts)
+    said = {0: f"none of the {total} modes captured", total: f"all {total} modes captured"}
+    assert said.get(captured, f"{captured} of {total} modes captured") in main
+
+
+@pytest.mark.slow  # a page with its runs: several seconds
+def test_the_digits_page_says_which_digits_its_histogram_shows():
+    at = open_page(str(PAGES / "mnist.py"), {"dataset": "digits", "batch_size": "16"})
+    main = caption_under(at, "mn_main")
+    assert main.startswith("Iteration 0: 60 samples for a fixed z.") and "digits in G's samples" in main
+    (bars,) = live_figures(at)["mn_histogram"]["data"]
+    present = sum(colour == FAKE_COLOUR for colour in bars["marker"]["color"])  # trained and present: purple
+    assert {0: "finds none of the 10 digits", 10: "finds all 10 digits"}.get(present, f"finds {present} of 10") in main
+    at.button(key="mn_step").click().run()
+    assert not at.exception and iteration_said(caption_under(at, "mn_main")) == 1
+
+
+@pytest.mark.slow  # a page with its runs: several seconds
+def test_the_compare_page_says_each_run_of_the_race():
+    at = open_page(str(PAGES / "compare.py"), {"runs": "2", **SMALL, "B.loss": "hinge"})
+    main = caption_under(at, "cp_main")
+    assert main.startswith("Iteration 0, 2 runs, none diverged.") and "A: " in main and "B (loss hinge): " in main
+    at.button(key="cp_step").click().run()
+    assert not at.exception and iteration_said(caption_under(at, "cp_main")) == 1
+    charts = caption_under(at, "cp_charts")
+    assert "A: losses D" in charts and "B: losses D" in charts
+
+
+@pytest.mark.slow  # a page with its runs: several seconds
+def test_the_dynamics_page_says_how_far_each_xy_path_ends_from_the_equilibrium():
+    at = open_page(str(PAGES / "dynamics.py"), {})
+    at.slider(key="dy_eta").set_value(0.2).run()
+    (text,) = [c.value for c in at.caption if c.value.startswith("Distance to the equilibrium")]
+    steps = at.slider(key="dy_steps").value
+    said = float(re.search(r"simultaneous ([\d,.]+), growing", text)[1].replace(",", ""))
+    closed_form = math.sqrt(2) * (1 + 0.2**2) ** (steps / 2)  # √(1+η²) per step from (1, 1)
+    assert abs(said - closed_form) <= 0.5 and f"after {steps} steps" in text
