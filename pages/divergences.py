@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from ganviz.figures import words_theory as words
 from ganviz.figures.divergences import (
     densities_figure,
     divergence_curves_figure,
@@ -89,6 +90,7 @@ with curves:
         key="dv_lines_curves",
         config=STATIC,
     )
+    st.caption(words.describe_parallel_lines(line_theta))  # both figures in words, for screen readers
 
 
 # --- 2. two distributions on a line -------------------------------------------------------------------
@@ -172,6 +174,7 @@ with right:
         key="dv_curves",
         config=STATIC,
     )
+    st.caption(words.describe_shift(p, q, theta, _curves(p, q, *theta_range)))
 m = st.columns(4)
 m[0].metric("JS (nats), exact", f"{js_now:.4f}", help="in [0, log 2 ≈ 0.6931]; log 2 means the supports do not overlap")
 m[1].metric("W₁, exact", f"{w1_now:.4f}", help="in units of x: the least average distance to move q's mass onto p")
@@ -276,6 +279,7 @@ def optimal_d_view(p: divergences.Mixture1D, q: divergences.Mixture1D, view: tup
         key="dv_fit_figure",
         config=STATIC,
     )
+    st.caption(words.describe_optimal_d(p, q, fit.steps, fit.gap()))
     exact_value = divergences.value_at_optimum(p, q)
     cols = st.columns(4)
     cols[0].metric("V(D*, G), exact", f"{exact_value:.4f}")
@@ -380,6 +384,7 @@ def duel_view() -> None:
         key="dv_duel_charts",
         config=STATIC,
     )
+    st.caption(words.describe_duel(labels, [s.config.theta0 for s in sides], histories))
 
 
 duel_view()

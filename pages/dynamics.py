@@ -11,7 +11,7 @@ import numpy as np
 import streamlit as st
 
 from ganviz.data import DATASETS
-from ganviz.figures import dynamics, spectral, words
+from ganviz.figures import dynamics, spectral, words, words_theory
 from ganviz.theory.dynamics import XY_METHODS, g_loss_curves, simultaneous_radius_factor, xy_trajectory
 from ganviz.theory.lipschitz import MAX_MATRIX_SIDE, compare_spectral_norm, power_iteration_run
 from pages._first_visit import run_through_app
@@ -147,6 +147,7 @@ values[1].metric("its gradient −D(G(z))", f"{at['saturating_grad']:.4f}")
 values[2].metric("non-saturating loss −log D(G(z))", f"{at['nonsaturating']:.4f}")
 values[3].metric("its gradient D(G(z)) − 1", f"{at['nonsaturating_grad']:.4f}")
 st.plotly_chart(dynamics.g_loss_figure(d_fake), width="stretch", config=PLOT_CONFIG, key="dy_g_loss")
+st.caption(words_theory.describe_g_losses(d_fake, dynamics.FLAT_GRADIENT))
 st.caption(
     f"Shaded: where a loss's gradient is smaller than {dynamics.FLAT_GRADIENT:g} in size. For the "
     f"saturating loss that is D(G(z)) < {dynamics.FLAT_GRADIENT:g}, a confident D: the fakes get no "
@@ -190,6 +191,7 @@ else:
         help="The error shrinks by about (σ₂/σ₁)⁴ per step once the first singular vector dominates.",
     )
     st.plotly_chart(spectral.power_iteration_figure(run), width="stretch", config=PLOT_CONFIG, key="dy_power")
+    st.caption(words_theory.describe_power_iteration(run.estimates, run.singular_values))
 
 st.subheader("A discriminator with and without spectral norm")
 explain, formulas = st.columns([2, 3], gap="large")
@@ -264,6 +266,7 @@ else:
     st.plotly_chart(
         spectral.spectral_surfaces_figure(comparison), width="stretch", config=PLOT_CONFIG, key="dy_sn_surfaces"
     )
+    st.caption(words_theory.describe_spectral(comparison))
     st.caption(
         "D(x) = P(real) on each network's grid. Without spectral norm D is free to become as steep "
         "as it likes around the data; with it, the logit can change by at most about one unit per "

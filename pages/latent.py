@@ -16,6 +16,7 @@ import streamlit as st
 
 from ganviz.config import GANConfig, image_config
 from ganviz.figures import latent as figures
+from ganviz.figures import words_latent as words
 from ganviz.latent import embedding, fgsm, noise, probe, truncation
 from ganviz.live.run import LiveRun
 from ganviz.training.domain import DISPLAY_SAMPLES
@@ -91,6 +92,7 @@ class PointsView:
         fig = figures.interpolation_2d(run.snapshot, {k: w.outputs for k, w in walks.items()}, chosen, start, end)
         state.fake_trace = figures.fake_trace_index(fig)
         figure_col.plotly_chart(fig, key="lt_pick", on_select=on_click, selection_mode="points", config=STATIC)
+        figure_col.caption(words.describe_walk(walks, chosen, typical, run.snapshot.modes, run.snapshot.sigma))
         controls.plotly_chart(profile, key="lt_profile", config=STATIC)
         controls.caption(f"""Click a fake to set the {state.next_pick} of the path (clicks alternate between start
 and end), or type the numbers above.""")
@@ -104,6 +106,9 @@ and end), or type the numbers above.""")
         operands = {n: picks.outputs[abc[n]] for n in "abc"}
         fig = figures.arithmetic_2d(run.snapshot, operands, near[0], near[1:])
         figure_col.plotly_chart(fig, key="lt_arithmetic", config=STATIC)
+        figure_col.caption(
+            words.describe_arithmetic(operands, near[0], near[1:], run.snapshot.modes, run.snapshot.sigma)
+        )
         rows = "".join(f"| G({n}) | fake #{abc[n]} | ({x:.2f}, {y:.2f}) |\n" for n, (x, y) in operands.items())
         result = f"| **G(a − b + c)** | | **({near[0][0]:.2f}, {near[0][1]:.2f})** |"
         side.markdown(f"| | | G's output |\n|---|---|---|\n{rows}{result}")
@@ -122,6 +127,7 @@ on a, b and c in the latent space, and lands wherever G sends that corner. Try a
         paths, curves = st.columns([1, 1.2], gap="medium")  # a square view beside the curves, not stretched
         paths.plotly_chart(figures.fgsm_paths_2d(run.snapshot, result), key="lt_fgsm_paths", config=STATIC)
         curves.plotly_chart(figures.fgsm_curves(result, height=560, stacked=True), key="lt_fgsm_curves", config=STATIC)
+        curves.caption(words.describe_fgsm(result))
 
 
 class DigitsView:
@@ -156,6 +162,7 @@ class DigitsView:
         strip = figures.interpolation_strip({k: w.outputs for k, w in walks.items()}, chosen, start, end)
         st.plotly_chart(strip, key="lt_strip", config=STATIC)
         st.plotly_chart(profile, key="lt_profile", config=STATIC)
+        st.caption(words.describe_walk(walks, chosen, typical))  # the strip's digits go unread: no classifier here
 
     def arithmetic_columns(self, conditional: bool):
         return st.columns(4 if conditional else 3), None
@@ -178,6 +185,7 @@ class DigitsView:
     def show_fgsm(self, run, result) -> None:
         st.plotly_chart(figures.fgsm_images(result, labels=result.labels), key="lt_fgsm_images", config=STATIC)
         st.plotly_chart(figures.fgsm_curves(result), key="lt_fgsm_curves", config=STATIC)
+        st.caption(words.describe_fgsm(result))
 
 
 VIEWS = {view.kind: view for view in (PointsView(), DigitsView())}  # the one place that asks: points or images?
@@ -373,6 +381,7 @@ differences come from ψ alone.""")
     verdict = truncation.truncation_verdict(run.trainer, sweep)
     getattr(st, verdict.tone)(verdict.text, icon=VERDICT_ICONS[verdict.tone])
 st.plotly_chart(figures.truncation_curve(sweep, psi), key="lt_sweep", config=STATIC)
+st.caption(words.describe_truncation(sweep, psi))  # the samples beside it and the sweep, in words
 
 # --- the discriminator's embedding space ----------------------------------------------------------------------
 
@@ -388,6 +397,7 @@ chart_title = f"PCA of D's {inputs.features.shape[1]} features ({n_embedded} sam
 st.plotly_chart(
     figures.embedding_figure(pca, *by, scores=inputs.scores, title=chart_title), key="lt_pca", config=STATIC
 )
+st.caption(words.describe_embedding(pca, *by))
 if st.button("Run t-SNE on the same features (about a second or two)", key="lt_tsne", icon=":material/hub:"):
     bar = st.progress(0.0, text="t-SNE…")
     tsne = embedding.embed(inputs.features, "tsne", seed, progress=lambda f, message: bar.progress(f, text=message))
@@ -398,6 +408,7 @@ if tsne is not None:
     chart_title = f"t-SNE of D's features (perplexity {embedding.tsne_perplexity(n_embedded):g})"
     fig = figures.embedding_figure(tsne, *by, scores=inputs.scores, title=chart_title)
     st.plotly_chart(fig, key="lt_tsne_figure", config=STATIC)
+    st.caption(words.describe_embedding(tsne, *by))
 st.caption(f"""Real samples are circles, G's samples crosses. {view.embedding_caption}PCA keeps the directions of
 largest spread; t-SNE keeps neighbourhoods, not distances.""")
 

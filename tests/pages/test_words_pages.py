@@ -90,3 +90,46 @@ def test_the_dynamics_page_says_how_far_each_xy_path_ends_from_the_equilibrium()
     said = float(re.search(r"simultaneous ([\d,.]+), growing", text)[1].replace(",", ""))
     closed_form = math.sqrt(2) * (1 + 0.2**2) ** (steps / 2)  # √(1+η²) per step from (1, 1)
     assert abs(said - closed_form) <= 0.5 and f"after {steps} steps" in text
+
+
+@pytest.mark.slow  # the page's exact curves and a discriminator: about 4 s
+def test_the_divergences_page_says_js_and_w1_and_says_them_again_for_another_shift():
+    at = open_page(str(PAGES / "divergences.py"), {})
+    lines = caption_under(at, "dv_lines_curves")
+    assert lines.startswith("At θ = 1.0 the two lines do not overlap: JS is log 2 ≈ 0.69")
+    at.slider(key="dv_lines_theta").set_value(2.0).run()
+    assert "W1 is 2.0 (its slope is 1.0)" in caption_under(at, "dv_lines_curves")
+    shift = caption_under(at, "dv_curves")  # U[0, 1] against itself moved by 0.5: JS = 0.5·log 2
+    assert shift.startswith("At a shift of 0.5 the two distributions overlap: JS is 0.35")
+    at.slider(key="dv_theta_interval_4").set_value(2.0).run()
+    assert caption_under(at, "dv_curves").startswith("At a shift of 2.0 the two distributions do not overlap")
+    assert "D* is 1 (only data) for x from 0 to 1.0; 0 (only fakes) for x from 2.0 to 3.0" in caption_under(
+        at, "dv_fit_figure"
+    )
+    assert caption_under(at, "dv_duel_charts").startswith("left · Minimax (saturating): at θ = 3.0, not started.")
+
+
+def test_the_dynamics_page_says_the_g_losses_and_power_iteration_for_the_widgets_values():
+    at = open_page(str(PAGES / "dynamics.py"), {})
+    assert caption_under(at, "dy_g_loss").startswith("At D(G(z)) = 0.03 the saturating loss's gradient is -0.03 (flat)")
+    at.slider(key="dy_dgz").set_value(0.5).run()
+    assert caption_under(at, "dy_g_loss").startswith("At D(G(z)) = 0.5 the saturating loss's gradient is -0.5 (steep)")
+    assert caption_under(at, "dy_power").startswith("After 15 steps the estimate is")
+    at.slider(key="dy_power_steps").set_value(40).run()
+    assert caption_under(at, "dy_power").startswith("After 40 steps the estimate is")
+
+
+@pytest.mark.slow  # quick-trains a run: several seconds
+def test_the_latent_page_says_the_walk_and_the_truncation_sweep():
+    at = open_page(str(PAGES / "latent.py"), {})
+    page_state_of(at, "LatentState").quick_iterations = 300
+    at.button(key="lt_quick_points").click().run()
+    assert not at.exception
+    assert caption_under(at, "lt_pick").startswith("Walking the spherical path from start to end, G's samples ")
+    at.radio(key="lt_path").set_value("linear").run()
+    assert caption_under(at, "lt_pick").startswith("Walking the linear path")
+    assert "; G(a − b + c) lands at (" in caption_under(at, "lt_arithmetic")
+    assert caption_under(at, "lt_sweep").startswith("Of 2,500 samples at ψ = 1.0: ")
+    at.select_slider(key="lt_psi").set_value(0.25).run()
+    assert "at ψ = 0.25:" in caption_under(at, "lt_sweep")
+    assert caption_under(at, "lt_pca").startswith("300 real and 300 of G's samples;")
