@@ -88,6 +88,7 @@ EXPLAINER_PAGES = {  # page -> (path, its title)
     "home": ("/", "ganviz — see why GANs are hard"),
     "divergences": ("/divergences", "Divergences"),
     "dynamics": ("/dynamics", "Dynamics"),
+    "course": ("/course?chapter=1", "Chapter 1 of 9: The game, and D's surface"),
 }
 
 
