@@ -98,6 +98,7 @@ def test_own_mixtures_bad_text_keeps_the_last_good_pair(page):
     assert metric(page, "JS (nats), exact") == pytest.approx(LOG2, abs=5e-5)
 
 
+@pytest.mark.slow  # trains D for four frames: several seconds
 def test_training_d_approaches_d_star(page, monkeypatch):
     # each playing frame trains a fixed number of steps instead of for a time budget: the same on any machine
     def fixed_frame(fit, seconds, chunk=25):
