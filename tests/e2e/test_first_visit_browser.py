@@ -9,9 +9,10 @@ from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
-TITLES = ["Home", "2D playground", "Digits (MNIST)", "Divergences", "Dynamics", "Latent", "Compare"]
+TITLES = ["Home", "Course", "2D playground", "Digits (MNIST)", "Divergences", "Dynamics", "Latent", "Compare"]
 FIRST_VISITS = {  # a link -> the heading its page shows
     "/": "ganviz — see why GANs are hard",
+    "/course?chapter=2": "Chapter 2 of 9: Saturating vs non-saturating: vanishing gradients",
     "/playground?loss=hinge": "2D playground",
     "/mnist?dataset=digits": "Digits",
     "/divergences": "Divergences",

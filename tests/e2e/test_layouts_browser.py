@@ -73,9 +73,9 @@ def test_a_live_page_fits_the_screen(name, size, open_app, screenshot):
     box = view.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= width  # the main view is not cut off
     page.evaluate("() => document.querySelector(\"[data-testid='stMain']\").scrollTo(0, 0)")
-    (main,) = boxes(page, f".st-key-{main} .js-plotly-plot")
-    (play,) = boxes(page, f".st-key-{main[:2]}_play button")
-    assert fully_in_view(main, width, height) and fully_in_view(play, width, height), (main, play)  # one screen
+    (shown,) = boxes(page, f".st-key-{main} .js-plotly-plot")
+    (play,) = boxes(page, f".st-key-{main.split('_')[0]}_play button")
+    assert fully_in_view(shown, width, height) and fully_in_view(play, width, height), (shown, play)  # one screen
     overflow = page.evaluate("() => document.querySelector(\"[data-testid='stMain']\").scrollWidth")
     assert overflow <= width, overflow  # no sideways scrolling
     cut = page.evaluate(FORMULAS_CUT_OFF)
