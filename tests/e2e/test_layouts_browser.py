@@ -15,8 +15,7 @@ FORMULAS_CUT_OFF = """() => [...document.querySelectorAll(".katex-display")].fil
     });
 }).map((formula) => formula.textContent.slice(0, 40))"""
 SIZES = {"1920x1080": (1920, 1080), "1366x768": (1366, 768)}
-PAGES = {  # page -> (path, its title, the key of its main view)
-    "playground": ("/playground?seed=1", "2D playground", "pg_main"),
+PAGES = {  # page -> (path, its title, the key of its main view); the playground has the projector test below
     "digits": ("/mnist?dataset=digits", "Digits", "mn_main"),
     "compare": ("/compare", "Compare runs", "cp_main"),
 }
@@ -54,6 +53,9 @@ def test_the_playground_fits_a_projector_while_playing(size, open_app, screensho
     assert fully_in_view(pause, width, height), pause
     panels = boxes(page, ".st-key-pg_charts .nsewdrag")
     assert any(fully_in_view(p, width, height) for p in panels), panels
+    overflow = page.evaluate("() => document.querySelector(\"[data-testid='stMain']\").scrollWidth")
+    assert overflow <= width, overflow  # no sideways scrolling
+    expect(page.locator("[data-testid='stException']")).to_have_count(0)
     screenshot(f"playground-playing-{size}.png")
     page.get_by_role("button", name="Pause").click()
 
