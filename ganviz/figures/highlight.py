@@ -34,6 +34,7 @@ def view_target(snap, part: str) -> tuple[float, float, str]:
 def point_at(fig: go.Figure, snap, part: str) -> go.Figure:
     """An arrow with a label at `part` of a 2D main view (see `view_target`)."""
     x, y, label = view_target(snap, part)
+    centre_x, centre_y = float(np.mean(snap.grid_x)), float(np.mean(snap.grid_y))
     fig.add_annotation(
         x=x,
         y=y,
@@ -42,8 +43,8 @@ def point_at(fig: go.Figure, snap, part: str) -> go.Figure:
         arrowhead=2,
         arrowwidth=3,
         arrowcolor=HIGHLIGHT_COLOUR,
-        ax=60,
-        ay=-60,
+        ax=-60 if x > centre_x else 60,  # the label sits towards the middle of the plane: never off the plot
+        ay=60 if y > centre_y else -60,  # (pixels; positive is down)
         font=dict(size=14, color=HIGHLIGHT_COLOUR),
         bgcolor="rgba(255,255,255,0.85)",
         name="highlight",

@@ -34,6 +34,9 @@ def test_point_at_adds_one_labelled_arrow_and_nothing_else():
     (note,) = fig.layout.annotations
     assert (note.x, note.y, note.showarrow) == (1.0, 0.0, True) and "push" in note.text
     assert len(fig.data) == 1
+    assert note.ax < 0 and note.ay < 0  # (1, 0) is right of the centre and not above it: label up-left
+    (corner,) = point_at(go.Figure(), snap(), "surface").layout.annotations  # (-0.5, 1.0): label down-right
+    assert corner.ax > 0 and corner.ay > 0
 
 
 @pytest.mark.parametrize("panel", curves.CHART_PANELS)
