@@ -50,6 +50,11 @@ def defaults_for(dataset: str, **changes) -> GANConfig:
     return RUN_KINDS[domain_of(dataset)].defaults(dataset, **changes)
 
 
+def hide_from_link(params: dict[str, str]) -> set[str]:
+    """Take `hide` out of `params`: the names it lists (comma-separated), blanks dropped."""
+    return {h.strip() for h in params.pop("hide", "").split(",") if h.strip()}
+
+
 def link_params() -> dict[str, str]:
     """The URL's query as a plain dict (one value per name)."""
     return {k: st.query_params[k] for k in st.query_params}

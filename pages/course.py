@@ -18,8 +18,8 @@ from ganviz.figures import curves, points, words
 from ganviz.figures.highlight import VIEW_PARTS, frame_panel, point_at
 from ganviz.live.run import LiveRun
 from pages._first_visit import run_through_app
-from pages._link_builder import link_builder
-from pages._links import link_params, show_link_messages, write_link
+from pages._link_builder import built_query, link_builder
+from pages._links import hide_from_link, link_params, show_link_messages, write_link
 from pages._live_panel import LivePanel, LiveState, PanelSpec, install_run, panel_widget_keys
 from pages._session import page_state
 
@@ -61,7 +61,7 @@ def open_chapter(index: int) -> None:
 
 def start_from_link() -> None:
     params, messages = link_params(), []
-    hide = {h.strip() for h in params.pop("hide", "").split(",") if h.strip()}
+    hide = hide_from_link(params)
     for h in sorted(hide - set(PARTS)):
         messages.append(f"hide: {h!r} is not a part of this page; known: {', '.join(PARTS)}")
     text, index = params.pop("chapter", "1"), 0
@@ -85,19 +85,11 @@ def shown(part: str) -> bool:
     return part not in state.hidden
 
 
-def course_query(index: int, hidden=()) -> dict[str, str]:
-    return {"chapter": str(index + 1), **({"hide": ",".join(sorted(hidden))} if hidden else {})}
-
-
-write_link(course_query(state.chapter, state.hidden))
+write_link(built_query("chapter", str(state.chapter + 1), state.hidden))
 show_link_messages(state.link_messages)
 
 
 # --- the chapters --------------------------------------------------------------------------------------------
-
-
-def go_to(index: int) -> None:
-    open_chapter(index)
 
 
 def start_now_try() -> None:
@@ -120,7 +112,7 @@ if shown("chapters"):
             st.button(
                 f"{i + 1}. {c.title}",
                 key=f"{PREFIX}go_{i}",
-                on_click=go_to,
+                on_click=open_chapter,
                 args=(i,),
                 type="primary" if i == state.chapter else "secondary",
                 width="stretch",
@@ -130,7 +122,6 @@ st.title(f"Chapter {state.chapter + 1} of {len(CHAPTERS)}: {chapter.title}")
 st.caption(f"Follows lecture{'s' if len(chapter.lectures) > 1 else ''} {', '.join(chapter.lectures)}.")
 st.markdown(chapter.context)
 st.latex(chapter.formula)
-state.show_error()
 
 left, right = st.columns([0.36, 0.64], gap="medium")
 
@@ -258,7 +249,7 @@ with left:
         st.button(
             f"Next: chapter {state.chapter + 2}, {CHAPTERS[state.chapter + 1].title}",
             key=f"{PREFIX}next",
-            on_click=go_to,
+            on_click=open_chapter,
             args=(state.chapter + 1,),
             icon=":material/arrow_forward:",
         )

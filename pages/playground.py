@@ -23,7 +23,7 @@ from ganviz.live.run import LIVE_W1_POINTS, METRICS_EVERY_S, LiveRun
 from ganviz.metrics.points import EVAL_SAMPLES
 from pages._first_visit import run_through_app
 from pages._link_builder import link_builder
-from pages._links import link_params, page_config_from_link, show_link_messages, write_link
+from pages._links import hide_from_link, link_params, page_config_from_link, show_link_messages, write_link
 from pages._live_panel import NO_MODEBAR, Download, LivePanel, LiveState, PanelSpec, install_run, panel_widget_keys
 from pages._plotly_live import plotly_live
 from pages._session import page_state
@@ -94,7 +94,7 @@ def new_run(config: GANConfig, points=None) -> None:
 
 def start_from_link() -> None:
     params = link_params()
-    hide = {h.strip() for h in params.pop("hide", "").split(",") if h.strip()}
+    hide = hide_from_link(params)
     config, lesson, messages = page_config_from_link(params, POINTS, PRESETS)
     known = set(FIELDS) | {f.metadata["group"] for f in FIELDS.values()} | set(PARTS)
     for h in sorted(hide - known):
