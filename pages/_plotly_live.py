@@ -66,6 +66,17 @@ function fittedHeight(plot, fit, wanted) {
   const room = window.innerHeight - (plot.getBoundingClientRect().top + scrolled) - fit.margin;
   return Math.round(Math.max(fit.min, Math.min(wanted, room)));
 }
+// Streamlit's page marks every script run, fragment runs too, in the browser's performance timeline
+// (performance.mark "running" and "notRunning", performance.measure "script-run-cycle") and never clears them:
+// three entries per run (a playing page runs ~5 fragments a second), kept for the life of the tab. Nothing
+// reads them: clear them every 500 calls of this component.
+const RUN_MARKS = ["running", "notRunning"];
+function dropRunMarks() {
+  window.__ganvizCalls = (window.__ganvizCalls || 0) + 1;
+  if (window.__ganvizCalls % 500) return;
+  RUN_MARKS.forEach((name) => performance.clearMarks(name));
+  performance.clearMeasures("script-run-cycle");
+}
 export default function ({ parentElement, data }) {
   let plot = parentElement.querySelector("div.ganviz-plot");
   if (!plot) {
@@ -73,11 +84,19 @@ export default function ({ parentElement, data }) {
     plot.className = "ganviz-plot";
     parentElement.appendChild(plot);
   }
+  // Streamlit calls the function returned last once the element has gone (a page switch): the window then
+  // lets go of the plot, else its resize listener keeps the plot and its figure for the life of the tab
+  const release = () => {
+    if (plot.isConnected || !plot.ganvizResize) return;  // an earlier call's clean-up: the plot is still shown
+    window.removeEventListener("resize", plot.ganvizResize);
+    plot.ganvizResize = null;
+  };
+  dropRunMarks();
   const spec = data.spec;
-  if (plot.ganvizLatest === spec) return;  // the same figure again (a view redrawn only now and then)
+  if (plot.ganvizLatest === spec) return release;  // the same figure again (a view redrawn only now and then)
   plot.ganvizLatest = spec;
   loadPlotly().then((Plotly) => {
-    if (plot.ganvizLatest !== spec) return false;  // a newer figure arrived while loading
+    if (plot.ganvizLatest !== spec || !plot.isConnected) return false;  // a newer figure came, or the plot went
     const figure = JSON.parse(spec);
     if (data.fit) {
       const wanted = figure.layout.height;
@@ -94,6 +113,7 @@ export default function ({ parentElement, data }) {
     const redraws = (window.__ganvizRedraws = window.__ganvizRedraws || {});
     redraws[data.role] = (redraws[data.role] || 0) + 1;
   }).catch((error) => { plot.textContent = error.message; });
+  return release;
 }
 """.replace("PLOTLY_VERSION", plotly.__version__)
 

@@ -5,12 +5,14 @@ students), presses Play in each and measures, over `seconds`, each session's ite
 left blank (no status line: the session lost its server), exceptions shown, the server's process tree and its
 resident memory (before, at peak, after). Then it closes every tab without pausing and counts the server's
 processes 30 s later. `bench_soak` plays one session for `minutes` and reports the server's memory and the
-page's JavaScript heap (after a garbage collection) at the start and the end. Both send traffic to 127.0.0.1
+page's JavaScript heap (after garbage collection) every minute: the change from the start to the end and the
+least-squares trend, which one sample landing on a transient moves little. Both send traffic to 127.0.0.1
 only and stop by themselves.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 
@@ -123,35 +125,82 @@ def bench_sessions(sessions: int, seconds: float = 20.0, warmup: float = 10.0) -
     }
 
 
+def slope_per_10_minutes(samples: list[dict], key: str) -> float | None:
+    """The least-squares slope of `key` over `samples` (each with its "minute"), in units per 10 minutes: a trend
+    that one sample landing on a transient moves little. None for fewer than two distinct minutes."""
+    xs, ys = [s["minute"] for s in samples], [s[key] for s in samples]
+    if len(set(xs)) < 2:
+        return None
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    return 10 * sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+
+
+def _changes(samples: list[dict], key: str) -> dict:
+    """`key`'s change over the samples: the end vs the start, and the least-squares trend (per 10 minutes, and
+    over the whole span as a share of the start)."""
+    start, end = samples[0][key], samples[-1][key]
+    slope = slope_per_10_minutes(samples, key)
+    span = samples[-1]["minute"] - samples[0]["minute"]
+    return {
+        "change": end / start - 1 if start else None,
+        "trend_mb_per_10_min": slope,
+        "trend_change": slope * span / 10 / start if start and slope is not None else None,
+    }
+
+
 def bench_soak(minutes: float) -> dict:
-    """One session plays the 2D playground for `minutes`: the server's memory and the page's JS heap, start
-    (after a minute of play) and end."""
+    """One session plays the 2D playground for `minutes` after a first minute of play: the server's memory and
+    the page's JS heap at the start (after that minute), every minute, and at the end; their change end vs
+    start and their least-squares trend."""
     from playwright.sync_api import sync_playwright
 
     if not has_proc():
         raise RuntimeError("bench --soak reads the server's memory in /proc: run it on Linux")
     # the heap the page keeps: garbage collected first (exposed by --js-flags=--expose-gc), else a sample
-    # lands anywhere between two collections
-    heap = "() => { if (window.gc) { window.gc(); } return performance.memory.usedJSHeapSize / 2**20; }"
+    # lands anywhere between two collections; twice, a moment apart, as one collection leaves what the page's
+    # work in progress still held (measured: ~6 MB more, and a wider spread)
+    heap = """async () => {
+      if (window.gc) { window.gc(); await new Promise((done) => setTimeout(done, 100)); window.gc(); }
+      return performance.memory.usedJSHeapSize / 2**20;
+    }"""
     with serving_app() as (base, server), sync_playwright() as pw:
         args = [*CHROMIUM_ARGS, "--enable-precise-memory-info", "--js-flags=--expose-gc"]
         browser = pw.chromium.launch(executable_path=find_chromium(), headless=True, args=args)
         _, page = _open_session(browser, base)
         page.get_by_role("button", name="Play").click()
-        time.sleep(min(60.0, minutes * 60 / 4))  # the first minute fills the caches and the time-travel store
-        start = {"server_rss_mb": rss_mb(process_tree(server.pid)), "js_heap_mb": page.evaluate(heap)}
+        played = time.perf_counter()
+        warmup = min(60.0, minutes * 60 / 4)  # the first minute fills the caches and the time-travel store
+
+        def sample() -> dict:
+            minute = (time.perf_counter() - played) / 60
+            return {
+                "minute": round(minute, 2),
+                "server_rss_mb": rss_mb(process_tree(server.pid)),
+                "js_heap_mb": page.evaluate(heap),
+            }
+
+        time.sleep(warmup)
+        samples = [sample()]
         first_iteration, t0 = iteration_shown(page), time.perf_counter()
-        time.sleep(max(0.0, minutes * 60 - (time.perf_counter() - t0)))
-        end = {"server_rss_mb": rss_mb(process_tree(server.pid)), "js_heap_mb": page.evaluate(heap)}
+        for mark in [*range(1, math.ceil(minutes)), minutes]:  # every minute, then the end
+            time.sleep(max(0.0, t0 + mark * 60 - time.perf_counter()))
+            samples.append(sample())
         iterations = iteration_shown(page) - first_iteration
         seconds = time.perf_counter() - t0
         browser.close()
+    start, end = samples[0], samples[-1]
+    rss, js = _changes(samples, "server_rss_mb"), _changes(samples, "js_heap_mb")
     return {
         "benchmark": "soak",
         "minutes": minutes,
-        "start": start,
-        "end": end,
-        "server_rss_change": end["server_rss_mb"] / start["server_rss_mb"] - 1,
-        "js_heap_change": (end["js_heap_mb"] / start["js_heap_mb"] - 1) if start["js_heap_mb"] else None,
+        "start": {k: start[k] for k in ("server_rss_mb", "js_heap_mb")},
+        "end": {k: end[k] for k in ("server_rss_mb", "js_heap_mb")},
+        "server_rss_change": rss["change"],
+        "js_heap_change": js["change"],
+        "server_rss_trend_mb_per_10_min": rss["trend_mb_per_10_min"],
+        "server_rss_trend_change": rss["trend_change"],
+        "js_heap_trend_mb_per_10_min": js["trend_mb_per_10_min"],
+        "js_heap_trend_change": js["trend_change"],
         "iters_per_sec": iterations / seconds,
+        "samples": samples,
     }
