@@ -85,11 +85,13 @@ export default function ({ parentElement, data }) {
     parentElement.appendChild(plot);
   }
   // Streamlit calls the function returned last once the element has gone (a page switch): the window then
-  // lets go of the plot, else its resize listener keeps the plot and its figure for the life of the tab
+  // lets go of the plot, else its resize listeners (ours and Plotly's own) keep the plot and its figure for
+  // the life of the tab
   const release = () => {
-    if (plot.isConnected || !plot.ganvizResize) return;  // an earlier call's clean-up: the plot is still shown
-    window.removeEventListener("resize", plot.ganvizResize);
+    if (plot.isConnected) return;  // an earlier call's clean-up: the plot is still shown
+    if (plot.ganvizResize) window.removeEventListener("resize", plot.ganvizResize);
     plot.ganvizResize = null;
+    if (window.Plotly) window.Plotly.purge(plot);
   };
   dropRunMarks();
   const spec = data.spec;
@@ -101,12 +103,17 @@ export default function ({ parentElement, data }) {
     if (data.fit) {
       const wanted = figure.layout.height;
       figure.layout.height = fittedHeight(plot, data.fit, wanted);
+      figure.layout.width = plot.clientWidth;  // its column's width: Plotly keeps the first one it drew otherwise
       if (!plot.ganvizResize) {  // a new window size: fit again
-        plot.ganvizResize = () => window.Plotly.relayout(plot, { height: fittedHeight(plot, data.fit, wanted) });
+        plot.ganvizResize = () => window.Plotly.relayout(plot, {
+          height: fittedHeight(plot, data.fit, wanted), width: plot.clientWidth,
+        });
         window.addEventListener("resize", plot.ganvizResize);
       }
     }
-    const options = Object.assign({ displaylogo: false }, data.config);
+    // responsive: the plot follows its column when the window shrinks or grows (a laptop unplugged from a
+    // projector), not only when the page is drawn anew; a fitted plot has the listener above instead
+    const options = Object.assign({ displaylogo: false, responsive: !data.fit }, data.config);
     return Plotly.react(plot, figure.data, figure.layout, options).then(() => true);
   }).then((drawn) => {
     if (!drawn || !data.role) return;

@@ -32,58 +32,64 @@ def boxes(page, selector: str) -> list[dict]:
     return page.evaluate(IN_VIEW, selector)
 
 
+def assert_fits_the_width(page, width: int) -> None:
+    """No sideways scrolling, every formula whole in its column, and no error on the page. Plotly redraws its
+    charts for a new window size a moment after the resize: wait for that."""
+    main_width = "() => document.querySelector(\"[data-testid='stMain']\").scrollWidth"
+    try:
+        wait_until(lambda: page.evaluate(main_width) <= width, timeout_s=10)
+    except AssertionError:
+        raise AssertionError(f"the page is {page.evaluate(main_width)} px wide in a {width} px window") from None
+    cut = page.evaluate(FORMULAS_CUT_OFF)
+    assert cut == [], cut
+    expect(page.locator("[data-testid='stException']")).to_have_count(0)
+
+
 def fully_in_view(box: dict, width: int, height: int) -> bool:
     return box["top"] >= 0 and box["left"] >= 0 and box["bottom"] <= height and box["right"] <= width
 
 
-@pytest.mark.parametrize("size", SIZES)
-def test_the_playground_fits_a_projector_while_playing(size, open_app, screenshot):
-    """One screen, no scrolling: D's surface whole with a side of at least 45 % of the window's height, Play/Pause,
-    and at least one chart panel whole."""
-    width, height = SIZES[size]
+def test_the_playground_fits_a_projector_while_playing(open_app, screenshot):
+    """One screen, no scrolling, at each size: D's surface whole with a side of at least 45 % of the window's
+    height, Play/Pause, and at least one chart panel whole."""
     page = open_app("/playground?seed=1", expect_text="2D playground")
-    page.set_viewport_size({"width": width, "height": height})
     page.get_by_role("button", name="Play").click()
     wait_until(lambda: page.get_by_role("button", name="Pause").is_visible(), timeout_s=30)
-    page.wait_for_timeout(3000)  # a few frames at the new size
-    (surface,) = boxes(page, ".st-key-pg_main .nsewdrag")
-    assert fully_in_view(surface, width, height), surface
-    assert min(surface["width"], surface["height"]) >= 0.45 * height, surface
-    (pause,) = boxes(page, ".st-key-pg_play button")
-    assert fully_in_view(pause, width, height), pause
-    panels = boxes(page, ".st-key-pg_charts .nsewdrag")
-    assert any(fully_in_view(p, width, height) for p in panels), panels
-    overflow = page.evaluate("() => document.querySelector(\"[data-testid='stMain']\").scrollWidth")
-    assert overflow <= width, overflow  # no sideways scrolling
-    expect(page.locator("[data-testid='stException']")).to_have_count(0)
-    screenshot(f"playground-playing-{size}.png")
+    for size, (width, height) in SIZES.items():
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(3000)  # a few frames at the new size
+        (surface,) = boxes(page, ".st-key-pg_main .nsewdrag")
+        assert fully_in_view(surface, width, height), (size, surface)
+        assert min(surface["width"], surface["height"]) >= 0.45 * height, (size, surface)
+        (pause,) = boxes(page, ".st-key-pg_play button")
+        assert fully_in_view(pause, width, height), (size, pause)
+        panels = boxes(page, ".st-key-pg_charts .nsewdrag")
+        assert any(fully_in_view(p, width, height) for p in panels), (size, panels)
+        assert_fits_the_width(page, width)
+        screenshot(f"playground-playing-{size}.png")
     page.get_by_role("button", name="Pause").click()
 
 
-@pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("name", PAGES)
-def test_a_live_page_fits_the_screen(name, size, open_app, screenshot):
+def test_a_live_page_fits_the_screen(name, open_app, screenshot):
     path, title, main = PAGES[name]
-    width, height = SIZES[size]
     page = open_app(path, expect_text=title)
-    page.set_viewport_size({"width": width, "height": height})
     for _ in range(3):  # a few iterations, so the curves have something to draw
         page.get_by_role("button", name="Step", exact=True).click()
         wait_for_app_run(page)
-    view = page.locator(f".st-key-{main} .js-plotly-plot")
-    expect(view).to_have_count(1)
-    box = view.bounding_box()
-    assert box["x"] >= 0 and box["x"] + box["width"] <= width  # the main view is not cut off
-    page.evaluate("() => document.querySelector(\"[data-testid='stMain']\").scrollTo(0, 0)")
-    (shown,) = boxes(page, f".st-key-{main} .js-plotly-plot")
-    (play,) = boxes(page, f".st-key-{main.split('_')[0]}_play button")
-    assert fully_in_view(shown, width, height) and fully_in_view(play, width, height), (shown, play)  # one screen
-    overflow = page.evaluate("() => document.querySelector(\"[data-testid='stMain']\").scrollWidth")
-    assert overflow <= width, overflow  # no sideways scrolling
-    cut = page.evaluate(FORMULAS_CUT_OFF)
-    assert cut == [], cut  # every formula fits its column
-    expect(page.locator("[data-testid='stException']")).to_have_count(0)
-    screenshot(f"{name}-{size}.png")
+    for size, (width, height) in SIZES.items():
+        page.set_viewport_size({"width": width, "height": height})
+        wait_for_app_run(page)
+        view = page.locator(f".st-key-{main} .js-plotly-plot")
+        expect(view).to_have_count(1)
+        box = view.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, (size, box)  # the main view is not cut off
+        page.evaluate("() => document.querySelector(\"[data-testid='stMain']\").scrollTo(0, 0)")
+        (shown,) = boxes(page, f".st-key-{main} .js-plotly-plot")
+        (play,) = boxes(page, f".st-key-{main.split('_')[0]}_play button")
+        assert fully_in_view(shown, width, height) and fully_in_view(play, width, height), (size, shown, play)
+        assert_fits_the_width(page, width)
+        screenshot(f"{name}-{size}.png")
 
 
 EXPLAINER_PAGES = {  # page -> (path, its title)
@@ -94,18 +100,13 @@ EXPLAINER_PAGES = {  # page -> (path, its title)
 }
 
 
-@pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("name", EXPLAINER_PAGES)
-def test_an_explainer_page_fits_the_screen(name, size, open_app, screenshot):
+def test_an_explainer_page_fits_the_screen(name, open_app, screenshot):
     path, title = EXPLAINER_PAGES[name]
-    width, height = SIZES[size]
     page = open_app(path, expect_text=title)
-    page.set_viewport_size({"width": width, "height": height})
-    wait_for_app_run(page)
-    expect(page.locator(".js-plotly-plot").first).to_be_visible()
-    overflow = page.evaluate("() => document.querySelector(\"[data-testid='stMain']\").scrollWidth")
-    assert overflow <= width, overflow  # no sideways scrolling
-    cut = page.evaluate(FORMULAS_CUT_OFF)
-    assert cut == [], cut  # every formula fits its column
-    expect(page.locator("[data-testid='stException']")).to_have_count(0)
-    screenshot(f"{name}-{size}.png")
+    for size, (width, height) in SIZES.items():
+        page.set_viewport_size({"width": width, "height": height})
+        wait_for_app_run(page)
+        expect(page.locator(".js-plotly-plot").first).to_be_visible()
+        assert_fits_the_width(page, width)
+        screenshot(f"{name}-{size}.png")
