@@ -5,6 +5,8 @@ Keep widgets out of this file (AppTest loses widgets placed in the entrypoint un
 st.navigation after a rerun), and put shared controls on the pages themselves.
 """
 
+import pages._import_once  # noqa: F401  (first: see pages/_import_once.py)
+
 import streamlit as st
 
 from ganviz.training.runtime import use_one_thread

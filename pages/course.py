@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pages._import_once  # noqa: F401  (first: see pages/_import_once.py)
+
 import streamlit as st
 
 from ganviz.course import CHAPTERS, Chapter, Reading

@@ -6,6 +6,8 @@ Layout only: exact numbers come from `ganviz.theory`, the trained discriminator 
 
 from __future__ import annotations
 
+import pages._import_once  # noqa: F401  (first: see pages/_import_once.py)
+
 import numpy as np
 import streamlit as st
 

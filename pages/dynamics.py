@@ -7,6 +7,8 @@ ganviz.plots_dynamics.
 
 from __future__ import annotations
 
+import pages._import_once  # noqa: F401  (first: see pages/_import_once.py)
+
 import numpy as np
 import streamlit as st
 

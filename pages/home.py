@@ -2,6 +2,8 @@
 
 import re
 
+import pages._import_once  # noqa: F401  (first: see pages/_import_once.py)
+
 import streamlit as st
 
 from ganviz.data import DATASETS

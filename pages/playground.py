@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pages._import_once  # noqa: F401  (first: see pages/_import_once.py)
+
 import numpy as np
 import streamlit as st
 
