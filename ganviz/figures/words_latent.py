@@ -3,7 +3,9 @@
 
 `describe_walk` (a path in latent space: the 2D picture or the digit strip, and the profile), `describe_arithmetic`
 (a − b + c on 2D points), `describe_truncation` (truncated samples and the sweep across ψ), `describe_embedding`
-(D's features in 2D) and `describe_fgsm` (noise pushed toward "real").
+(D's features in 2D) and `describe_fgsm` (noise pushed toward "real"). Digit pictures are described by what the
+run's judge classifier reads in them: `describe_digit_samples` (a grid or row), `describe_digit_path` (the
+interpolation strip) and `describe_digit_arithmetic`.
 
 A 2D sample is on mode k (numbered from 1, as `words` numbers them) when it lies within HQ_SIGMAS σ of that mode's
 centre, and "off the data" when it is that close to none.
@@ -168,3 +170,64 @@ def describe_fgsm(result) -> str:
         captured = some_of(int(result.modes_captured[-1]), result.modes_total, "modes")
         text += f" {percent(result.hq_fraction[-1])} ended within {HQ_SIGMAS:g}σ of a mode, on {captured}."
     return text
+
+
+# --- digit pictures, as the judge classifier reads them ------------------------------------------------------
+
+
+def tally(read) -> str:
+    """The digits read and how often, the most frequent first: "1 (9), 7 (8) and 3 (6)"."""
+    digits, counts = np.unique(np.asarray(read, dtype=np.int64), return_counts=True)
+    order = np.lexsort((digits, -counts))
+    return listing(f"{digits[i]} ({counts[i]})" for i in order)
+
+
+def describe_digit_samples(read, confidence, what: str, *, trained=None, asked=None) -> str:
+    """Digit pictures as the judge classifier reads them (`read`: a digit per picture, `confidence`: its
+    probability): which digits and how often, with its mean confidence; the trained digits that none shows;
+    and, where G was asked for a digit per picture (`asked`), how many read as asked."""
+    read = np.asarray(read, dtype=np.int64)
+    kinds = len(np.unique(read))
+    text = (
+        f"The judge classifier reads {what} ({len(read)} pictures) as {kinds} different digit{'s' * (kinds != 1)}: "
+        f"{tally(read)}, with a mean confidence of {percent(np.mean(confidence))}"
+    )
+    if asked is not None:
+        asked = np.asarray(asked, dtype=np.int64)
+        wrong = [f"{a} as {r}" for a, r in zip(asked, read) if a != r]
+        text += f". {some_of(len(read) - len(wrong), len(read), 'pictures').capitalize()} read as the digit asked for"
+        text += f" (it reads {listing(wrong)})" if wrong else ""
+    if trained is not None:
+        missing = sorted(set(int(d) for d in trained) - set(read.tolist()))
+        if missing:
+            text += f". Of the trained digits, {listing(missing)} {'is' if len(missing) == 1 else 'are'} missing"
+        else:
+            text += ". Every trained digit is there"
+    return text + "."
+
+
+def describe_digit_path(read, confidence) -> str:
+    """A strip of pictures along a path in latent space (`read`: a digit per step): the digits it passes
+    through, each with the steps (from 1) where it is read, and the step where the judge is least sure."""
+    read = np.asarray(read, dtype=np.int64)
+    confidence = np.asarray(confidence, dtype=np.float64)
+    starts = [0] + [i for i in range(1, len(read)) if read[i] != read[i - 1]]
+    ends = starts[1:] + [len(read)]
+    legs = [f"{read[s]} (step{f's {s + 1}–{e}' if e - s > 1 else f' {s + 1}'})" for s, e in zip(starts, ends)]
+    weakest = int(confidence.argmin())
+    return (
+        f"Along the path's {len(read)} steps the judge classifier reads {' → '.join(legs)}; its confidence is "
+        f"lowest ({percent(confidence[weakest])}) at step {weakest + 1}."
+    )
+
+
+def describe_digit_arithmetic(read, confidence) -> str:
+    """a, b, c, a − b + c and the samples near it (`read`, `confidence`: in that order), as the judge reads
+    them."""
+    read = np.asarray(read, dtype=np.int64)
+    near = read[4:]
+    text = (
+        f"The judge classifier reads a as {read[0]}, b as {read[1]}, c as {read[2]} and a − b + c as {read[3]} "
+        f"({percent(confidence[3])} sure)"
+    )
+    return text + (f"; the {len(near)} samples near it as {tally(near)}." if len(near) else ".")

@@ -20,6 +20,13 @@ if TYPE_CHECKING:
 FOOLED_CONFIDENCE = 0.8  # the judge's mean confidence from which FGSM's noise fools it too
 
 
+def read_digits(trainer: Trainer, images) -> tuple[np.ndarray, np.ndarray]:
+    """The digit the run's judge classifier reads in each image (N, 1, H, W) on G's scale, and its confidence
+    (the probability it gives that digit)."""
+    probs = predict(trainer.domain.judge.classifier, np.asarray(images, dtype=np.float32))
+    return probs.argmax(1), probs.max(1)
+
+
 class ImagesLatent:
     kind = "images"
     fgsm_max_points = 64
@@ -55,7 +62,7 @@ class ImagesLatent:
 
     def embedding_classes(self, trainer: Trainer, real, real_labels, fake) -> tuple[np.ndarray, str]:
         """Real digits by their label, generated ones by what the judge classifier reads."""
-        read = predict(trainer.domain.judge.classifier, fake).argmax(1)
+        read, _ = read_digits(trainer, fake)
         return np.concatenate([real_labels, read]), "digit"
 
     def fgsm_noise(self, trainer: Trainer, n: int, spread: float, rng: np.random.Generator) -> np.ndarray:

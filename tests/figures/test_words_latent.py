@@ -106,3 +106,38 @@ def test_fgsm_says_the_score_rise_and_distance_beside_real_and_g_samples():
     assert text.startswith("After 2 steps of η = 0.05, the mean of D's score over 2 noise samples went from 0.2 to 0.9")
     assert "went from 2.0 to 1.6, where real samples sit 0.05 and G's 0.08." in text
     assert "50% ended within 3σ of a mode, on 1 of 8 modes." in text
+
+
+def test_digit_pictures_are_tallied_most_frequent_first_with_the_missing_and_the_misread():
+    read = np.array([7, 1, 7, 3, 1, 7])
+    confidence = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4])  # mean 0.65
+    text = words_latent.describe_digit_samples(read, confidence, "G's samples", trained=[1, 3, 5, 7, 9])
+    assert text == (
+        "The judge classifier reads G's samples (6 pictures) as 3 different digits: 7 (3), 1 (2) and 3 (1), with a "
+        "mean confidence of 65%. Of the trained digits, 5 and 9 are missing."
+    )
+    asked = np.array([7, 1, 1, 3, 1, 9])  # pictures 3 and 6 are misread
+    text = words_latent.describe_digit_samples(read, confidence, "them", trained=[1, 3, 7], asked=asked)
+    assert "4 of 6 pictures read as the digit asked for (it reads 1 as 7 and 9 as 7)" in text
+    assert text.endswith("Every trained digit is there.")
+    assert (
+        "all 3 pictures read as the digit asked for."
+        in words_latent.describe_digit_samples([2, 0, 4], [1, 1, 1], "a row", asked=[2, 0, 4]).lower()
+    )
+
+
+def test_a_digit_path_names_each_run_of_steps_and_the_least_sure_step():
+    text = words_latent.describe_digit_path([4, 4, 4, 9, 1, 1], [0.99, 0.9, 0.8, 0.41, 0.7, 0.95])
+    assert text == (
+        "Along the path's 6 steps the judge classifier reads 4 (steps 1–3) → 9 (step 4) → 1 (steps 5–6); its "
+        "confidence is lowest (41%) at step 4."
+    )
+
+
+def test_digit_arithmetic_reads_the_operands_the_result_and_its_neighbours():
+    read = [3, 5, 8, 6, 6, 0, 6]
+    text = words_latent.describe_digit_arithmetic(read, [0.9, 0.9, 0.9, 0.72, 0.9, 0.9, 0.9])
+    assert text == (
+        "The judge classifier reads a as 3, b as 5, c as 8 and a − b + c as 6 (72% sure); the 3 samples near it as "
+        "6 (2) and 0 (1)."
+    )

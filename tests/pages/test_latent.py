@@ -5,6 +5,8 @@ through the page's state (`quick_iterations`) so each test takes seconds."""
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +16,8 @@ from streamlit.testing.v1 import AppTest
 from ganviz import GANConfig, image_config
 from ganviz.latent import probe
 from ganviz.live.run import LiveRun
-from support.pages import open_page, plotly_array
+from ganviz.metrics.judge import predict
+from support.pages import caption_under, open_page, plotly_array
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "pages" / "latent.py")
@@ -48,6 +51,19 @@ def picture(fig: dict) -> np.ndarray:
     if isinstance(z, dict):  # a typed array: shape "rows, columns"
         return plotly_array(z, float).reshape([int(n) for n in z["shape"].split(",")])
     return np.asarray(z, dtype=float)
+
+
+def cells(grid: np.ndarray, rows: int, columns: int, side: int = 8) -> np.ndarray:
+    """The pictures of a grid figure's picture (cells `side` pixels wide, 1 pixel apart), back on G's scale
+    [−1, 1]: (rows·columns, 1, side, side), row by row."""
+    step = side + 1
+    parts = [grid[r * step : r * step + side, c * step : c * step + side] for r in range(rows) for c in range(columns)]
+    return (np.stack(parts)[:, None] * 2 - 1).astype(np.float32)
+
+
+def tally_said(text: str) -> Counter:
+    """The digits and counts a sentence lists as "1 (23) and 7 (17)"."""
+    return Counter({int(d): int(n) for d, n in re.findall(r"\b(\d) \((\d+)\)", text)})
 
 
 def points(t: dict) -> np.ndarray:
@@ -148,6 +164,17 @@ def test_a_lent_digits_run_is_drawn_as_pictures():
     assert at.selectbox(key="lt_path_digit").options == ["1", "7"]
     assert {b.key for b in at.button} >= {"lt_quick_points", "lt_fgsm"}  # a 2D run may be quick-trained here
     assert any("coloured by their label" in c.value for c in at.caption)
+    # the pictures in words: what the run's judge reads in the pictures as drawn, counted here
+    judge = lent.trainer.domain.judge.classifier
+    for key in ("lt_grid", "lt_truncated"):
+        read = predict(judge, cells(picture(figs[key]), 4, 10)).argmax(1)
+        said = caption_under(at, key)
+        assert said.startswith("The judge classifier reads G") and "(40 pictures) as" in said, said
+        assert tally_said(said) == Counter(read.tolist()), said
+    assert "read as the digit asked for" in caption_under(at, "lt_grid")  # a conditional run: asked for 1s and 7s
+    assert "Along the path's 12 steps the judge classifier reads " in caption_under(at, "lt_profile")
+    assert caption_under(at, "lt_arithmetic").startswith("The judge classifier reads a as ")
+    assert "(2 pictures) as" in caption_under(at, "lt_switched") and "asked for" in caption_under(at, "lt_switched")
     at.button(key="lt_fgsm").click().run()
     assert not at.exception and "lt_fgsm_images" in figures(at)
     assert any("judge classifier reads" in m.value and "D was asked about 1, 7, 1, 7" in m.value for m in at.markdown)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ganviz.figures.style import FAKE_COLOUR
-from support.pages import live_figures, open_page, page_state_of
+from support.pages import caption_under, live_figures, open_page, page_state_of
 
 PAGES = Path(__file__).resolve().parents[2] / "pages"
 SMALL = {"g_width": "16", "d_width": "16", "g_depth": "2", "d_depth": "2", "batch_size": "32"}  # fast networks
@@ -18,24 +18,6 @@ SMALL = {"g_width": "16", "d_width": "16", "g_depth": "2", "d_depth": "2", "batc
 def cache(tmp_path_factory, monkeypatch):
     root = tmp_path_factory.getbasetemp() / "digits-page-cache"  # the judge classifier trains once per session
     monkeypatch.setenv("GANVIZ_CACHE_DIR", str(root))
-
-
-def blocks(node):
-    yield node
-    for child in getattr(node, "children", {}).values():
-        if hasattr(child, "children"):
-            yield from blocks(child)
-
-
-def caption_under(at, key: str) -> str:
-    """The text right after the element `key` in its block: what a screen reader reads after the figure."""
-    for block in blocks(at.main):
-        children = [block.children[i] for i in sorted(block.children)]
-        for element, after in zip(children, children[1:]):
-            if getattr(element, "key", None) == key:
-                assert after.type == "caption", f"{key} is followed by a {after.type}, not a caption"
-                return after.value
-    raise AssertionError(f"no element {key!r} on the page")
 
 
 def iteration_said(text: str) -> int:

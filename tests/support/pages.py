@@ -65,3 +65,22 @@ def plotly_array(value, dtype=None) -> np.ndarray:
     if isinstance(value, dict) and "bdata" in value:
         return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).astype(dtype or value["dtype"])
     return np.asarray(value, dtype=dtype)
+
+
+def blocks(node):
+    """`node` and every block inside it, depth first."""
+    yield node
+    for child in getattr(node, "children", {}).values():
+        if hasattr(child, "children"):
+            yield from blocks(child)
+
+
+def caption_under(at, key: str) -> str:
+    """The text right after the element `key` in its block: what a screen reader reads after the figure."""
+    for block in blocks(at.main):
+        children = [block.children[i] for i in sorted(block.children)]
+        for element, after in zip(children, children[1:]):
+            if getattr(element, "key", None) == key:
+                assert after.type == "caption", f"{key} is followed by a {after.type}, not a caption"
+                return after.value
+    raise AssertionError(f"no element {key!r} on the page")
