@@ -21,6 +21,14 @@ DEFAULT_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist
 MNIST_FILE = "t10k-images-idx3-ubyte.gz"
 
 
+MAX_TEST_PROCESSES = 4  # each runs its own app server and browser for the browser tests (~2 GB)
+
+
+def pytest_xdist_auto_num_workers(config) -> int:
+    """`-n auto` (pytest.ini): one test process per core, at most MAX_TEST_PROCESSES."""
+    return max(1, min(os.cpu_count() or 1, MAX_TEST_PROCESSES))
+
+
 @pytest.fixture(scope="session")
 def mnist_dir() -> Path:
     """The folder with the official MNIST test split (the IDX files): $GANVIZ_TEST_MNIST_DIR, else the

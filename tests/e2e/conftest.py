@@ -6,6 +6,7 @@ a missing browser is a failure with the fix, never a skip.
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -26,12 +27,24 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
+def of_this_worker(path: Path) -> Path:
+    """`path` with the pytest-xdist worker's name added (streamlit-gw1.log): test processes running side by side
+    never share a server log or a cache folder. Unchanged when the tests run in one process, or named already."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or path.stem.endswith(f"-{worker}"):
+        return path
+    return path.with_name(f"{path.stem}-{worker}{path.suffix}")
+
+
 @contextmanager
 def serving_app(log_path: Path):
     """A freshly started app (ganviz.bench.browser.serving_app) whose downloads and digit-classifier cache go to
-    a throwaway folder beside its log; a server that does not start fails the test with its log's tail."""
+    a throwaway folder beside its log; a server that does not start fails the test with its log's tail. The log
+    and the folder are this test process's own (of_this_worker)."""
+    log_path = of_this_worker(log_path)
+    cache = of_this_worker(log_path.parent / "cache")
     try:
-        with browser_bench.serving_app(log_path, env={"GANVIZ_CACHE_DIR": str(log_path.parent / "cache")}) as app:
+        with browser_bench.serving_app(log_path, env={"GANVIZ_CACHE_DIR": str(cache)}) as app:
             yield app
     except browser_bench.AppDidNotStart as e:
         pytest.fail(str(e), pytrace=False)

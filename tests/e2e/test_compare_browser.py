@@ -4,7 +4,7 @@ Pause freezes both, and changing one setting of run B restarts the race with the
 import re
 
 import pytest
-from e2e.waiting import choose, wait_for_app_run, wait_until
+from e2e.waiting import choose, slide_to, wait_for_app_run, wait_until
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
@@ -71,11 +71,7 @@ def test_two_runs_race_side_by_side_and_a_change_restarts_them(open_app, screens
     page.get_by_role("option", name="d steps (optimisation)").click()
     wait_for_app_run(page)
     slider = page.locator("[class*='st-key-cp_value_'][class*='_1_d_steps'] input[type='range']")
-    slider.focus()
-    slider.press("ArrowRight")
-    slider.press("ArrowRight")
-    wait_for_app_run(page)
-    expect(slider).to_have_value("3")
+    slide_to(page, slider, 3, lambda: slider.input_value() == "3")
     page.get_by_role("button", name="Apply to run B").click()
     wait_for_app_run(page)
     wait_until(lambda: "B.d_steps=3" in page.url, timeout_s=30)

@@ -4,7 +4,7 @@ Train D draws a trained D, and Play runs the JS-vs-W1 duel."""
 import re
 
 import pytest
-from e2e.waiting import wait_for_app_run, wait_until
+from e2e.waiting import slide_to, wait_for_app_run, wait_until
 from playwright.sync_api import Page, expect
 
 from support.pages import plotly_array
@@ -42,11 +42,7 @@ def test_theta_slider_train_d_and_the_duel(open_app, screenshot):
     assert before["layout"]["shapes"][0]["x0"] == 0.5
 
     slider = page.get_by_role("slider", name="θ, the shift of q")
-    slider.focus()
-    for _ in range(4):  # 0.50 → 0.70 in steps of 0.05
-        slider.press("ArrowRight")
-    wait_for_app_run(page)
-    wait_until(lambda: abs(figure(page, "dv_curves")["layout"]["shapes"][0]["x0"] - 0.7) < 1e-9)
+    slide_to(page, slider, 0.7, lambda: abs(figure(page, "dv_curves")["layout"]["shapes"][0]["x0"] - 0.7) < 1e-9)
     q_after = plotly_array(trace(figure(page, "dv_densities"), "q")["x"], float)
     assert 1.7 in q_after and 1.7 not in q_before  # q = U[0.7, 1.7] now
     expect(page.get_by_text("0.7000", exact=True).first).to_be_visible()  # W1 = |θ|

@@ -3,7 +3,7 @@ spectral-norm comparison trains and draws both decision surfaces."""
 
 import numpy as np
 import pytest
-from e2e.waiting import wait_for_app_run
+from e2e.waiting import slide_to, wait_for_app_run
 from playwright.sync_api import Page, expect
 
 from support.pages import plotly_array
@@ -29,11 +29,8 @@ def test_moving_eta_redraws_the_trajectories_and_training_draws_the_surfaces(ope
     assert set(before) == {"simultaneous", "alternating", "extragradient", "optimistic"}
 
     slider = page.get_by_role("slider", name="step size η")
-    slider.focus()
-    for _ in range(5):  # 0.10 → 0.15 in steps of 0.01
-        slider.press("ArrowRight")
-    wait_for_app_run(page)
-    expect(page.locator(".st-key-dy_xy_plane").get_by_text("step η = 0.15")).to_be_visible()
+    plane = page.locator(".st-key-dy_xy_plane")
+    slide_to(page, slider, 0.15, lambda: plane.get_by_text("step η = 0.15").is_visible())  # 0.10 → 0.15
     after = trajectories(page)
     assert set(after) == set(before)
     for method in before:

@@ -5,10 +5,14 @@ import re
 
 import numpy as np
 import pytest
-from e2e.waiting import RUN_TIMEOUT_MS, wait_for_app_run, wait_until
+from e2e.waiting import RUN_TIMEOUT_MS, slide_to, wait_for_app_run, wait_until
 from playwright.sync_api import Page, expect
 
+from ganviz.latent.noise import TRUNCATION_PSIS
+
 pytestmark = pytest.mark.browser
+
+PSIS = list(TRUNCATION_PSIS)  # the ψ slider's options
 
 SCREENS = {"1920x1080": (1920, 1080), "1366x768": (1366, 768)}  # the widest first: see `page`
 
@@ -94,11 +98,8 @@ def test_quick_train_click_two_fakes_truncate_and_borrow_the_playgrounds_run(ope
     # a smaller ψ draws other samples, and the sweep's ring moves along the curve
     before = trace(figure(page, "lt_truncated"), "truncated")
     slider = page.get_by_role("slider", name="ψ, the truncation threshold")
-    slider.focus()
-    for _ in range(3):  # 1.0 → 0.25
-        slider.press("ArrowLeft")
-    wait_for_app_run(page)
-    wait_until(lambda: "ψ = 0.25" in (figure(page, "lt_truncated") or {}).get("title", ""))
+    psi_quarter = PSIS.index(0.25)  # a select slider's input holds the option's index
+    slide_to(page, slider, psi_quarter, lambda: "ψ = 0.25" in (figure(page, "lt_truncated") or {}).get("title", ""))
     after = trace(figure(page, "lt_truncated"), "truncated")
 
     def spread(t):

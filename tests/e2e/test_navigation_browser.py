@@ -2,7 +2,7 @@
 widgets a run does not draw; the router keeps them)."""
 
 import pytest
-from e2e.waiting import wait_for_app_run
+from e2e.waiting import slide_to, wait_for_app_run
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -12,10 +12,7 @@ def test_playground_settings_survive_a_trip_to_another_page(open_app):
     page = open_app("/playground", expect_text="2D playground")
     page.get_by_text("Optimisation", exact=True).click()
     slider = page.locator(".st-key-pg_w_d_steps input[type='range']")
-    slider.focus()
-    slider.press("ArrowRight")  # k_D 1 -> 2
-    wait_for_app_run(page)
-    expect(slider).to_have_value("2")
+    slide_to(page, slider, 2, lambda: slider.input_value() == "2")  # k_D 1 -> 2
 
     page.get_by_role("link", name="Divergences").click()
     wait_for_app_run(page)

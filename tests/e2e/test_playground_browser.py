@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
-from e2e.waiting import wait_for_app_run, wait_until
+from e2e.waiting import slide_to, wait_for_app_run, wait_until
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
@@ -32,19 +32,7 @@ def test_play_pause_and_a_live_slider(open_app, screenshot):
     # Mid-run, move k_D from 1 to 3 with the keyboard on the slider: D must then step 3x per iteration.
     page.get_by_text("Optimisation", exact=True).click()
     slider = page.locator(".st-key-pg_w_d_steps input[type='range']")
-    for attempt in range(3):  # a key press that lands while a redraw swaps the widget can be lost: press again
-        slider.focus()
-        if attempt and slider.input_value() == "3":  # shown here, but the server never got it: send it anew
-            slider.press("ArrowLeft")
-            wait_for_app_run(page)
-        for _ in range(3 - int(slider.input_value())):
-            slider.press("ArrowRight")
-        try:
-            wait_until(lambda: "k_D : k_G = 3 : 1" in page.get_by_text(STATUS).first.inner_text(), timeout_s=15)
-            break
-        except AssertionError:
-            continue
-    assert "k_D : k_G = 3 : 1" in page.get_by_text(STATUS).first.inner_text(), slider.input_value()
+    slide_to(page, slider, 3, lambda: "k_D : k_G = 3 : 1" in page.get_by_text(STATUS).first.inner_text())
     before = counters(page)
     wait_until(lambda: counters(page)[0] > before[0] + 30, timeout_s=30)
     after = counters(page)
@@ -202,6 +190,7 @@ def test_steps_reset_speed_slow_motion_time_travel_and_downloads(open_app, scree
         page.get_by_role("button", name="config (JSON)").click()
     settings = json.loads(Path(download.value.path()).read_text())
     assert (settings["seed"], settings["g_width"], settings["lr_d"]) == (1, 16, 1e-6)
+    wait_for_app_run(page)  # a download button's click reruns the page: a click during the rerun would be lost
     with page.expect_download() as download:
         page.get_by_role("button", name="metrics (CSV)").click()
     assert Path(download.value.path()).read_text().startswith("iteration,")

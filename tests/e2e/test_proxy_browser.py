@@ -32,7 +32,7 @@ def proxied(artifacts):
     logs.mkdir(exist_ok=True)
     script = subprocess.Popen(
         [str(ROOT / "deploy" / "replicas.sh"), "2", str(port)],
-        env={**os.environ, "GANVIZ_LOGS": str(logs), "GANVIZ_CACHE_DIR": str(artifacts / "cache")},
+        env={**os.environ, "GANVIZ_LOGS": str(logs), "GANVIZ_CACHE_DIR": str(artifacts / "cache-replicas")},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -4,7 +4,7 @@ and no traceback, so that a teacher who reads the log finds only real problems."
 import re
 
 import pytest
-from e2e.conftest import serving_app
+from e2e.conftest import of_this_worker, serving_app
 from e2e.waiting import wait_for_app_run
 
 pytestmark = pytest.mark.browser
@@ -15,7 +15,7 @@ NOISE = re.compile(r"warning|traceback|error|exception", re.IGNORECASE)
 
 
 def test_every_page_played_paused_and_stepped_logs_no_warning_and_no_traceback(browser, artifacts):
-    log = artifacts / "clean-log.log"
+    log = of_this_worker(artifacts / "clean-log.log")
     with serving_app(log) as (base, _):
         page = browser.new_page(viewport={"width": 1366, "height": 768})
         for path in PAGES:
