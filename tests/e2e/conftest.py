@@ -12,13 +12,16 @@ from pathlib import Path
 
 import pytest
 from e2e.waiting import RUN_TIMEOUT_MS, wait_for_app_run
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
 from ganviz.bench import browser as browser_bench
 from ganviz.bench.browser import CHROMIUM_ARGS, find_chromium
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
+# An expectation waits as long as a script run may take (Playwright's own default is 5 s): the tests share the
+# cores with their servers and browsers, and with each other (one test process per core)
+expect.set_options(timeout=RUN_TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")

@@ -60,7 +60,7 @@ def test_stopping_the_server_ends_every_worker(stop, browser, artifacts):
         server.send_signal(stop)
         server.wait(timeout=20)
         page.close()
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + CLOSED_TAB_S  # the bound a closed tab's worker has too
         while (left := [p for p in processes if process_tree(p)]) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert left == []
