@@ -54,21 +54,23 @@ def choose(page: Page, key: str, option: str, attempts: int = 3) -> None:
 
 def slide_to(page: Page, slider, value: float, done, attempts: int = 3) -> None:
     """Move `slider` (an input of type range) to `value` (what the input holds: a select slider's is the option's
-    index) with the arrow keys, as a user would, and wait until
-    `done()` holds. A key press landing while a rerun redraws the widget can be lost, or a value shown in the
-    browser never reach the server: then press again from where the slider stands (away and back when it
-    shows `value` already)."""
+    index) with the arrow keys, as a user would, and wait until `done()` holds. A key press landing while a rerun
+    redraws the widget can be lost, or a value shown in the browser never reach the server: then press again from
+    where the slider stands (away and back when it shows `value` already)."""
+    step = float(slider.get_attribute("step") or 1)
+
+    def presses() -> int:  # right if positive
+        return round((value - float(slider.input_value())) / step)
+
     for attempt in range(attempts):
         slider.focus()
-        step = float(slider.get_attribute("step") or 1)
-        presses = round((value - float(slider.input_value())) / step)
-        if attempt and presses == 0:
-            away = "ArrowLeft" if float(slider.input_value()) > float(slider.get_attribute("min")) else "ArrowRight"
-            slider.press(away)
+        if attempt and presses() == 0:
+            at_min = float(slider.input_value()) <= float(slider.get_attribute("min"))
+            slider.press("ArrowRight" if at_min else "ArrowLeft")
             wait_for_app_run(page)
-            presses = round((value - float(slider.input_value())) / step)
-        for _ in range(abs(presses)):
-            slider.press("ArrowRight" if presses > 0 else "ArrowLeft")
+        n = presses()
+        for _ in range(abs(n)):
+            slider.press("ArrowRight" if n > 0 else "ArrowLeft")
         wait_for_app_run(page)
         try:
             wait_until(done, timeout_s=15)
