@@ -1,6 +1,9 @@
 """The guards of a freshly started server, without a browser (tests/e2e/test_first_visit_browser.py opens every
 page's link at once on a fresh server): the imports made once, and a run of the legacy pages-folder mode known."""
 
+import ast
+import sys
+
 from pages._import_once import SCRIPTS, import_all, imported_modules
 
 from pages._first_visit import LEGACY_RUNNER, run_by_the_legacy_mode
@@ -31,3 +34,15 @@ def test_a_run_started_by_the_legacy_runner_is_known_by_its_caller():
 
     legacy_runner.__code__ = legacy_runner.__code__.replace(co_name=LEGACY_RUNNER)
     assert legacy_runner() and not run_by_the_legacy_mode()
+
+
+STANDARD_LIBRARY = sys.stdlib_module_names | {"__future__"}
+
+
+def test_app_and_every_page_import_it_before_anything_but_the_standard_library():
+    scripts = [s for s in SCRIPTS if not s.name.startswith("_")]
+    assert {s.name for s in scripts} >= {"app.py", "home.py", "course.py", "playground.py", "latent.py"}
+    for script in scripts:
+        imports = [n for n in ast.parse(script.read_text()).body if isinstance(n, ast.Import | ast.ImportFrom)]
+        outside_stdlib = [n for n in imports if ast.unparse(n).split()[1].split(".")[0] not in STANDARD_LIBRARY]
+        assert ast.unparse(outside_stdlib[0]) == "import pages._import_once", script.name
