@@ -48,7 +48,11 @@ def own_training_slots(monkeypatch):
 
 
 def pytest_collection_modifyitems(items):
-    """A test that uses the `mnist_dir` fixture is a `needs_mnist` test, marked or not."""
+    """A test that uses the `mnist_dir` fixture is a `needs_mnist` test, marked or not. The browser tests run one
+    after another in one test process (`--dist loadgroup`, pytest.ini), beside the other tests: two of them at
+    once, each with its server and browser, starve each other's clicks and frames."""
     for item in items:
         if "mnist_dir" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.needs_mnist)
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))

@@ -2,7 +2,7 @@
 screenshots at projector sizes."""
 
 import pytest
-from e2e.waiting import wait_for_app_run
+from e2e.waiting import click_until
 from playwright.sync_api import expect
 
 from ganviz.course import CHAPTERS
@@ -22,9 +22,9 @@ def test_a_chapter_from_prediction_to_now_try(size, open_app, screenshot):
     )
     page.set_viewport_size({"width": width, "height": height})
     expect(page.get_by_role("button", name="Play")).to_have_count(0)  # a prediction first
-    page.get_by_text(chapter.choices[-1].text, exact=True).click()
-    wait_for_app_run(page)
-    page.get_by_role("button", name="Play").click()
+    play = page.get_by_role("button", name="Play")
+    click_until(page, page.get_by_text(chapter.choices[-1].text, exact=True), play.is_visible)
+    play.click()
     reveal = page.get_by_text("Measured on your run:")
     reveal.wait_for(state="visible", timeout=120_000)  # paused at the checkpoint, read there
     assert f"iterations 451–{chapter.steps}" in reveal.inner_text()

@@ -78,3 +78,17 @@ def slide_to(page: Page, slider, value: float, done, attempts: int = 3) -> None:
         except AssertionError:
             continue
     assert done(), f"the slider shows {slider.input_value()}, not {value}, or the page did not follow"
+
+
+def click_until(page: Page, target, done, attempts: int = 3) -> None:
+    """Click `target` until `done()` holds: a click landing while a rerun redraws the page can be lost (clicking a
+    choice again that did land changes nothing)."""
+    for _ in range(attempts):
+        target.click()
+        wait_for_app_run(page)
+        try:
+            wait_until(done, timeout_s=15)
+            return
+        except AssertionError:
+            continue
+    assert done(), "the page did not follow the click"
