@@ -119,9 +119,11 @@ def test_quick_train_click_two_fakes_truncate_and_borrow_the_playgrounds_run(ope
 
     # the 2D playground lends its run: back on the Latent page it stands beside the quick-trained one
     page.get_by_role("link", name="2D playground").click()
+    expect(page.get_by_role("heading", name="2D playground", exact=True)).to_be_visible()  # it ran, and lent its run
     wait_for_app_run(page)
     no_exception(page)
     page.get_by_role("link", name="Latent").click()
+    expect(page.get_by_role("heading", name="Latent", exact=True)).to_be_visible()
     wait_for_app_run(page)
     choice = page.locator(".st-key-lt_source")
     expect(choice.get_by_text("quick-trained 2D GAN", exact=True)).to_be_visible()

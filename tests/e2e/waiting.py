@@ -52,17 +52,31 @@ def choose(page: Page, key: str, option: str, attempts: int = 3) -> None:
     wait_for_app_run(page)
 
 
+def until_it_takes(page: Page, act, done, attempts: int = 3, failure: str = "the page did not follow") -> None:
+    """`act(attempt)`, wait for the script run, and again until `done()` holds: a click or a key press landing
+    while a rerun redraws the page can be lost."""
+    for attempt in range(attempts):
+        act(attempt)
+        wait_for_app_run(page)
+        try:
+            wait_until(done, timeout_s=15)
+            return
+        except AssertionError:
+            continue
+    assert done(), failure
+
+
 def slide_to(page: Page, slider, value: float, done, attempts: int = 3) -> None:
     """Move `slider` (an input of type range) to `value` (what the input holds: a select slider's is the option's
-    index) with the arrow keys, as a user would, and wait until `done()` holds. A key press landing while a rerun
-    redraws the widget can be lost, or a value shown in the browser never reach the server: then press again from
-    where the slider stands (away and back when it shows `value` already)."""
+    index) with the arrow keys, as a user would, and wait until `done()` holds. A press that was lost is pressed
+    again from where the slider stands; a value shown in the browser that never reached the server is sent anew
+    (away and back)."""
     step = float(slider.get_attribute("step") or 1)
 
     def presses() -> int:  # right if positive
         return round((value - float(slider.input_value())) / step)
 
-    for attempt in range(attempts):
+    def press(attempt: int) -> None:
         slider.focus()
         if attempt and presses() == 0:
             at_min = float(slider.input_value()) <= float(slider.get_attribute("min"))
@@ -71,24 +85,10 @@ def slide_to(page: Page, slider, value: float, done, attempts: int = 3) -> None:
         n = presses()
         for _ in range(abs(n)):
             slider.press("ArrowRight" if n > 0 else "ArrowLeft")
-        wait_for_app_run(page)
-        try:
-            wait_until(done, timeout_s=15)
-            return
-        except AssertionError:
-            continue
-    assert done(), f"the slider shows {slider.input_value()}, not {value}, or the page did not follow"
+
+    until_it_takes(page, press, done, attempts, f"the slider did not reach {value}, or the page did not follow")
 
 
 def click_until(page: Page, target, done, attempts: int = 3) -> None:
-    """Click `target` until `done()` holds: a click landing while a rerun redraws the page can be lost (clicking a
-    choice again that did land changes nothing)."""
-    for _ in range(attempts):
-        target.click()
-        wait_for_app_run(page)
-        try:
-            wait_until(done, timeout_s=15)
-            return
-        except AssertionError:
-            continue
-    assert done(), "the page did not follow the click"
+    """Click `target` until `done()` holds (clicking a choice again that did land changes nothing)."""
+    until_it_takes(page, lambda attempt: target.click(), done, attempts, "the page did not follow the click")
