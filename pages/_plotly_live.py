@@ -16,6 +16,7 @@ no internet.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -32,7 +33,9 @@ def _serve_plotly_js() -> None:
     if SERVED_JS.exists() and SERVED_JS.stat().st_size == PLOTLY_JS.stat().st_size:
         return
     SERVED_JS.parent.mkdir(exist_ok=True)
-    partial = SERVED_JS.with_suffix(".partial")  # another session may be reading the file meanwhile
+    # copied beside it, then moved in one step: a session may be reading the file meanwhile, and other processes
+    # (replicas, test processes) may be copying it too, each to a partial file of its own
+    partial = SERVED_JS.with_suffix(f".{os.getpid()}.partial")
     shutil.copyfile(PLOTLY_JS, partial)
     partial.replace(SERVED_JS)
 
