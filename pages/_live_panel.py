@@ -412,6 +412,7 @@ class LivePanel:
                 d.file_name,
                 d.mime,
                 key=self.key(f"dl_{d.name}"),
+                on_click="ignore",  # a download changes nothing on the page: no rerun to wait for
                 disabled=d.needs_records and len(run.store) == 0,
             )
         if self.spec.upload_mb is not None:

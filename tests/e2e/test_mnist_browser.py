@@ -1,10 +1,9 @@
 """The Digits page in a real browser: Play trains, the sample grid changes, Pause freezes it."""
 
 import re
-from pathlib import Path
 
 import pytest
-from e2e.waiting import choose, wait_for_app_run, wait_until
+from e2e.waiting import choose, download, wait_for_app_run, wait_until
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -62,9 +61,7 @@ def test_step_reset_time_travel_lesson_and_the_samples_picture(open_app):
     assert iteration(page) == 2  # looking back does not change the run
 
     page.get_by_text("Download and upload").click()
-    with page.expect_download() as download:
-        page.get_by_role("button", name="samples (PNG)").click()
-    assert Path(download.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert download(page, "samples (PNG)").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     page.get_by_role("button", name="Reset", exact=True).click()
     wait_for_app_run(page)

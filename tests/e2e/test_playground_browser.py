@@ -3,10 +3,9 @@
 import json
 import re
 import time
-from pathlib import Path
 
 import pytest
-from e2e.waiting import slide_to, wait_for_app_run, wait_until
+from e2e.waiting import download, slide_to, wait_for_app_run, wait_until
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
@@ -186,14 +185,9 @@ def test_steps_reset_speed_slow_motion_time_travel_and_downloads(open_app, scree
 
     # Downloads: the settings as JSON (the run's own), the metrics as CSV.
     page.get_by_text("Download and upload").click()
-    with page.expect_download() as download:
-        page.get_by_role("button", name="config (JSON)").click()
-    settings = json.loads(Path(download.value.path()).read_text())
+    settings = json.loads(download(page, "config (JSON)").read_text())
     assert (settings["seed"], settings["g_width"], settings["lr_d"]) == (1, 16, 1e-6)
-    wait_for_app_run(page)  # a download button's click reruns the page: a click during the rerun would be lost
-    with page.expect_download() as download:
-        page.get_by_role("button", name="metrics (CSV)").click()
-    assert Path(download.value.path()).read_text().startswith("iteration,")
+    assert download(page, "metrics (CSV)").read_text().startswith("iteration,")
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
 
 

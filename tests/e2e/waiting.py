@@ -7,6 +7,7 @@ Imported by the browser tests as `from e2e.waiting import ...` (tests/ is on the
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
@@ -92,3 +93,18 @@ def slide_to(page: Page, slider, value: float, done, attempts: int = 3) -> None:
 def click_until(page: Page, target, done, attempts: int = 3) -> None:
     """Click `target` until `done()` holds (clicking a choice again that did land changes nothing)."""
     until_it_takes(page, lambda attempt: target.click(), done, attempts, "the page did not follow the click")
+
+
+def download(page: Page, button_name: str, attempts: int = 3) -> Path:
+    """Click the download button named `button_name` and return where the browser saved its file. A click landing
+    while a rerun redraws the button can be lost: then click again."""
+    for attempt in range(attempts):
+        try:
+            with page.expect_download(timeout=15_000) as started:
+                page.get_by_role("button", name=button_name).click()
+            return Path(started.value.path())
+        except PlaywrightTimeoutError:
+            if attempt == attempts - 1:
+                raise
+            wait_for_app_run(page)
+    raise AssertionError("unreachable")
