@@ -62,12 +62,18 @@ function loadPlotly() {
   return window.__ganvizPlotly;
 }
 // A view that should fit the window: as tall as the room left below its top edge (in the page, not the
-// viewport: scrolling does not change it), between `fit.min` px and the figure's own height.
-function fittedHeight(plot, fit, wanted) {
+// viewport: scrolling does not change it), between `fit.min` px and the figure's own height, and no taller than
+// its pictures need at its width (`layout.meta.aspect`, their height over their width): no empty bands.
+function fittedHeight(plot, fit, layout) {
   const scrolled = ["[data-testid='stMain']", "[data-testid='stAppViewContainer']"]
     .map((s) => document.querySelector(s)).filter(Boolean).reduce((sum, e) => sum + e.scrollTop, window.scrollY);
   const room = window.innerHeight - (plot.getBoundingClientRect().top + scrolled) - fit.margin;
-  return Math.round(Math.max(fit.min, Math.min(wanted, room)));
+  let needed = Infinity;
+  if (layout.meta && layout.meta.aspect && plot.clientWidth) {
+    const margin = Object.assign({ l: 80, r: 80, t: 100, b: 80 }, layout.margin);  // Plotly's defaults
+    needed = (plot.clientWidth - margin.l - margin.r) * layout.meta.aspect + margin.t + margin.b;
+  }
+  return Math.round(Math.max(fit.min, Math.min(layout.height, room, needed)));
 }
 // Streamlit's page marks every script run, fragment runs too, in the browser's performance timeline
 // (performance.mark "running" and "notRunning", performance.measure "script-run-cycle") and never clears them:
@@ -93,7 +99,8 @@ export default function ({ parentElement, data }) {
   const release = () => {
     if (plot.isConnected) return;  // an earlier call's clean-up: the plot is still shown
     if (plot.ganvizResize) window.removeEventListener("resize", plot.ganvizResize);
-    plot.ganvizResize = null;
+    if (plot.ganvizWidth) plot.ganvizWidth.disconnect();
+    plot.ganvizResize = plot.ganvizWidth = null;
     if (window.Plotly) window.Plotly.purge(plot);
   };
   dropRunMarks();
@@ -103,20 +110,30 @@ export default function ({ parentElement, data }) {
   loadPlotly().then((Plotly) => {
     if (plot.ganvizLatest !== spec || !plot.isConnected) return false;  // a newer figure came, or the plot went
     const figure = JSON.parse(spec);
-    if (data.fit) {
-      const wanted = figure.layout.height;
-      figure.layout.height = fittedHeight(plot, data.fit, wanted);
-      figure.layout.width = plot.clientWidth;  // its column's width: Plotly keeps the first one it drew otherwise
-      if (!plot.ganvizResize) {  // a new window size: fit again
-        plot.ganvizResize = () => window.Plotly.relayout(plot, {
-          height: fittedHeight(plot, data.fit, wanted), width: plot.clientWidth,
-        });
-        window.addEventListener("resize", plot.ganvizResize);
-      }
+    // The plot's size: its column's width (or Plotly's default while the column is hidden) and the figure's
+    // height, fitted to the window where asked, sized again when either changes (a laptop unplugged from a
+    // projector). Not Plotly's `responsive`: it sizes the height to the column's too, which is 0 here (the
+    // plot's own height sets the column's), and the plot then overlaps what follows it.
+    const wanted = Object.assign({}, figure.layout);  // the figure's own size, before any fitting
+    plot.ganvizSize = () => ({
+      width: plot.clientWidth || undefined,
+      height: data.fit ? fittedHeight(plot, data.fit, wanted) : wanted.height,
+    });
+    Object.assign(figure.layout, plot.ganvizSize());
+    if (!plot.ganvizResize) {  // a new window height fits it again; a new column width (the window's, the
+      // sidebar's, or columns that wrap) sizes it again
+      plot.ganvizResize = () => window.Plotly.relayout(plot, plot.ganvizSize());
+      window.addEventListener("resize", plot.ganvizResize);
+      let width = plot.clientWidth;
+      plot.ganvizWidth = new ResizeObserver(() => {
+        if (plot.clientWidth && plot.clientWidth !== width) {
+          width = plot.clientWidth;
+          plot.ganvizResize();
+        }
+      });
+      plot.ganvizWidth.observe(plot);
     }
-    // responsive: the plot follows its column when the window shrinks or grows (a laptop unplugged from a
-    // projector), not only when the page is drawn anew; a fitted plot has the listener above instead
-    const options = Object.assign({ displaylogo: false, responsive: !data.fit }, data.config);
+    const options = Object.assign({ displaylogo: false }, data.config);
     return Plotly.react(plot, figure.data, figure.layout, options).then(() => true);
   }).then((drawn) => {
     if (!drawn || !data.role) return;

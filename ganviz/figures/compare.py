@@ -20,7 +20,7 @@ from ganviz.figures import images as image_figures
 from ganviz.figures.curves import downsample, metric_series
 
 RUN_COLOURS = ("#1f77b4", "#e6550d", "#17becf", "#8c564b")  # A-D: apart from the data's green and G's purple
-PANEL_GAP = 0.06  # between small multiples, as a fraction of the figure
+PANEL_GAP = 0.04  # between small multiples, as a fraction of the figure
 
 
 def grid_shape(runs: int) -> tuple[int, int]:
@@ -49,10 +49,11 @@ def small_multiples(
     rows, cols = grid_shape(len(snap.runs))
     height = height or (440 if rows == 1 else 820)
     width, tall = (1 - PANEL_GAP * (cols - 1)) / cols, (1 - PANEL_GAP * (rows - 1)) / rows
-    traces, annotations = [], []
+    traces, annotations, aspects = [], [], []
+    images = not hasattr(snap.runs[0], "d_surface")
     layout: dict = dict(
         height=height,
-        margin=dict(l=10, r=10, t=40, b=56),
+        margin=dict(l=10 if images else 30, r=10, t=40, b=56),
         plot_bgcolor="white",
         hovermode="closest",
         uirevision=uirevision,
@@ -68,7 +69,6 @@ def small_multiples(
             bgcolor="rgba(0,0,0,0)",
         ),
     )
-    images = not hasattr(snap.runs[0], "d_surface")
     for k, (name, label, run_snap) in enumerate(zip(snap.names, labels, snap.runs)):
         row, col = divmod(k, cols)
         x0 = col * (width + PANEL_GAP)
@@ -92,6 +92,7 @@ def small_multiples(
                 trace.update(showscale=False)
             traces.append(trace)
         source = figure.layout
+        aspects.append(_drawn_aspect(source) * width / (domain_y[1] - domain_y[0]))
         layout[f"xaxis{suffix}"] = dict(
             domain=domain_x,
             anchor=f"y{suffix}",
@@ -134,7 +135,16 @@ def small_multiples(
             )
         )
     layout["annotations"] = annotations
+    layout["meta"] = {"aspect": max(aspects)}  # the panels' height over their width, as in images.picture_figure
     return go.Figure(data=traces, layout=layout)
+
+
+def _drawn_aspect(layout) -> float:
+    """Height over width of what a run's own figure draws: its picture's, or its axes' ranges' (equal scales)."""
+    if layout.meta and "aspect" in layout.meta:
+        return layout.meta["aspect"]
+    (x0, x1), (y0, y1) = layout.xaxis.range, layout.yaxis.range
+    return (y1 - y0) / (x1 - x0)
 
 
 def _panel_numbers(run_snap, metrics: Mapping, images: bool) -> str:

@@ -43,6 +43,8 @@ def picture_figure(
             yaxis=yaxis,
             plot_bgcolor="white",
             uirevision=uirevision,
+            # its plot area's height over its width: a window-fitted view is drawn no taller than that needs
+            meta={"aspect": picture.shape[0] / picture.shape[1]},
         ),
     )
 

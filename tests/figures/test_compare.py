@@ -5,6 +5,7 @@ import pytest
 
 from ganviz.config import GANConfig, image_config
 from ganviz.figures.compare import RUN_COLOURS, grid_shape, race_charts, small_multiples
+from ganviz.figures.images import picture_figure
 from ganviz.racing.race import Race, RaceConfig, run_metrics_log
 from support.pages import plotly_array
 
@@ -113,3 +114,29 @@ def test_digit_races_draw_sample_grids_and_image_panels(tmp_path, monkeypatch):
     )
     assert list(traces(charts, run="A", kind="mean_confidence")[0].y) == [50.0]
     assert traces(charts, kind="fid_floor") and not traces(charts, run="B", kind="fid")
+
+
+def panel_px(layout, suffix: str, width: float, height: float) -> tuple[float, float]:
+    """A panel's width and height in pixels, for a figure drawn `width` × `height` (its margins, its domains)."""
+    m = layout.margin
+    x0, x1 = layout[f"xaxis{suffix}"].domain
+    y0, y1 = layout[f"yaxis{suffix}"].domain
+    return (width - m.l - m.r) * (x1 - x0), (height - m.t - m.b) * (y1 - y0)
+
+
+@pytest.mark.parametrize("runs", [2, 3])
+def test_drawn_at_its_aspect_the_tightest_panel_is_exactly_square(race, runs):
+    """`layout.meta.aspect` (what a window-fitted view is drawn no taller than) leaves no empty band: drawn
+    `width` wide and that aspect's height, the least tall panel is as tall as it is wide (2D ranges are square)."""
+    snap = race.snapshot()
+    snap = type(snap)(**{**vars(snap), "names": snap.names[:runs], "runs": snap.runs[:runs]})
+    fig = small_multiples(snap, race.config.labels()[:runs])
+    layout, width = fig.layout, 1000
+    height = (width - layout.margin.l - layout.margin.r) * layout.meta["aspect"] + layout.margin.t + layout.margin.b
+    sizes = [panel_px(layout, "" if k == 0 else str(k + 1), width, height) for k in range(runs)]
+    assert min(h / w for w, h in sizes) == pytest.approx(1.0)
+
+
+def test_a_digits_grid_s_aspect_is_its_picture_s():
+    fig = picture_figure(np.zeros((53, 89)), title="", height=500)
+    assert fig.layout.meta["aspect"] == 53 / 89
