@@ -10,13 +10,25 @@ import pages._import_once  # noqa: F401  (first: see pages/_import_once.py)
 import streamlit as st
 
 from ganviz.training.runtime import use_one_thread
+from pages._links import presenting
 from pages._session import keep_widget_values
 
 use_one_thread()  # before any page trains: see ganviz/training/runtime.py
-st.set_page_config(page_title="ganviz", layout="wide")
+# Presenter mode (`?present=1`, any page): the sidebar starts folded, so the page has the window's width, and the
+# text is larger, for the back of a classroom. The title and the top padding keep their heights: the live views
+# keep their room.
+PRESENTER_STYLE = (
+    " html { font-size: 18px; } h1 { font-size: 2.45rem !important; }"
+    " [data-testid='stMainBlockContainer'] { padding-top: 2.65rem; }"
+)
+st.set_page_config(page_title="ganviz", layout="wide", initial_sidebar_state="collapsed" if presenting() else "auto")
 # Streamlit's default top padding (6rem) costs a projector's 768-pixel screen an eighth of its height: a classroom
 # sees the live view whole with less.
-st.html("<style>[data-testid='stMainBlockContainer'] { padding-top: 3rem; }</style>")
+st.html(
+    "<style>[data-testid='stMainBlockContainer'] { padding-top: 3rem; }"
+    + (PRESENTER_STYLE if presenting() else "")
+    + "</style>"
+)
 
 # Streamlit forgets a widget's value once a script run does not draw the widget, and every page switch is such
 # a run for the other pages' widgets: coming back, a page would find its settings gone. Each page's state class

@@ -1,8 +1,8 @@
 """The teacher's link builder: pick a lesson (or chapter) and the controls to hide, copy the link or show its QR code.
 
 Nothing is typed by hand: the choices become the page's own link words (`lesson=`, `chapter=`, `hide=`), which
-the page reads back when the link is opened (see pages/_links.py). The QR code comes from segno, a maintained
-QR library, as a PNG.
+the page reads back when the link is opened (see pages/_links.py), and presenter mode (`present=1`, app.py). The
+QR code comes from segno, a maintained QR library, as a PNG.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 import segno
 import streamlit as st
 
-from pages._links import shareable_link
+from pages._links import PRESENT, shareable_link
 
 
 def qr_png(text: str, scale: int = 6) -> bytes:
@@ -23,11 +23,14 @@ def qr_png(text: str, scale: int = 6) -> bytes:
     return out.getvalue()
 
 
-def built_query(word: str, choice: str | None, hidden: Sequence[str]) -> dict[str, str]:
-    """The link's query: `word=choice` (none for free play) and `hide=` the hidden parts, in a stable order."""
+def built_query(word: str, choice: str | None, hidden: Sequence[str], present: bool = False) -> dict[str, str]:
+    """The link's query: `word=choice` (none for free play), `hide=` the hidden parts, in a stable order, and
+    presenter mode if asked."""
     query = {word: choice} if choice else {}
     if hidden:
         query["hide"] = ",".join(sorted(hidden))
+    if present:
+        query[PRESENT] = "1"
     return query
 
 
@@ -54,7 +57,13 @@ def link_builder(
             key=key + "choice",
         )
         hidden = c[1].multiselect("Hide these controls", list(parts), key=key + "hide") if parts else []
-        link = shareable_link(built_query(word, choice, hidden), f"/{page}")
+        present = st.checkbox(
+            "Presenter mode, for a projector: the sidebar folded and larger text",
+            key=key + "present",
+            help="Adds present=1 to the link. Open the sidebar with the arrow at its top left; opening another "
+            "page from it leaves presenter mode.",
+        )
+        link = shareable_link(built_query(word, choice, hidden, present), f"/{page}")
         st.code(link, language=None)
         st.image(qr_png(link), caption="Scan to open this link", width=220)
         st.caption("The link opens a fresh run for each student; nobody's run is shared.")

@@ -55,9 +55,17 @@ def hide_from_link(params: dict[str, str]) -> set[str]:
     return {h.strip() for h in params.pop("hide", "").split(",") if h.strip()}
 
 
+PRESENT = "present"  # `present=1`: presenter mode (app.py), on any page; not a page's setting
+
+
+def presenting() -> bool:
+    """Whether the link asks for presenter mode: the sidebar folded and larger text, for a projector."""
+    return st.query_params.get(PRESENT) == "1"
+
+
 def link_params() -> dict[str, str]:
-    """The URL's query as a plain dict (one value per name)."""
-    return {k: st.query_params[k] for k in st.query_params}
+    """The URL's query as a plain dict (one value per name), less presenter mode (app.py reads it)."""
+    return {k: st.query_params[k] for k in st.query_params if k != PRESENT}
 
 
 def config_from_link(
@@ -147,9 +155,9 @@ def link_query(config: GANConfig, base: GANConfig) -> dict[str, str]:
 
 
 def write_link(query: Mapping[str, str]) -> None:
-    """Make the URL's query exactly `query`, key by key: replacing the whole query at once (from_dict)
-    makes Streamlit's router report the page as missing on a multipage app."""
-    for key in [k for k in st.query_params if k not in query]:
+    """Make the URL's query exactly `query` (and presenter mode, if on), key by key: replacing the whole query at
+    once (from_dict) makes Streamlit's router report the page as missing on a multipage app."""
+    for key in [k for k in st.query_params if k not in query and k != PRESENT]:
         del st.query_params[key]
     for key, value in query.items():
         if st.query_params.get(key) != value:

@@ -69,8 +69,9 @@ class Download:
 
 @dataclass(frozen=True)
 class PanelSpec:
-    """How a page's live panel looks. `main_view(run, snapshot, stage)` -> the main figure; `beside(run,
-    snapshot)` draws next to it (optional); `header(run, stage)` above the status line (optional);
+    """How a page's live panel looks. `main_view(run, snapshot, stage)` -> the main figure; `above_charts(run,
+    snapshot)` draws above the curves, redrawn with them (optional); `header(run, stage)` above the status line
+    (optional);
     `charts(run)` -> the curves' figure (read under `run.paused()`); `status(run)` -> the status line's
     page-specific parts; `reset()` starts the page's run again. `describe(run, snapshot)` and
     `describe_charts(run)` (optional) put the main view and the curves in words, shown as text under each."""
@@ -87,8 +88,7 @@ class PanelSpec:
     slow_motion: bool = False
     reset_help: str = "new networks, same settings and seed"
     header: Callable | None = None
-    beside: Callable | None = None
-    beside_width: float = 0.4  # the share of the width `beside` takes
+    above_charts: Callable | None = None  # for views of the metrics, which change as often as the curves
     downloads: tuple[Download, ...] = ()
     upload_mb: int | None = None  # accept weights files up to this size; None: no upload
     main_fit_min: int | None = None  # fit the main view to the window's height, down to this many px
@@ -315,17 +315,11 @@ class LivePanel:
                 f"{stage.explanation}",
                 icon=":material/slow_motion_video:",
             )
-        main = st.container()
-        if spec.beside is not None:
-            main, side = st.columns([1 - spec.beside_width, spec.beside_width])
-            with side:
-                spec.beside(run, snap)
-        with main:
-            figure = spec.main_view(run, snap, stage)
-            plotly_live(figure, key=self.key("main"), role=MAIN_VIEW, config=NO_MODEBAR, fit_min=spec.main_fit_min)
-            if spec.describe is not None:  # text, so screen readers and printouts get the figure too
-                drawn = stage.snapshot if stage is not None and stage.snapshot is not None else snap
-                st.caption(spec.describe(run, drawn))
+        figure = spec.main_view(run, snap, stage)
+        plotly_live(figure, key=self.key("main"), role=MAIN_VIEW, config=NO_MODEBAR, fit_min=spec.main_fit_min)
+        if spec.describe is not None:  # text, so screen readers and printouts get the figure too
+            drawn = stage.snapshot if stage is not None and stage.snapshot is not None else snap
+            st.caption(spec.describe(run, drawn))
 
     def live_view(self) -> None:
         """The view, redrawn every `frame_s` while playing (a fragment: the rest of the page stays)."""
@@ -343,6 +337,8 @@ class LivePanel:
         @st.fragment(run_every=self.spec.charts_every_s if self.state.playing else None)
         def charts_frame() -> None:
             run = self.state.run
+            if self.spec.above_charts is not None:
+                self.spec.above_charts(run, self.shown_snapshot())
             with run.paused():  # a download may be reading the run on another thread
                 figure = self.spec.charts(run)
                 words = self.spec.describe_charts(run) if self.spec.describe_charts is not None else ""

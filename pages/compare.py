@@ -37,6 +37,7 @@ from ganviz.racing.comparisons import COMPARISONS, DEFAULT_COMPARISON
 from ganviz.racing.config import MAX_RUNS, SHARED_SETTINGS, RaceConfig, setting_rows
 from ganviz.racing.race import run_metrics_log
 from pages._first_visit import run_through_app
+from pages._layout import view_beside_curves
 from pages._link_builder import link_builder
 from pages._links import defaults_for, link_params, race_from_link, shareable_link, show_link_messages, write_link
 from pages._live_panel import (
@@ -53,7 +54,9 @@ from pages._settings import setting_widget
 
 run_through_app()  # first, before anything is drawn: see pages/_first_visit.py
 
-PANELS_MIN_PX = 280  # the runs' panels fit the window's height, down to this
+PANELS_MIN_PX, PANELS_MAX_PX = 280, 900  # the runs' panels fit the window's height between these
+PANELS_SHARE = 0.74  # of the page's width: two panels 45 % of a 1920x1080 window tall, the curves beside
+STACK_BELOW_PX = 1100  # a page narrower than this (1366 px with the sidebar open) has the curves below
 PREFIX = "cp_"
 FRAME_S = 0.35  # redraw period of the small multiples while playing
 STORE_CAPACITY = 4  # moments kept for time travel: a race's state is one run's times its runs
@@ -162,18 +165,22 @@ config: RaceConfig = run.config
 race = run.trainer
 show_link_messages(state.link_messages)
 write_link(config.to_query())
-named = COMPARISONS.get(state.comparison or "")
-if named is not None and named.config() == config:
-    st.info(f"**{named.title}.** {named.watch}", icon=":material/school:")
-if race.runs[0].domain.notice:
-    st.info(race.runs[0].domain.notice, icon=":material/info:")
-if config.runs[0].dataset == "mnist" and race.device.type == "cpu":
-    st.info(
-        f"On a CPU the {len(race.runs)} MNIST runs share one core, each at a fraction of a lone run's speed: "
-        "choose the dataset digits (scikit-learn's 8×8 digits) for a quick race, or run ganviz on a machine "
-        "with a GPU.",
-        icon=":material/speed:",
-    )
+
+
+def what_to_watch() -> None:
+    """The named comparison's lesson and the data's notices, under the runs' panels."""
+    named = COMPARISONS.get(state.comparison or "")
+    if named is not None and named.config() == config:
+        st.info(f"**{named.title}.** {named.watch}", icon=":material/school:")
+    if race.runs[0].domain.notice:
+        st.info(race.runs[0].domain.notice, icon=":material/info:")
+    if config.runs[0].dataset == "mnist" and race.device.type == "cpu":
+        st.info(
+            f"On a CPU the {len(race.runs)} MNIST runs share one core, each at a fraction of a lone run's speed: "
+            "choose the dataset digits (scikit-learn's 8×8 digits) for a quick race, or run ganviz on a machine "
+            "with a GPU.",
+            icon=":material/speed:",
+        )
 
 
 # --- changing the comparison ---------------------------------------------------------------------------------
@@ -292,7 +299,9 @@ panel = LivePanel(
         status=lambda run: [f"seed {config.runs[0].seed}"],
         reset=lambda: try_new_race(config, state.points),
         reset_help="every run starts again: new networks, same settings and seed",
-        main_view=lambda run, snap, stage: compare.small_multiples(snap, config.labels(), stopped=stopped(run.trainer)),
+        main_view=lambda run, snap, stage: compare.small_multiples(
+            snap, config.labels(), stopped=stopped(run.trainer), height=PANELS_MAX_PX
+        ),
         main_fit_min=PANELS_MIN_PX,
         describe=lambda run, snap: words.describe_race(snap, config.labels(), stopped=stopped(run.trainer)),
         charts=charts,
@@ -319,8 +328,15 @@ panel = LivePanel(
         ),
     ),
 )
+# A projector shows the race in one screen: the controls, the runs' panels fitted to the window's height (what
+# to watch under them), and the curves beside them (below, on a narrower page).
 panel.controls()
-panel.live_view()
+panels_column, curves_column = view_beside_curves(PREFIX + "race", PANELS_SHARE, stack_below_px=STACK_BELOW_PX)
+with panels_column:
+    panel.live_view()
+    what_to_watch()
+with curves_column:
+    panel.charts()
 
 
 # --- the runs: what each one changes, and changing it ----------------------------------------------------------
@@ -373,8 +389,6 @@ if len(config.runs) < MAX_RUNS:
     b.button("Add the run", key=PREFIX + "add_button", on_click=add_run, width="stretch")
 else:
     st.caption(f"{MAX_RUNS} runs is the most: remove one to add another.")
-
-panel.charts()
 
 
 # --- the settings side by side, time travel, export ------------------------------------------------------------

@@ -58,6 +58,7 @@ FRAME_S = 0.5  # redraw period of the sample grid while playing
 STORE_CAPACITY = 8  # an image run's state is ~20 MB: keep fewer moments than the 2D page
 LESSON_KEY = PREFIX + "lesson"
 GRID_MIN_PX, GRID_MAX_PX = 300, 640  # the sample grid fits the window's height between these
+HISTOGRAM_PX = 200  # with the numbers under it, a curve still shows in a 768-pixel window
 NEIGHBOUR_SAMPLES, NEIGHBOURS = 4, 3  # the memorisation check: samples, and training images beside each
 
 
@@ -157,30 +158,28 @@ def status(run: LiveRun) -> list[str]:
 
 
 def judge_view(run: LiveRun, snap) -> None:
-    """Beside the grid: which digits G makes, as the judge reads them, and the numbers."""
+    """Above the curves: which digits G makes, as the judge reads them, and the numbers."""
     m = snap.metrics
     if not m:
         return
     trained = run.config.digit_list()
     plotly_live(
-        image_figures.digit_histogram(m["class_counts"], trained, m["missing"]),
+        image_figures.digit_histogram(m["class_counts"], trained, m["missing"], height=HISTOGRAM_PX),
         key=PREFIX + "histogram",
         config=NO_MODEBAR,
+    )
+    vanished = (
+        f"  \n:red[**Digits {', '.join(map(str, m['missing']))} have vanished** from G's samples: mode collapse "
+        "(or not learnt yet).]"
+        if m["missing"] and snap.iteration >= 500
+        else ""
     )
     st.markdown(
         f"FID **{m['fid']:.1f}** (real vs real: {m['fid_floor']:.1f}) · digits present "
         f"**{m['classes_covered']} of {len(trained)}** · classifier's mean confidence "
-        f"**{m['mean_confidence']:.0%}**"
-    )
-    if m["missing"] and snap.iteration >= 500:
-        st.warning(
-            f"Digits {', '.join(map(str, m['missing']))} have vanished from G's samples: "
-            "mode collapse (or not learnt yet).",
-            icon=":material/visibility_off:",
-        )
-    st.caption(
-        f"Judged on {IMAGE_EVAL_SAMPLES:,} samples every {METRICS_EVERY_S:g} s by a classifier "
-        f"with {m['classifier_accuracy']:.1%} held-out accuracy on the real digits."
+        f"**{m['mean_confidence']:.0%}**{vanished}",
+        help=f"Judged on {IMAGE_EVAL_SAMPLES:,} samples every {METRICS_EVERY_S:g} s by a classifier "
+        f"with {m['classifier_accuracy']:.1%} held-out accuracy on the real digits.",
     )
 
 
@@ -197,8 +196,7 @@ panel = LivePanel(
         describe_charts=lambda run: words.describe_curves(
             run.trainer.history.as_dict(), list(run.metrics_log), loss_output=run.trainer.loss.output, metrics=IMAGES
         ),
-        beside=judge_view,
-        beside_width=0.4,
+        above_charts=judge_view,
         charts=lambda run: curves.training_charts(
             run.trainer.history.as_dict(), list(run.metrics_log), loss_output=run.trainer.loss.output, metrics=IMAGES
         ),
@@ -237,9 +235,14 @@ panel = LivePanel(
         upload_mb=200,
     ),
 )
+# A projector shows the run in one screen: the controls and the sample grid on the left, fitted to the window's
+# height; what the judge reads in G's samples and the curves on the right.
 panel.controls()
-panel.live_view()
-panel.charts()
+grid_column, curves_column = st.columns([0.6, 0.4], gap="medium")
+with grid_column:
+    panel.live_view()
+with curves_column:
+    panel.charts()
 
 
 # --- memorisation, time travel, downloads --------------------------------------------------------------------

@@ -22,7 +22,7 @@ from ganviz.training.domain import Domain
 from ganviz.training.runtime import eval_mode
 
 IMAGE_EVAL_SAMPLES = 1000
-GRID_COLUMNS = 10
+GRID_COLUMNS = UNCONDITIONAL_ROWS = 10
 GENERATE_BATCH = 500  # images per forward pass when generating many
 
 
@@ -139,14 +139,15 @@ class ImageDomain(Domain):
 
     def snapshot(self, trainer, *, with_metrics: bool = True, **view) -> ImageSnapshot:
         """The sample grid: one row per trained digit for a conditional run (the same z down a column),
-        else six rows of the fixed z. `view` options of the points domain do not apply and are ignored."""
+        else ten rows of the fixed z (square: as large as a window's height allows). `view` options of the points
+        domain do not apply and are ignored."""
         digits = trainer.config.digit_list()
         if self.conditional:
             rows = len(digits)
             z = self.fixed_z[:GRID_COLUMNS].repeat(rows, 1)
             labels = torch.as_tensor(digits, device=self.device).repeat_interleave(GRID_COLUMNS)
         else:
-            rows = 6
+            rows = UNCONDITIONAL_ROWS
             z, labels = self.fixed_z[: rows * GRID_COLUMNS], None
         images = self.generate(trainer, z, labels)
         h, w = images.shape[-2:]

@@ -1,5 +1,5 @@
 """The pages at common screen sizes: everything fits the width, every formula fits its column, a live page's
-main view is on screen, and a screenshot of each is kept in test-artifacts/ to look at."""
+main view and a curve are on screen while playing, and a screenshot of each is kept in test-artifacts/ to look at."""
 
 import pytest
 from e2e.waiting import wait_for_app_run, wait_until
@@ -14,11 +14,17 @@ FORMULAS_CUT_OFF = """() => [...document.querySelectorAll(".katex-display")].fil
         return drawn.left < room.left - 1 || drawn.right > room.right + 1;
     });
 }).map((formula) => formula.textContent.slice(0, 40))"""
+PLOTS_OVERLAPPED = """() => [...document.querySelectorAll(".ganviz-plot")].filter((plot) => {
+    const drawing = plot.querySelector(".main-svg");
+    return drawing && plot.getBoundingClientRect().height + 1 < drawing.getBoundingClientRect().height;
+}).map((plot) => plot.closest("[class*='st-key-']").className)"""
 SIZES = {"1920x1080": (1920, 1080), "1366x768": (1366, 768)}
-PAGES = {  # page -> (path, its title, the key of its main view); the playground has the projector test below
-    "digits": ("/mnist?dataset=digits", "Digits", "mn_main"),
-    "compare": ("/compare", "Compare runs", "cp_main"),
+LIVE_PAGES = {  # page -> (path, its title, its widgets' prefix)
+    "playground": ("/playground?seed=1", "2D playground", "pg"),
+    "digits": ("/mnist?dataset=digits", "Digits", "mn"),
+    "compare": ("/compare", "Compare runs", "cp"),
 }
+NO_CURVE_IN_VIEW = {("compare", "1366x768")}  # see test_a_live_page_fits_a_projector_while_playing
 
 
 IN_VIEW = """(selector) => [...document.querySelectorAll(selector)].map((e) => {
@@ -33,8 +39,9 @@ def boxes(page, selector: str) -> list[dict]:
 
 
 def assert_fits_the_width(page, width: int) -> None:
-    """No sideways scrolling, every formula whole in its column, and no error on the page. Plotly redraws its
-    charts for a new window size a moment after the resize: wait for that."""
+    """No sideways scrolling, every formula whole in its column, every live plot's box as tall as its drawing (else
+    what follows the plot overlaps it), and no error on the page. Plotly redraws its charts for a new window size
+    a moment after the resize: wait for that."""
     main_width = "() => document.querySelector(\"[data-testid='stMain']\").scrollWidth"
     try:
         wait_until(lambda: page.evaluate(main_width) <= width, timeout_s=10)
@@ -42,6 +49,8 @@ def assert_fits_the_width(page, width: int) -> None:
         raise AssertionError(f"the page is {page.evaluate(main_width)} px wide in a {width} px window") from None
     cut = page.evaluate(FORMULAS_CUT_OFF)
     assert cut == [], cut
+    overlapped = page.evaluate(PLOTS_OVERLAPPED)
+    assert overlapped == [], overlapped
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
 
 
@@ -49,47 +58,55 @@ def fully_in_view(box: dict, width: int, height: int) -> bool:
     return box["top"] >= 0 and box["left"] >= 0 and box["bottom"] <= height and box["right"] <= width
 
 
-def test_the_playground_fits_a_projector_while_playing(open_app, screenshot):
-    """One screen, no scrolling, at each size: D's surface whole with a side of at least 45 % of the window's
-    height, Play/Pause, and at least one chart panel whole."""
-    page = open_app("/playground?seed=1", expect_text="2D playground")
+def assert_one_screen(page, prefix: str, size: str, curve: bool = True) -> None:
+    """No scrolling needed: the main view whole, each of its panels (D's surface, the sample grid, a run's panel)
+    with a side of at least 45 % of the window's height, Play/Pause, and (with `curve`) at least one curve whole."""
+    width, height = SIZES[size]
+    views = boxes(page, f".st-key-{prefix}_main .nsewdrag")
+    assert views and all(fully_in_view(v, width, height) for v in views), (size, views)
+    assert all(min(v["width"], v["height"]) >= 0.45 * height for v in views), (size, views)
+    (play,) = boxes(page, f".st-key-{prefix}_play button")
+    assert fully_in_view(play, width, height), (size, play)
+    if curve:
+        panels = boxes(page, f".st-key-{prefix}_charts .nsewdrag")
+        assert any(fully_in_view(p, width, height) for p in panels), (size, panels)
+
+
+def play_at_each_size(page, name: str, prefix: str, screenshot, curve_at=lambda size: True) -> None:
     page.get_by_role("button", name="Play").click()
-    wait_until(lambda: page.get_by_role("button", name="Pause").is_visible(), timeout_s=30)
+    wait_until(lambda: page.get_by_role("button", name="Pause").is_visible(), timeout_s=60)
     for size, (width, height) in SIZES.items():
         page.set_viewport_size({"width": width, "height": height})
         page.wait_for_timeout(3000)  # a few frames at the new size
-        (surface,) = boxes(page, ".st-key-pg_main .nsewdrag")
-        assert fully_in_view(surface, width, height), (size, surface)
-        assert min(surface["width"], surface["height"]) >= 0.45 * height, (size, surface)
-        (pause,) = boxes(page, ".st-key-pg_play button")
-        assert fully_in_view(pause, width, height), (size, pause)
-        panels = boxes(page, ".st-key-pg_charts .nsewdrag")
-        assert any(fully_in_view(p, width, height) for p in panels), (size, panels)
-        assert_fits_the_width(page, width)
-        screenshot(f"playground-playing-{size}.png")
+        try:
+            assert_one_screen(page, prefix, size, curve=curve_at(size))
+            assert_fits_the_width(page, width)
+        finally:  # after the checks: a whole-page screenshot resizes the window for a moment
+            screenshot(f"{name}-playing-{size}.png")
     page.get_by_role("button", name="Pause").click()
 
 
-@pytest.mark.parametrize("name", PAGES)
-def test_a_live_page_fits_the_screen(name, open_app, screenshot):
-    path, title, main = PAGES[name]
+@pytest.mark.parametrize("name", LIVE_PAGES)
+def test_a_live_page_fits_a_projector_while_playing(name, open_app, screenshot):
+    """The playground's D surface, the digits page's sample grid and the compare page's two panels, each beside
+    its curves. With the sidebar open at 1366×768 the compare page shows its two panels and Play, and its curves
+    under them (beside them they would be too narrow to read); presenter mode, below, shows all of it."""
+    path, title, prefix = LIVE_PAGES[name]
     page = open_app(path, expect_text=title)
-    for _ in range(3):  # a few iterations, so the curves have something to draw
-        page.get_by_role("button", name="Step", exact=True).click()
-        wait_for_app_run(page)
-    for size, (width, height) in SIZES.items():
-        page.set_viewport_size({"width": width, "height": height})
-        wait_for_app_run(page)
-        view = page.locator(f".st-key-{main} .js-plotly-plot")
-        expect(view).to_have_count(1)
-        box = view.bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= width, (size, box)  # the main view is not cut off
-        page.evaluate("() => document.querySelector(\"[data-testid='stMain']\").scrollTo(0, 0)")
-        (shown,) = boxes(page, f".st-key-{main} .js-plotly-plot")
-        (play,) = boxes(page, f".st-key-{main.split('_')[0]}_play button")
-        assert fully_in_view(shown, width, height) and fully_in_view(play, width, height), (size, shown, play)
-        assert_fits_the_width(page, width)
-        screenshot(f"{name}-{size}.png")
+    play_at_each_size(page, name, prefix, screenshot, curve_at=lambda size: (name, size) not in NO_CURVE_IN_VIEW)
+
+
+def sidebar_folded(page) -> bool:
+    box = page.locator("[data-testid='stSidebar']").bounding_box()
+    return box is None or box["x"] + box["width"] <= 0
+
+
+def test_presenter_mode_folds_the_sidebar_enlarges_the_text_and_fits_the_race(open_app, screenshot):
+    page = open_app("/compare?present=1", expect_text="Compare runs")
+    wait_until(lambda: sidebar_folded(page), timeout_s=15)
+    assert page.evaluate("() => getComputedStyle(document.documentElement).fontSize") == "18px"
+    play_at_each_size(page, "compare-presenting", "cp", screenshot)
+    assert "present=1" in page.url  # the page's own link keeps it
 
 
 EXPLAINER_PAGES = {  # page -> (path, its title)

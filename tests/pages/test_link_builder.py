@@ -67,3 +67,19 @@ def test_a_course_link_opens_the_chapter_with_the_chapter_list_hidden():
     opened = open_page(str(PAGES / "course.py"), {"chapter": "5", "hide": "chapters"})
     assert page_state_of(opened, "CourseState").chapter == 4
     assert not [b for b in opened.button if b.key.startswith("co_go_")]
+
+
+@pytest.mark.parametrize("page", ["playground.py", "mnist.py", "compare.py", "course.py"])
+def test_presenter_mode_is_no_setting_and_stays_in_the_link(page):
+    """`present=1` is app.py's (the sidebar folded, larger text): no page reports it as an unknown setting, and the
+    link each page writes back keeps it."""
+    at = open_page(str(PAGES / page), {"present": "1"})
+    assert not [w.value for w in at.warning if "present" in w.value]
+    assert at.query_params["present"] == "1"
+
+
+def test_the_builder_adds_presenter_mode_to_the_link():
+    assert built_query("lesson", "wgan", [], present=True) == {"lesson": "wgan", "present": "1"}
+    at = open_page(str(PAGES / "playground.py"), {})
+    at.checkbox(key="link_playground_present").check().run()
+    assert builder_link(at) == "/playground?present=1"

@@ -44,7 +44,7 @@ def test_the_playground_says_its_main_view_and_curves_and_says_them_again_after_
 def test_the_digits_page_says_which_digits_its_histogram_shows():
     at = open_page(str(PAGES / "mnist.py"), {"dataset": "digits", "batch_size": "16"})
     main = caption_under(at, "mn_main")
-    assert main.startswith("Iteration 0: 60 samples for a fixed z.") and "digits in G's samples" in main
+    assert main.startswith("Iteration 0: 100 samples for a fixed z.") and "digits in G's samples" in main
     (bars,) = live_figures(at)["mn_histogram"]["data"]
     present = sum(colour == FAKE_COLOUR for colour in bars["marker"]["color"])  # trained and present: purple
     assert {0: "finds none of the 10 digits", 10: "finds all 10 digits"}.get(present, f"finds {present} of 10") in main

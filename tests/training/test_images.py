@@ -33,7 +33,7 @@ def test_an_image_run_trains_records_and_draws(digits):
     t.step(5)
     assert t.iteration == 5 and len(t.history) == 5 and np.isfinite(t.history.column("loss_d")).all()
     snap = t.snapshot(with_metrics=False)
-    assert snap.grid.shape == (6, 10, 8, 8) and 0 <= snap.grid.min() and snap.grid.max() <= 1
+    assert snap.grid.shape == (10, 10, 8, 8) and 0 <= snap.grid.min() and snap.grid.max() <= 1
     assert snap.row_labels is None and snap.iteration == 5
 
 
