@@ -239,6 +239,7 @@ with left:
                 on_click=start_now_try,
                 icon=":material/science:",
                 type="primary" if not state.trying else "secondary",
+                wrap=True,  # a long variation is read whole, not cut short in a narrow column
             )
     if state.trying and state.tried is not None:
         as_expected = state.tried.outcome == chapter.now_try.expected

@@ -30,7 +30,10 @@ def test_a_chapter_from_prediction_to_now_try(size, open_app, screenshot):
     assert f"iterations 451–{chapter.steps}" in reveal.inner_text()
     expect(page.get_by_role("button", name="Play")).to_be_disabled()
     screenshot(f"course-reveal-{size}.png")
-    page.get_by_role("button", name=f"Now try: {chapter.now_try.label}").click()
+    now_try = page.get_by_role("button", name=f"Now try: {chapter.now_try.label}")
+    label_cut = "(button) => [button, ...button.querySelectorAll('*')].some((e) => e.scrollWidth > e.clientWidth + 1)"
+    assert not now_try.evaluate(label_cut)  # the variation is read whole, not cut short with an ellipsis
+    now_try.click()
     page.get_by_text(f"Now try: {chapter.now_try.label}.", exact=False).last.wait_for(state="visible", timeout=120_000)
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
     screenshot(f"course-now-try-{size}.png")

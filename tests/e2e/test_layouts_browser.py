@@ -77,7 +77,7 @@ def play_at_each_size(page, name: str, prefix: str, screenshot, curve_at=lambda 
     wait_until(lambda: page.get_by_role("button", name="Pause").is_visible(), timeout_s=60)
     for size, (width, height) in SIZES.items():
         page.set_viewport_size({"width": width, "height": height})
-        page.wait_for_timeout(3000)  # a few frames at the new size
+        page.wait_for_timeout(2000)  # a few frames at the new size
         try:
             assert_one_screen(page, prefix, size, curve=curve_at(size))
             assert_fits_the_width(page, width)
