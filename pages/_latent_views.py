@@ -13,11 +13,11 @@ from ganviz.figures import words_latent as words
 from ganviz.latent.images import read_digits
 from ganviz.live.run import LiveRun
 from ganviz.training.domain import DISPLAY_SAMPLES
+from pages._plotly_live import NO_MODEBAR
 from pages._session import page_state
 
 QUICK_ITERATIONS = 3000  # measured with the page's first draw: ~13 s for the 2D ring, ~15 s for the 8×8 digits
 NEIGHBOURS = 6  # samples drawn near a − b + c
-STATIC = {"displayModeBar": False}
 
 
 @dataclass
@@ -75,9 +75,9 @@ class PointsView:
         state = page_state(LatentState)
         fig = figures.interpolation_2d(run.snapshot, {k: w.outputs for k, w in walks.items()}, chosen, start, end)
         state.fake_trace = figures.fake_trace_index(fig)
-        figure_col.plotly_chart(fig, key="lt_pick", on_select=on_click, selection_mode="points", config=STATIC)
+        figure_col.plotly_chart(fig, key="lt_pick", on_select=on_click, selection_mode="points", config=NO_MODEBAR)
         figure_col.caption(words.describe_walk(walks, chosen, typical, run.snapshot.modes, run.snapshot.sigma))
-        controls.plotly_chart(profile, key="lt_profile", config=STATIC)
+        controls.plotly_chart(profile, key="lt_profile", config=NO_MODEBAR)
         controls.caption(f"""Click a fake to set the {state.next_pick} of the path (clicks alternate between start
 and end), or type the numbers above.""")
 
@@ -89,7 +89,7 @@ and end), or type the numbers above.""")
         figure_col, side = where
         operands = {n: picks.outputs[abc[n]] for n in "abc"}
         fig = figures.arithmetic_2d(run.snapshot, operands, near[0], near[1:])
-        figure_col.plotly_chart(fig, key="lt_arithmetic", config=STATIC)
+        figure_col.plotly_chart(fig, key="lt_arithmetic", config=NO_MODEBAR)
         figure_col.caption(
             words.describe_arithmetic(operands, near[0], near[1:], run.snapshot.modes, run.snapshot.sigma)
         )
@@ -100,7 +100,7 @@ and end), or type the numbers above.""")
 on a, b and c in the latent space, and lands wherever G sends that corner. Try a = b: the result is G(c).""")
 
     def show_truncated(self, run, samples, psi: float) -> None:
-        st.plotly_chart(figures.truncation_points(run.snapshot, samples, psi), key="lt_truncated", config=STATIC)
+        st.plotly_chart(figures.truncation_points(run.snapshot, samples, psi), key="lt_truncated", config=NO_MODEBAR)
 
     def fgsm_spread(self, container) -> float:
         help_ = "1: around the data; more: far out, where D never saw any data but still has a slope"
@@ -109,8 +109,10 @@ on a, b and c in the latent space, and lands wherever G sends that corner. Try a
 
     def show_fgsm(self, run, result) -> None:
         paths, curves = st.columns([1, 1.2], gap="medium")  # a square view beside the curves, not stretched
-        paths.plotly_chart(figures.fgsm_paths_2d(run.snapshot, result), key="lt_fgsm_paths", config=STATIC)
-        curves.plotly_chart(figures.fgsm_curves(result, height=560, stacked=True), key="lt_fgsm_curves", config=STATIC)
+        paths.plotly_chart(figures.fgsm_paths_2d(run.snapshot, result), key="lt_fgsm_paths", config=NO_MODEBAR)
+        curves.plotly_chart(
+            figures.fgsm_curves(result, height=560, stacked=True), key="lt_fgsm_curves", config=NO_MODEBAR
+        )
         curves.caption(words.describe_fgsm(result))
 
 
@@ -142,11 +144,11 @@ class DigitsView:
         labels, picked = picks.labels if run.trainer.domain.conditional else None, {start: "start", end: "end"}
         title = "G's samples for the run's fixed z: pick two"
         grid = figures.numbered_grid(picks.outputs, title=title, picked=picked, labels=labels)
-        grid_col.plotly_chart(grid, key="lt_grid", config=STATIC)
+        grid_col.plotly_chart(grid, key="lt_grid", config=NO_MODEBAR)
         grid_col.caption(self.describe_pictures(run, picks.outputs, "G's samples for the run's fixed z", labels))
         strip = figures.interpolation_strip({k: w.outputs for k, w in walks.items()}, chosen, start, end)
-        st.plotly_chart(strip, key="lt_strip", config=STATIC)
-        st.plotly_chart(profile, key="lt_profile", config=STATIC)
+        st.plotly_chart(strip, key="lt_strip", config=NO_MODEBAR)
+        st.plotly_chart(profile, key="lt_profile", config=NO_MODEBAR)
         path = words.describe_digit_path(*self.read(run, walks[chosen].outputs))
         st.caption(f"{words.describe_walk(walks, chosen, typical)} {path}")
 
@@ -157,14 +159,14 @@ class DigitsView:
         cells = [picks.outputs[abc[n]] for n in "abc"] + list(near)
         captions = ["a", "b", "c", "a − b + c"] + ["nearby"] * NEIGHBOURS
         fig = figures.image_row(cells, captions, title="G(a), G(b), G(c) and G(a − b + c)", uirevision="lt-arithmetic")
-        st.plotly_chart(fig, key="lt_arithmetic", config=STATIC)
+        st.plotly_chart(fig, key="lt_arithmetic", config=NO_MODEBAR)
         st.caption(words.describe_digit_arithmetic(*self.read(run, cells)))
 
     def show_truncated(self, run, samples, psi: float) -> None:
         fig = figures.numbered_grid(
             samples, title=f"G(z), z truncated at ψ = {figures.psi_label(psi)}", numbered=False, height=300
         )
-        st.plotly_chart(fig, key="lt_truncated", config=STATIC)
+        st.plotly_chart(fig, key="lt_truncated", config=NO_MODEBAR)
         st.caption(self.describe_pictures(run, samples, f"G(z) at ψ = {figures.psi_label(psi)}"))
 
     def read(self, run, images) -> tuple:
@@ -180,8 +182,8 @@ class DigitsView:
         return 1  # the noise fills the whole pixel range already
 
     def show_fgsm(self, run, result) -> None:
-        st.plotly_chart(figures.fgsm_images(result, labels=result.labels), key="lt_fgsm_images", config=STATIC)
-        st.plotly_chart(figures.fgsm_curves(result), key="lt_fgsm_curves", config=STATIC)
+        st.plotly_chart(figures.fgsm_images(result, labels=result.labels), key="lt_fgsm_images", config=NO_MODEBAR)
+        st.plotly_chart(figures.fgsm_curves(result), key="lt_fgsm_curves", config=NO_MODEBAR)
         st.caption(words.describe_fgsm(result))
 
 

@@ -21,7 +21,7 @@ from ganviz.io import checkpoints
 from ganviz.live.run import LiveRun
 from ganviz.live.turns import TURN_S
 from ganviz.live.walkthrough import STAGE_KEYS
-from pages._plotly_live import MAIN_VIEW, plotly_live
+from pages._plotly_live import MAIN_VIEW, NO_MODEBAR, plotly_live
 from pages._session import lend_run
 
 SPEEDS = {  # label -> iterations per frame (None: as many as the frame's time budget allows)
@@ -36,7 +36,6 @@ STEPS = {  # which -> (label, key, help)
     "d": ("Step D", "step_d", "one discriminator step only"),
     "g": ("Step G", "step_g", "one generator step only"),
 }
-NO_MODEBAR = {"displayModeBar": False}
 
 
 @dataclass

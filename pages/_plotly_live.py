@@ -148,6 +148,7 @@ _component = st.components.v2.component("ganviz.plotly_live", js=_JS, isolate_st
 
 
 MAIN_VIEW = "main-view"  # the role of a live page's main view
+NO_MODEBAR = {"displayModeBar": False}  # a figure's config: no toolbar over views that are watched, not edited
 FIT_MARGIN_PX = 6  # room kept below a window-fitted figure
 
 

@@ -25,7 +25,7 @@ from ganviz.theory import divergences
 from ganviz.theory.optimal_d import DiscriminatorFit
 from ganviz.theory.shift_duel import MAX_ITERATIONS, ShiftDuel, ShiftGANConfig, estimate_kind
 from pages._first_visit import run_through_app
-from pages._plotly_live import plotly_live
+from pages._plotly_live import NO_MODEBAR, plotly_live
 
 run_through_app()  # first, before anything is drawn: see pages/_first_visit.py
 
@@ -37,7 +37,6 @@ HISTOGRAM_CELLS = 200
 FIT_MAX_STEPS = 5_000  # the optimal-D fit pauses here: it has long converged
 G_LEARNING_RATES = [0.01, 0.02, 0.05, 0.1, 0.2]
 CUSTOM = "your own"
-STATIC = {"displayModeBar": False}
 
 st.title("Divergences")
 st.caption(
@@ -80,7 +79,7 @@ with text:
 thetas = np.linspace(-3, 3, CURVE_POINTS)
 exact = [divergences.parallel_lines(t) for t in thetas]
 with lines:
-    st.plotly_chart(parallel_lines_figure(line_theta), key="dv_lines_figure", config=STATIC)
+    st.plotly_chart(parallel_lines_figure(line_theta), key="dv_lines_figure", config=NO_MODEBAR)
 with curves:
     st.plotly_chart(
         divergence_curves_figure(
@@ -90,7 +89,7 @@ with curves:
             js_at_zero=True,
         ),
         key="dv_lines_curves",
-        config=STATIC,
+        config=NO_MODEBAR,
     )
     st.caption(words.describe_parallel_lines(line_theta))  # both figures in words, for screen readers
 
@@ -168,13 +167,13 @@ js_est, w1_est = _from_samples(p, moved)
 left, right = st.columns(2)
 with left:
     st.plotly_chart(
-        densities_figure(p, moved, view, title=f"p and q moved by θ = {theta:g}"), key="dv_densities", config=STATIC
+        densities_figure(p, moved, view, title=f"p and q moved by θ = {theta:g}"), key="dv_densities", config=NO_MODEBAR
     )
 with right:
     st.plotly_chart(
         divergence_curves_figure(_curves(p, q, *theta_range), theta, title="JS and W₁ against θ"),
         key="dv_curves",
-        config=STATIC,
+        config=NO_MODEBAR,
     )
     st.caption(words.describe_shift(p, q, theta, _curves(p, q, *theta_range)))
 m = st.columns(4)
@@ -279,7 +278,7 @@ def optimal_d_view(p: divergences.Mixture1D, q: divergences.Mixture1D, view: tup
             d_fit=(x, fit.probability(x)),
         ),
         key="dv_fit_figure",
-        config=STATIC,
+        config=NO_MODEBAR,
     )
     st.caption(words.describe_optimal_d(p, q, fit.steps, fit.gap()))
     exact_value = divergences.value_at_optimum(p, q)
@@ -379,12 +378,12 @@ def duel_view() -> None:
     histories = [s.history() for s in sides]
     st.markdown("  \n".join(_side_status(label, s, h) for label, s, h in zip(labels, sides, histories)))
     plotly_live(
-        duel_positions_figure(p, q, [s.shift for s in sides], labels, view), key="dv_duel_positions", config=STATIC
+        duel_positions_figure(p, q, [s.shift for s in sides], labels, view), key="dv_duel_positions", config=NO_MODEBAR
     )
     plotly_live(
         duel_figure(histories, labels, [estimate_kind(s.config.loss) for s in sides]),
         key="dv_duel_charts",
-        config=STATIC,
+        config=NO_MODEBAR,
     )
     st.caption(words.describe_duel(labels, [s.config.theta0 for s in sides], histories))
 

@@ -20,7 +20,8 @@ from ganviz.figures import words_latent as words
 from ganviz.latent import embedding, fgsm, noise, probe, truncation
 from ganviz.live.run import LiveRun
 from pages._first_visit import run_through_app
-from pages._latent_views import NEIGHBOURS, STATIC, VIEWS, LatentState
+from pages._latent_views import NEIGHBOURS, VIEWS, LatentState
+from pages._plotly_live import NO_MODEBAR
 from pages._session import borrowable_runs, page_state
 
 run_through_app()  # first, before anything is drawn: see pages/_first_visit.py
@@ -179,7 +180,7 @@ style (slant, thickness) stays while the digit changes.""")
     with run.paused() as trainer:
         switched = probe.generate(trainer, [picks.z[switch]] * len(digits), digits)
     fig = figures.image_row(switched, [str(d) for d in digits], title=f"G(z #{switch}, digit)", uirevision="lt-switch")
-    st.plotly_chart(fig, key="lt_switched", config=STATIC)
+    st.plotly_chart(fig, key="lt_switched", config=NO_MODEBAR)
     st.caption(view.describe_pictures(run, switched, f"G(z #{switch}, digit)", asked=digits))
 
 # --- the truncation trick --------------------------------------------------------------------------------------
@@ -214,7 +215,7 @@ with right:
 differences come from ψ alone.""")
     verdict = truncation.truncation_verdict(run.trainer, sweep)
     getattr(st, verdict.tone)(verdict.text, icon=VERDICT_ICONS[verdict.tone])
-st.plotly_chart(figures.truncation_curve(sweep, psi), key="lt_sweep", config=STATIC)
+st.plotly_chart(figures.truncation_curve(sweep, psi), key="lt_sweep", config=NO_MODEBAR)
 st.caption(words.describe_truncation(sweep, psi))  # the samples beside it and the sweep, in words
 
 # --- the discriminator's embedding space ----------------------------------------------------------------------
@@ -229,7 +230,7 @@ pca = state.cached("pca", embed_key, lambda: embedding.embed(inputs.features, "p
 n_embedded, by = len(inputs.features), (inputs.is_real, inputs.classes, inputs.class_name)
 chart_title = f"PCA of D's {inputs.features.shape[1]} features ({n_embedded} samples)"
 st.plotly_chart(
-    figures.embedding_figure(pca, *by, scores=inputs.scores, title=chart_title), key="lt_pca", config=STATIC
+    figures.embedding_figure(pca, *by, scores=inputs.scores, title=chart_title), key="lt_pca", config=NO_MODEBAR
 )
 st.caption(words.describe_embedding(pca, *by))
 if st.button("Run t-SNE on the same features (about a second or two)", key="lt_tsne", icon=":material/hub:"):
@@ -241,7 +242,7 @@ tsne = state.stored("tsne", embed_key)
 if tsne is not None:
     chart_title = f"t-SNE of D's features (perplexity {embedding.tsne_perplexity(n_embedded):g})"
     fig = figures.embedding_figure(tsne, *by, scores=inputs.scores, title=chart_title)
-    st.plotly_chart(fig, key="lt_tsne_figure", config=STATIC)
+    st.plotly_chart(fig, key="lt_tsne_figure", config=NO_MODEBAR)
     st.caption(words.describe_embedding(tsne, *by))
 st.caption(f"""Real samples are circles, G's samples crosses. {view.embedding_caption}PCA keeps the directions of
 largest spread; t-SNE keeps neighbourhoods, not distances.""")

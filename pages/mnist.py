@@ -26,7 +26,6 @@ from pages._first_visit import run_through_app
 from pages._link_builder import link_builder
 from pages._links import link_params, link_query, page_config_from_link, show_link_messages, write_link
 from pages._live_panel import (
-    NO_MODEBAR,
     Download,
     LivePanel,
     LiveState,
@@ -35,7 +34,7 @@ from pages._live_panel import (
     load_images_with_progress,
     panel_widget_keys,
 )
-from pages._plotly_live import plotly_live
+from pages._plotly_live import NO_MODEBAR, plotly_live
 from pages._session import page_state
 from pages._settings import (
     FREE_PLAY,

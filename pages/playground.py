@@ -26,8 +26,8 @@ from ganviz.metrics.points import EVAL_SAMPLES
 from pages._first_visit import run_through_app
 from pages._link_builder import link_builder
 from pages._links import hide_from_link, link_params, page_config_from_link, show_link_messages, write_link
-from pages._live_panel import NO_MODEBAR, Download, LivePanel, LiveState, PanelSpec, install_run, panel_widget_keys
-from pages._plotly_live import plotly_live
+from pages._live_panel import Download, LivePanel, LiveState, PanelSpec, install_run, panel_widget_keys
+from pages._plotly_live import NO_MODEBAR, plotly_live
 from pages._session import page_state
 from pages._settings import (
     FREE_PLAY,
