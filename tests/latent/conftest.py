@@ -6,6 +6,7 @@ import pytest
 
 from ganviz import GANConfig, Trainer, image_config
 from ganviz.data.images import load_images
+from support.cache import session_cache_dir
 
 
 @pytest.fixture(scope="session")
@@ -28,9 +29,9 @@ def grid_run() -> Trainer:
 
 
 @pytest.fixture(scope="session")
-def digits_cache(tmp_path_factory):
-    """The digit classifier's cache, shared with the digits page tests: the judge trains once per session."""
-    return tmp_path_factory.getbasetemp() / "digits-page-cache"
+def digits_cache():
+    """The digit classifier's cache, shared with the other tests: the judge trains once per session."""
+    return session_cache_dir()
 
 
 def trained_digits(cache, iterations: int, **config):

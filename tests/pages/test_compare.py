@@ -12,16 +12,14 @@ from ganviz.live.run import LiveRun
 from ganviz.racing.comparisons import COMPARISONS, DEFAULT_COMPARISON
 from ganviz.racing.config import RaceConfig
 from pages._session import LENT_RUNS, LentRun
+from support.cache import shared_cache  # noqa: F401  (fixture)
 from support.pages import live_figures, live_roles, open_page, page_state_of, query_of
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "compare.py")
 SMALL = {"g_width": "16", "d_width": "16", "g_depth": "2", "d_depth": "2", "batch_size": "32"}  # fast networks
 
 
-@pytest.fixture(autouse=True)
-def cache(tmp_path_factory, monkeypatch):
-    root = tmp_path_factory.getbasetemp() / "digits-page-cache"  # the judge classifier trains once per session
-    monkeypatch.setenv("GANVIZ_CACHE_DIR", str(root))
+pytestmark = pytest.mark.usefixtures("shared_cache")  # the judge classifier trains once per session
 
 
 def page(**query) -> AppTest:

@@ -17,6 +17,7 @@ from ganviz import GANConfig, image_config
 from ganviz.latent import probe
 from ganviz.live.run import LiveRun
 from ganviz.metrics.judge import predict
+from support.cache import shared_cache  # noqa: F401  (fixture)
 from support.pages import caption_under, open_page, plotly_array
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,10 +32,7 @@ SECTIONS = [
 OTHER_PAGES_KEYS = ("pg_", "mn_", "w_", "mw_", "cp_", "lent_runs")  # the Latent page writes none of them
 
 
-@pytest.fixture(autouse=True)
-def cache(tmp_path_factory, monkeypatch):
-    root = tmp_path_factory.getbasetemp() / "digits-page-cache"  # the judge classifier trains once per session
-    monkeypatch.setenv("GANVIZ_CACHE_DIR", str(root))
+pytestmark = pytest.mark.usefixtures("shared_cache")  # the judge classifier trains once per session
 
 
 def figures(at) -> dict[str, dict]:

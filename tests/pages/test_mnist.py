@@ -10,15 +10,13 @@ from streamlit.testing.v1 import AppTest
 from ganviz.config import IMAGES, setting_names
 from ganviz.data import images, mnist
 from ganviz.lessons.presets import IMAGE_LESSONS
+from support.cache import shared_cache  # noqa: F401  (fixture)
 from support.pages import lent_runs, live_figures, live_roles, open_page, page_state_of, query_of
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "mnist.py")
 
 
-@pytest.fixture(autouse=True)
-def cache(tmp_path_factory, monkeypatch):
-    root = tmp_path_factory.getbasetemp() / "digits-page-cache"  # one classifier training for the module
-    monkeypatch.setenv("GANVIZ_CACHE_DIR", str(root))
+pytestmark = pytest.mark.usefixtures("shared_cache")  # the judge classifier trains once per session
 
 
 def page(**query) -> AppTest:

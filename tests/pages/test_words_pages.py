@@ -8,16 +8,14 @@ from pathlib import Path
 import pytest
 
 from ganviz.figures.style import FAKE_COLOUR
+from support.cache import shared_cache  # noqa: F401  (fixture)
 from support.pages import caption_under, live_figures, open_page, page_state_of
 
 PAGES = Path(__file__).resolve().parents[2] / "pages"
 SMALL = {"g_width": "16", "d_width": "16", "g_depth": "2", "d_depth": "2", "batch_size": "32"}  # fast networks
 
 
-@pytest.fixture(autouse=True)
-def cache(tmp_path_factory, monkeypatch):
-    root = tmp_path_factory.getbasetemp() / "digits-page-cache"  # the judge classifier trains once per session
-    monkeypatch.setenv("GANVIZ_CACHE_DIR", str(root))
+pytestmark = pytest.mark.usefixtures("shared_cache")  # the judge classifier trains once per session
 
 
 def iteration_said(text: str) -> int:
