@@ -152,8 +152,12 @@ write_link(query)
 
 
 def status(run: LiveRun) -> list[str]:
-    cfg = run.config
-    return [f"{cfg.image_model} on {run.trainer.domain.source}", f"loss {cfg.loss}", f"seed {cfg.seed}"]
+    """The model, the data (its digits only where some are left out: a short line leaves the grid its room), the
+    loss and the seed."""
+    cfg, domain = run.config, run.trainer.domain
+    every_digit = len(domain.image_data.images) == len(domain.all_images.images)
+    data = domain.all_images.source if every_digit else domain.source
+    return [f"{cfg.image_model} on {data}", f"loss {cfg.loss}", f"seed {cfg.seed}"]
 
 
 def judge_view(run: LiveRun, snap) -> None:

@@ -35,6 +35,10 @@ def grid_title(at) -> str:
     return live_figures(at)["mn_main"]["layout"]["title"]["text"]
 
 
+def status_line(at) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("iteration **0**"))
+
+
 def test_page_loads_with_the_grid_the_histogram_and_the_charts():
     at = page()
     figs = live_figures(at)
@@ -46,8 +50,11 @@ def test_page_loads_with_the_grid_the_histogram_and_the_charts():
     assert lent_runs(at)["Digits"].run is run  # the Latent and Compare pages may borrow it
     numbers = next(m for m in at.markdown if "classifier's mean confidence" in m.value)
     assert "held-out accuracy" in numbers.help  # how the numbers were judged
-    status = next(m.value for m in at.markdown if m.value.startswith("iteration **0**"))
-    assert "D updates 0" in status and run.trainer.domain.source in status and "mlp-cpu on" in status
+    assert "D updates 0" in status_line(at) and "mlp-cpu on scikit-learn's 8×8 digits (1,797 images) ·" in status_line(
+        at
+    )
+    subset = page(digits="17")  # where some digits are left out, the line says which are trained
+    assert "mlp-cpu on scikit-learn's 8×8 digits (1,797 images); digits 1, 7 (" in status_line(subset)
 
 
 def test_every_live_setting_of_image_runs_is_offered_in_collapsed_groups():
