@@ -21,12 +21,13 @@ PRESENTER_STYLE = (
     " html { font-size: 18px; } h1 { font-size: 2.45rem !important; }"
     " [data-testid='stMainBlockContainer'] { padding-top: 2.65rem; }"
 )
-st.set_page_config(page_title="ganviz", layout="wide", initial_sidebar_state="collapsed" if presenting() else "auto")
+present = presenting()
+st.set_page_config(page_title="ganviz", layout="wide", initial_sidebar_state="collapsed" if present else "auto")
 # Streamlit's default top padding (6rem) costs a projector's 768-pixel screen an eighth of its height: a classroom
 # sees the live view whole with less.
 st.html(
     "<style>[data-testid='stMainBlockContainer'] { padding-top: 3rem; }"
-    + (PRESENTER_STYLE if presenting() else "")
+    + (PRESENTER_STYLE if present else "")
     + "</style>"
 )
 

@@ -23,6 +23,7 @@ from ganviz.live.run import METRICS_EVERY_S, LiveRun
 from ganviz.metrics.images import nearest_neighbours
 from ganviz.training.images import IMAGE_EVAL_SAMPLES
 from pages._first_visit import run_through_app
+from pages._layout import view_beside_curves
 from pages._link_builder import link_builder
 from pages._links import link_params, link_query, page_config_from_link, show_link_messages, write_link
 from pages._live_panel import (
@@ -241,7 +242,7 @@ panel = LivePanel(
 # A projector shows the run in one screen: the controls and the sample grid on the left, fitted to the window's
 # height; what the judge reads in G's samples and the curves on the right.
 panel.controls()
-grid_column, curves_column = st.columns([0.6, 0.4], gap="medium")
+grid_column, curves_column = view_beside_curves(PREFIX + "run", 0.6)
 with grid_column:
     panel.live_view()
 with curves_column:

@@ -24,6 +24,7 @@ from ganviz.lessons.presets import LESSONS, PRESETS
 from ganviz.live.run import LIVE_W1_POINTS, METRICS_EVERY_S, LiveRun
 from ganviz.metrics.points import EVAL_SAMPLES
 from pages._first_visit import run_through_app
+from pages._layout import view_beside_curves
 from pages._link_builder import link_builder
 from pages._links import hide_from_link, link_params, page_config_from_link, show_link_messages, write_link
 from pages._live_panel import Download, LivePanel, LiveState, PanelSpec, install_run, panel_widget_keys
@@ -329,7 +330,7 @@ panel = LivePanel(
 # height; the model strip and the curves on the right.
 if shown("playback"):
     panel.controls()
-view_column, curves_column = st.columns([0.56, 0.44], gap="medium")
+view_column, curves_column = view_beside_curves(PREFIX + "run", 0.56)
 if shown("layers"):
     with curves_column:
         for col, (k, label) in zip(st.columns(2) * 2, LAYERS.items()):

@@ -98,13 +98,15 @@ def click_until(page: Page, target, done, attempts: int = 3) -> None:
 def download(page: Page, button_name: str, attempts: int = 3) -> Path:
     """Click the download button named `button_name` and return where the browser saved its file. A click landing
     while a rerun redraws the button can be lost: then click again."""
-    for attempt in range(attempts):
+
+    def click_and_save() -> Path:
+        with page.expect_download(timeout=15_000) as started:
+            page.get_by_role("button", name=button_name).click()
+        return Path(started.value.path())
+
+    for _ in range(attempts - 1):
         try:
-            with page.expect_download(timeout=15_000) as started:
-                page.get_by_role("button", name=button_name).click()
-            return Path(started.value.path())
+            return click_and_save()
         except PlaywrightTimeoutError:
-            if attempt == attempts - 1:
-                raise
             wait_for_app_run(page)
-    raise AssertionError("unreachable")
+    return click_and_save()
